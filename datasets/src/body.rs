@@ -1,0 +1,721 @@
+//! Body I/O: Parquet (the stored form), CSV, JSON and NDJSON import/export.
+//!
+//! Bodies are stored as Parquet with zstd, written in one streamed pass
+//! through a hashing blob writer. The bytes are deterministic for a given
+//! schema and rows, whatever the input batch sizes, so an unchanged body
+//! hashes to the same blob and is stored once.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Write};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{ArrowError, Schema, SchemaRef};
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use serde_json::Value;
+
+use crate::blob::{BlobStore, BlobWritten, BlobWriter};
+use crate::error::{DatasetError, IoContext, Result};
+use crate::model::Body;
+
+/// Rows per call into the Parquet writer (and per batch read back).
+pub const CHUNK_ROWS: usize = 64 * 1024;
+/// Rows per Parquet row group (a multiple of [`CHUNK_ROWS`]).
+pub const ROW_GROUP_ROWS: usize = 4 * CHUNK_ROWS;
+/// The zstd level bodies are written with.
+pub const ZSTD_LEVEL: i32 = 1;
+
+/// A body file format for import and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl Format {
+    /// The lowercase name (`csv`, `json`, `ndjson`, `parquet`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    /// Guess the format from a file extension (`.csv`, `.json`, `.ndjson`/`.jsonl`, `.parquet`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = DatasetError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            "parquet" => Ok(Format::Parquet),
+            _ => Err(DatasetError::Invalid(format!(
+                "unknown body format '{s}'; expected csv, json, ndjson or parquet"
+            ))),
+        }
+    }
+}
+
+/// How to read an imported body.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// CSV: the first line names the columns (default true). Without a
+    /// header, columns are named `column_1`, `column_2`, ...
+    pub has_header: bool,
+    /// CSV: the field delimiter (default `,`).
+    pub delimiter: u8,
+    /// Use this schema instead of inferring one.
+    pub schema: Option<SchemaRef>,
+    /// How many records to infer the schema from (default 10,000). When a
+    /// later record does not fit the inferred schema, a file import infers
+    /// again from the whole file and retries once.
+    pub infer_records: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            has_header: true,
+            delimiter: b',',
+            schema: None,
+            infer_records: 10_000,
+        }
+    }
+}
+
+/// The Parquet properties every stored body is written with.
+pub fn writer_properties() -> Result<WriterProperties> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL)?))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .build())
+}
+
+/// Streams record batches into a Parquet blob, re-chunking them to
+/// [`CHUNK_ROWS`] so the bytes do not depend on how the input was batched.
+pub(crate) struct ParquetBlobWriter {
+    writer: ArrowWriter<BlobWriter>,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    rows: u64,
+}
+
+impl ParquetBlobWriter {
+    pub(crate) fn new(blobs: &BlobStore, schema: SchemaRef) -> Result<Self> {
+        let sink = blobs.writer()?;
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()?))?;
+        Ok(ParquetBlobWriter {
+            writer,
+            schema,
+            pending: Vec::new(),
+            pending_rows: 0,
+            rows: 0,
+        })
+    }
+
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(DatasetError::Invalid(format!(
+                "record batch has schema {:?}, expected {:?}",
+                batch.schema().fields(),
+                self.schema.fields()
+            )));
+        }
+        let n = batch.num_rows();
+        self.rows += n as u64;
+        let mut offset = 0;
+        while offset < n {
+            let take = (CHUNK_ROWS - self.pending_rows).min(n - offset);
+            let piece = batch.slice(offset, take);
+            offset += take;
+            if self.pending_rows == 0 && take == CHUNK_ROWS {
+                self.write_chunk(&piece)?;
+                continue;
+            }
+            self.pending.push(piece);
+            self.pending_rows += take;
+            if self.pending_rows == CHUNK_ROWS {
+                self.flush_pending()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_chunk(&mut self, batch: &RecordBatch) -> Result<()> {
+        // Normalise the schema-level metadata of the batch to the writer's.
+        let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
+        self.writer.write(&batch)?;
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> Result<()> {
+        if self.pending_rows == 0 {
+            return Ok(());
+        }
+        let batch = arrow_select::concat::concat_batches(&self.schema, &self.pending)?;
+        self.pending.clear();
+        self.pending_rows = 0;
+        self.write_chunk(&batch)
+    }
+
+    /// Write the footer and make the blob durable. Returns the blob and row count.
+    pub(crate) fn finish(mut self) -> Result<(BlobWritten, u64)> {
+        self.flush_pending()?;
+        let sink = self.writer.into_inner()?;
+        Ok((sink.finish()?, self.rows))
+    }
+}
+
+/// Encode a body as a Parquet blob in `blobs`.
+pub(crate) fn store_body(blobs: &BlobStore, body: &Body) -> Result<(BlobWritten, u64)> {
+    let mut w = ParquetBlobWriter::new(blobs, body.schema.clone())?;
+    for b in &body.batches {
+        w.write(b)?;
+    }
+    w.finish()
+}
+
+/// Decode a Parquet file held in memory into a body, using up to two
+/// threads (by row group).
+pub fn read_parquet(bytes: Bytes) -> Result<Body> {
+    let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())?;
+    let schema = meta.schema().clone();
+    let groups = meta.metadata().num_row_groups();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(groups)
+        .max(1);
+    let read_groups = |gs: Vec<usize>| -> Result<Vec<RecordBatch>> {
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta.clone())
+            .with_batch_size(CHUNK_ROWS)
+            .with_row_groups(gs)
+            .build()?;
+        Ok(reader.collect::<Result<Vec<_>, ArrowError>>()?)
+    };
+    if threads <= 1 {
+        let batches = read_groups((0..groups).collect())?;
+        return Body::new(schema, batches);
+    }
+    // Contiguous ranges of row groups, one per thread, joined in order.
+    let per = groups.div_ceil(threads);
+    let ranges: Vec<Vec<usize>> = (0..threads)
+        .map(|t| (t * per..((t + 1) * per).min(groups)).collect())
+        .filter(|r: &Vec<usize>| !r.is_empty())
+        .collect();
+    let results: Vec<Result<Vec<RecordBatch>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges
+            .into_iter()
+            .map(|r| {
+                let f = &read_groups;
+                s.spawn(move || f(r))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(DatasetError::Invalid("parquet reader thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut batches = Vec::new();
+    for r in results {
+        batches.extend(r?);
+    }
+    Body::new(schema, batches)
+}
+
+/// Write a body in `format` to `out`.
+///
+/// JSON and NDJSON write every column of every record (nulls as `null`);
+/// CSV writes a header row.
+pub fn write_body<W: Write + Send>(body: &Body, format: Format, out: W) -> Result<()> {
+    match format {
+        Format::Csv => {
+            let mut w = arrow_csv::WriterBuilder::new().with_header(true).build(out);
+            if body.batches.is_empty() {
+                w.write(&RecordBatch::new_empty(body.schema.clone()))?;
+            }
+            for b in &body.batches {
+                w.write(b)?;
+            }
+            let mut out = w.into_inner();
+            out.flush().ctx(|| "flushing csv output".into())?;
+        }
+        Format::Json => {
+            let mut w = arrow_json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow_json::writer::JsonArray>(out);
+            for b in &body.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            let mut out = w.into_inner();
+            // An empty body still writes a valid (empty) array.
+            if body.num_rows() == 0 {
+                out.write_all(b"[]").ctx(|| "writing json output".into())?;
+            }
+            out.write_all(b"\n").ctx(|| "writing json output".into())?;
+            out.flush().ctx(|| "flushing json output".into())?;
+        }
+        Format::Ndjson => {
+            let mut w = arrow_json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow_json::writer::LineDelimited>(out);
+            for b in &body.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            let mut out = w.into_inner();
+            out.flush().ctx(|| "flushing ndjson output".into())?;
+        }
+        Format::Parquet => {
+            let mut w = ArrowWriter::try_new(out, body.schema.clone(), Some(writer_properties()?))?;
+            for b in &body.batches {
+                w.write(b)?;
+            }
+            let mut out = w.into_inner()?;
+            out.flush().ctx(|| "flushing parquet output".into())?;
+        }
+    }
+    Ok(())
+}
+
+/// Import a body file into memory.
+pub fn import_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Body> {
+    match format {
+        Format::Csv => {
+            let (schema, rx, handle) = spawn_csv_file(path, opts)?;
+            let mut batches = Vec::new();
+            for b in rx {
+                batches.push(b?);
+            }
+            let schema = match handle.join() {
+                Ok(Ok(Some(retry_schema))) => {
+                    // The sampled schema did not fit: read again with the full one.
+                    return import_file(
+                        path,
+                        format,
+                        &ImportOptions {
+                            schema: Some(retry_schema),
+                            ..opts.clone()
+                        },
+                    );
+                }
+                Ok(Ok(None)) => schema,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err(DatasetError::Invalid("csv reader thread panicked".into())),
+            };
+            Body::new(schema, batches)
+        }
+        Format::Parquet => {
+            let data = std::fs::read(path).ctx(|| format!("reading {}", path.display()))?;
+            read_parquet(Bytes::from(data)).map_err(|e| parquet_import_error(e, path))
+        }
+        Format::Json | Format::Ndjson => {
+            let data = std::fs::read(path).ctx(|| format!("reading {}", path.display()))?;
+            import_json_bytes(&data, format, opts)
+        }
+    }
+}
+
+/// Import a body from any reader (CSV is inferred from a sample only; there
+/// is no second pass).
+pub fn import_reader<R: Read + Send + 'static>(mut reader: R, format: Format, opts: &ImportOptions) -> Result<Body> {
+    match format {
+        Format::Csv => {
+            let (schema, sample) = match &opts.schema {
+                Some(s) => (s.clone(), Vec::new()),
+                None => {
+                    let sample = read_sample(&mut reader)?;
+                    (infer_csv_schema(&sample, opts)?, sample)
+                }
+            };
+            let input = Cursor::new(sample).chain(reader);
+            let mut batches = Vec::new();
+            let mut reader = csv_reader(input, schema.clone(), opts)?;
+            let mut rows = 0u64;
+            loop {
+                match reader.next() {
+                    None => break,
+                    Some(Ok(b)) => {
+                        rows += b.num_rows() as u64;
+                        batches.push(b);
+                    }
+                    Some(Err(e)) => return Err(csv_error(e, &schema, opts, rows)),
+                }
+            }
+            Body::new(schema, batches)
+        }
+        Format::Parquet | Format::Json | Format::Ndjson => {
+            let mut data = Vec::new();
+            reader
+                .read_to_end(&mut data)
+                .ctx(|| format!("reading {format} input"))?;
+            if format == Format::Parquet {
+                return read_parquet(Bytes::from(data)).map_err(|e| match e {
+                    DatasetError::Parquet(p) => DatasetError::Import {
+                        format: "parquet".into(),
+                        record: 0,
+                        line: None,
+                        column: None,
+                        msg: p.to_string(),
+                    },
+                    other => other,
+                });
+            }
+            import_json_bytes(&data, format, opts)
+        }
+    }
+}
+
+fn parquet_import_error(e: DatasetError, path: &Path) -> DatasetError {
+    match e {
+        DatasetError::Parquet(p) => DatasetError::Import {
+            format: "parquet".into(),
+            record: 0,
+            line: None,
+            column: None,
+            msg: format!("{}: {p}", path.display()),
+        },
+        other => other,
+    }
+}
+
+const SAMPLE_BYTES: usize = 4 << 20;
+
+fn read_sample<R: Read>(reader: &mut R) -> Result<Vec<u8>> {
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    reader
+        .by_ref()
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)
+        .ctx(|| "reading csv input".into())?;
+    Ok(sample)
+}
+
+fn csv_format(opts: &ImportOptions) -> arrow_csv::reader::Format {
+    arrow_csv::reader::Format::default()
+        .with_header(opts.has_header)
+        .with_delimiter(opts.delimiter)
+}
+
+/// Infer a CSV schema from the whole records at the start of `sample`.
+fn infer_csv_schema(sample: &[u8], opts: &ImportOptions) -> Result<SchemaRef> {
+    // Only infer from whole lines: a cut-off last field could look like another type.
+    let end = if sample.len() >= SAMPLE_BYTES {
+        sample.iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(sample.len())
+    } else {
+        sample.len()
+    };
+    let (schema, _) = csv_format(opts)
+        .infer_schema(Cursor::new(&sample[..end]), Some(opts.infer_records.max(1)))
+        .map_err(|e| csv_error(e, &Arc::new(Schema::empty()), opts, 0))?;
+    Ok(Arc::new(rename_headerless(schema, opts)))
+}
+
+fn rename_headerless(schema: Schema, opts: &ImportOptions) -> Schema {
+    if opts.has_header {
+        return schema;
+    }
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.as_ref().clone().with_name(format!("column_{}", i + 1)))
+        .collect();
+    Schema::new(fields)
+}
+
+fn infer_csv_schema_full(path: &Path, opts: &ImportOptions) -> Result<SchemaRef> {
+    let f = File::open(path).ctx(|| format!("opening {}", path.display()))?;
+    let (schema, _) = csv_format(opts)
+        .infer_schema(BufReader::with_capacity(1 << 20, f), None)
+        .map_err(|e| csv_error(e, &Arc::new(Schema::empty()), opts, 0))?;
+    Ok(Arc::new(rename_headerless(schema, opts)))
+}
+
+fn csv_reader<R: Read>(input: R, schema: SchemaRef, opts: &ImportOptions) -> Result<arrow_csv::reader::Reader<R>> {
+    Ok(arrow_csv::ReaderBuilder::new(schema)
+        .with_format(csv_format(opts))
+        .with_batch_size(CHUNK_ROWS)
+        .build(input)?)
+}
+
+/// A CSV file being parsed on its own thread: its schema, the batches, and
+/// a handle that ends with `Some(schema)` when the file must be read again
+/// with a schema inferred from the whole file.
+type CsvJob = (
+    SchemaRef,
+    Receiver<Result<RecordBatch>>,
+    std::thread::JoinHandle<Result<Option<SchemaRef>>>,
+);
+
+/// Parse a CSV file on a background thread, sending batches through a
+/// bounded channel (so parsing overlaps with encoding).
+pub(crate) fn spawn_csv_file(path: &Path, opts: &ImportOptions) -> Result<CsvJob> {
+    let mut file = File::open(path).ctx(|| format!("opening {}", path.display()))?;
+    let inferred = opts.schema.is_none();
+    let (schema, sample) = match &opts.schema {
+        Some(s) => (s.clone(), Vec::new()),
+        None => {
+            let sample = read_sample(&mut file)?;
+            (infer_csv_schema(&sample, opts)?, sample)
+        }
+    };
+    let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
+    let path = path.to_path_buf();
+    let opts = opts.clone();
+    let thread_schema = schema.clone();
+    let handle = std::thread::Builder::new()
+        .name("quarry-csv".into())
+        .spawn(move || -> Result<Option<SchemaRef>> {
+            let input = Cursor::new(sample).chain(BufReader::with_capacity(1 << 20, file));
+            let mut reader = csv_reader(input, thread_schema.clone(), &opts)?;
+            let mut rows = 0u64;
+            loop {
+                match reader.next() {
+                    None => return Ok(None),
+                    Some(Ok(b)) => {
+                        rows += b.num_rows() as u64;
+                        if tx.send(Ok(b)).is_err() {
+                            return Ok(None); // receiver gave up
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let is_type_error = matches!(e, ArrowError::ParseError(_));
+                        if inferred && is_type_error {
+                            // The sample misled inference: infer from everything.
+                            let full = infer_csv_schema_full(&path, &opts)?;
+                            if full.fields() != thread_schema.fields() {
+                                return Ok(Some(full));
+                            }
+                        }
+                        let err = csv_error(e, &thread_schema, &opts, rows);
+                        let _ = tx.send(Err(err));
+                        return Ok(None);
+                    }
+                }
+            }
+        })
+        .map_err(|e| DatasetError::io("starting the csv reader thread", e))?;
+    Ok((schema, rx, handle))
+}
+
+/// Find `word <number>` in an arrow error message.
+fn number_after(msg: &str, word: &str) -> Option<u64> {
+    let mut rest = msg;
+    while let Some(i) = rest.find(word) {
+        rest = &rest[i + word.len()..];
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !digits.is_empty() {
+            return digits.parse().ok();
+        }
+    }
+    None
+}
+
+/// Turn an arrow-csv error into [`DatasetError::Import`] with the record,
+/// line and column name. `rows_before` is how many rows earlier batches held.
+fn csv_error(e: ArrowError, schema: &SchemaRef, opts: &ImportOptions, rows_before: u64) -> DatasetError {
+    let msg = match &e {
+        ArrowError::ParseError(m) | ArrowError::CsvError(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let header = u64::from(opts.has_header);
+    // arrow-csv counts lines from 0 including the header for value errors,
+    // and from 1 without it for field-count errors.
+    let (record, column) = if let Some(line) = number_after(&msg, "at line ") {
+        let col = number_after(&msg, "for column ").or_else(|| number_after(&msg, "Error parsing column "));
+        let record = if header == 1 { line } else { line + 1 };
+        (record, col)
+    } else if let Some(line) = number_after(&msg, "for line ") {
+        let col = number_after(&msg, "and field ").map(|f| f.saturating_sub(1));
+        (line, col)
+    } else {
+        (0, None)
+    };
+    let _ = rows_before;
+    let column = column.map(|c| match schema.fields().get(c as usize) {
+        Some(f) => format!("'{}' (#{})", f.name(), c + 1),
+        None => format!("#{}", c + 1),
+    });
+    let short = match msg.find(". Row data:") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    DatasetError::Import {
+        format: "csv".into(),
+        record,
+        line: if record > 0 { Some(record + header) } else { None },
+        column,
+        msg: short,
+    }
+}
+
+/// Import a JSON array or NDJSON text.
+fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOptions) -> Result<Body> {
+    let fmt_name = format.as_str();
+    let syntax = |e: serde_json::Error, line_base: Option<u64>, record: u64| DatasetError::Import {
+        format: fmt_name.into(),
+        record,
+        line: Some(line_base.unwrap_or(e.line() as u64)),
+        column: Some(format!("character {}", e.column())),
+        msg: format!("invalid JSON: {e}"),
+    };
+    // (record value, 1-based line where known)
+    let mut records: Vec<(Value, Option<u64>)> = Vec::new();
+    match format {
+        Format::Json => {
+            let v: Value = serde_json::from_slice(data).map_err(|e| syntax(e, None, 0))?;
+            match v {
+                Value::Array(items) => records.extend(items.into_iter().map(|v| (v, None))),
+                _ => {
+                    return Err(DatasetError::Import {
+                        format: fmt_name.into(),
+                        record: 0,
+                        line: Some(1),
+                        column: None,
+                        msg: "expected a JSON array of objects".into(),
+                    })
+                }
+            }
+        }
+        _ => {
+            let mut record = 0u64;
+            for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+                let line_no = i as u64 + 1;
+                let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+                if trimmed.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                record += 1;
+                let v: Value = serde_json::from_slice(trimmed).map_err(|e| syntax(e, Some(line_no), record))?;
+                records.push((v, Some(line_no)));
+            }
+        }
+    }
+    for (i, (v, line)) in records.iter().enumerate() {
+        if !v.is_object() {
+            return Err(DatasetError::Import {
+                format: fmt_name.into(),
+                record: i as u64 + 1,
+                line: *line,
+                column: None,
+                msg: format!("expected an object, found {}", json_kind(v)),
+            });
+        }
+    }
+    let inferred = opts.schema.is_none();
+    let schema = match &opts.schema {
+        Some(s) => s.clone(),
+        None => Arc::new(
+            arrow_json::reader::infer_json_schema_from_iterator(
+                records.iter().take(opts.infer_records.max(1)).map(|(v, _)| Ok(v)),
+            )
+            .map_err(|e| DatasetError::Import {
+                format: fmt_name.into(),
+                record: 0,
+                line: None,
+                column: None,
+                msg: format!("cannot infer a schema: {e}"),
+            })?,
+        ),
+    };
+    let decode = |slice: &[(Value, Option<u64>)]| -> std::result::Result<Vec<RecordBatch>, ArrowError> {
+        let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
+            .with_batch_size(CHUNK_ROWS)
+            .with_coerce_primitive(inferred)
+            .build_decoder()?;
+        let mut out = Vec::new();
+        for chunk in slice.chunks(CHUNK_ROWS) {
+            let vals: Vec<&Value> = chunk.iter().map(|(v, _)| v).collect();
+            dec.serialize(&vals)?;
+            if let Some(b) = dec.flush()? {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    };
+    match decode(&records) {
+        Ok(batches) => Body::new(schema.clone(), batches),
+        Err(e) => {
+            // Find the first record that fails on its own, for the message.
+            let mut at = None;
+            for (i, r) in records.iter().enumerate() {
+                if let Err(e1) = decode(std::slice::from_ref(r)) {
+                    at = Some((i, r.1, e1));
+                    break;
+                }
+            }
+            let (record, line, err) = match at {
+                Some((i, line, e1)) => (i as u64 + 1, line, e1),
+                None => (0, None, e),
+            };
+            let msg = match &err {
+                ArrowError::JsonError(m) => m.clone(),
+                other => other.to_string(),
+            };
+            let column = msg
+                .strip_prefix("whilst decoding field '")
+                .and_then(|r| r.split_once('\''))
+                .map(|(name, _)| format!("'{name}'"));
+            Err(DatasetError::Import {
+                format: fmt_name.into(),
+                record,
+                line,
+                column,
+                msg,
+            })
+        }
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

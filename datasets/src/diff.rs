@@ -1,0 +1,490 @@
+//! Diffs between two versions: structure, meta, and body rows.
+//!
+//! Body rows are compared by key column(s) when given (added, removed,
+//! changed) or by position otherwise, on the columns both versions share
+//! with the same type. Rows are encoded with arrow-row, so a comparison is
+//! a byte comparison and keys go in a hash map. When the two body hashes
+//! are equal the bodies are not read at all.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow_row::{RowConverter, Rows, SortField};
+use arrow_schema::{DataType, SchemaRef};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{DatasetError, Result};
+use crate::model::{Body, Column, Component, Meta, Structure, VersionId};
+use crate::store::{Store, ToRef};
+
+/// How to diff.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// Key column(s) identifying a row; empty for a positional diff.
+    pub key: Vec<String>,
+    /// How many rows of each kind (added, removed, changed) to include as a sample.
+    pub sample: usize,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            key: Vec::new(),
+            sample: 10,
+        }
+    }
+}
+
+/// The difference between two versions (`from` → `to`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diff {
+    /// The older side.
+    pub from: VersionId,
+    /// The newer side.
+    pub to: VersionId,
+    /// Components whose hashes differ.
+    pub components_changed: Vec<String>,
+    /// Column changes.
+    pub structure: StructureDiff,
+    /// Meta field changes.
+    pub meta: Vec<FieldChange>,
+    /// Row changes.
+    pub body: BodyDiff,
+}
+
+/// A column whose type changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retyped {
+    /// Column name.
+    pub name: String,
+    /// Old type.
+    pub from: String,
+    /// New type.
+    pub to: String,
+}
+
+/// Column changes between two structures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StructureDiff {
+    /// Columns only in the newer version.
+    pub columns_added: Vec<Column>,
+    /// Columns only in the older version.
+    pub columns_removed: Vec<Column>,
+    /// Columns in both whose type changed.
+    pub columns_retyped: Vec<Retyped>,
+    /// Row count before.
+    pub rows_before: u64,
+    /// Row count after.
+    pub rows_after: u64,
+}
+
+impl StructureDiff {
+    /// True when no column was added, removed or retyped.
+    pub fn is_empty(&self) -> bool {
+        self.columns_added.is_empty() && self.columns_removed.is_empty() && self.columns_retyped.is_empty()
+    }
+}
+
+/// A meta field that was added, removed or changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// The key.
+    pub field: String,
+    /// Its old value (None: added).
+    pub old: Option<Value>,
+    /// Its new value (None: removed).
+    pub new: Option<Value>,
+}
+
+/// How body rows were matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyDiffMode {
+    /// The body hashes were equal: nothing was read.
+    Identical,
+    /// Rows matched by these key columns.
+    Keyed(Vec<String>),
+    /// Row i against row i.
+    Positional,
+}
+
+/// A changed row in a sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedRow {
+    /// The row before.
+    pub old: Value,
+    /// The row after.
+    pub new: Value,
+    /// The compared columns whose values differ.
+    pub columns: Vec<String>,
+}
+
+/// Row changes between two bodies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyDiff {
+    /// How rows were matched.
+    pub mode: BodyDiffMode,
+    /// The columns compared for "changed" (in both, same type; keys excluded).
+    pub compared_columns: Vec<String>,
+    /// Rows only in the newer body.
+    pub added: u64,
+    /// Rows only in the older body.
+    pub removed: u64,
+    /// Rows in both whose compared columns differ.
+    pub changed: u64,
+    /// Rows in both that are equal.
+    pub unchanged: u64,
+    /// Up to `sample` added rows.
+    pub sample_added: Vec<Value>,
+    /// Up to `sample` removed rows.
+    pub sample_removed: Vec<Value>,
+    /// Up to `sample` changed rows.
+    pub sample_changed: Vec<ChangedRow>,
+}
+
+impl BodyDiff {
+    fn identical(rows: u64) -> Self {
+        BodyDiff {
+            mode: BodyDiffMode::Identical,
+            compared_columns: Vec::new(),
+            added: 0,
+            removed: 0,
+            changed: 0,
+            unchanged: rows,
+            sample_added: Vec::new(),
+            sample_removed: Vec::new(),
+            sample_changed: Vec::new(),
+        }
+    }
+
+    /// True when no row was added, removed or changed.
+    pub fn is_empty(&self) -> bool {
+        self.added == 0 && self.removed == 0 && self.changed == 0
+    }
+}
+
+/// Compare two structures' columns.
+pub fn diff_structure(old: &Structure, new: &Structure) -> StructureDiff {
+    let old_cols: BTreeMap<&str, &Column> = old.schema.iter().map(|c| (c.name.as_str(), c)).collect();
+    let new_cols: BTreeMap<&str, &Column> = new.schema.iter().map(|c| (c.name.as_str(), c)).collect();
+    let mut d = StructureDiff {
+        rows_before: old.rows,
+        rows_after: new.rows,
+        ..Default::default()
+    };
+    for c in &new.schema {
+        match old_cols.get(c.name.as_str()) {
+            None => d.columns_added.push(c.clone()),
+            Some(o) if o.data_type != c.data_type => d.columns_retyped.push(Retyped {
+                name: c.name.clone(),
+                from: o.data_type.clone(),
+                to: c.data_type.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for c in &old.schema {
+        if !new_cols.contains_key(c.name.as_str()) {
+            d.columns_removed.push(c.clone());
+        }
+    }
+    d
+}
+
+/// Compare two metas field by field (named fields and extra keys alike).
+pub fn diff_meta(old: Option<&Meta>, new: Option<&Meta>) -> Result<Vec<FieldChange>> {
+    let as_map = |m: Option<&Meta>| -> Result<serde_json::Map<String, Value>> {
+        match m.map(serde_json::to_value).transpose()? {
+            Some(Value::Object(o)) => Ok(o),
+            _ => Ok(serde_json::Map::new()),
+        }
+    };
+    let (o, n) = (as_map(old)?, as_map(new)?);
+    let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter(|k| o.get(*k) != n.get(*k))
+        .map(|k| FieldChange {
+            field: k.clone(),
+            old: o.get(k).cloned(),
+            new: n.get(k).cloned(),
+        })
+        .collect())
+}
+
+/// Encode columns of `batch` as rows with `conv`.
+fn encode(conv: &RowConverter, batch: &RecordBatch, cols: &[usize]) -> Result<Rows> {
+    let arrays: Vec<ArrayRef> = cols.iter().map(|&i| batch.column(i).clone()).collect();
+    Ok(conv.convert_columns(&arrays)?)
+}
+
+fn converter(schema: &SchemaRef, cols: &[usize]) -> Result<RowConverter> {
+    Ok(RowConverter::new(
+        cols.iter()
+            .map(|&i| SortField::new(schema.field(i).data_type().clone()))
+            .collect(),
+    )?)
+}
+
+/// Encode the same columns of both sides, the two sides on two threads.
+fn encode_both(
+    schema: &SchemaRef,
+    old: &RecordBatch,
+    old_cols: &[usize],
+    new: &RecordBatch,
+    new_cols: &[usize],
+) -> Result<(Rows, Rows)> {
+    let conv = converter(schema, old_cols)?;
+    if old_cols.is_empty() {
+        // No columns to compare: callers treat every pair as equal.
+        return Ok((conv.empty_rows(0, 0), conv.empty_rows(0, 0)));
+    }
+    std::thread::scope(|s| {
+        let h = s.spawn(|| encode(&conv, old, old_cols));
+        let n = encode(&conv, new, new_cols);
+        let o = h
+            .join()
+            .unwrap_or_else(|_| Err(DatasetError::Diff("row encoding thread panicked".into())));
+        Ok((o?, n?))
+    })
+}
+
+fn rows_json(batch: &RecordBatch, idx: &[u32]) -> Result<Vec<Value>> {
+    if idx.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taken = arrow_select::take::take_record_batch(batch, &UInt32Array::from(idx.to_vec()))?;
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow_json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow_json::writer::JsonArray>(&mut buf);
+        w.write(&taken)?;
+        w.finish()?;
+    }
+    match serde_json::from_slice(&buf)? {
+        Value::Array(a) => Ok(a),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Diff two bodies by `opts.key` (or by position when it is empty).
+pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDiff> {
+    let old_b = old.concat()?;
+    let new_b = new.concat()?;
+    let (os, ns) = (old.schema.clone(), new.schema.clone());
+    let find = |schema: &SchemaRef, name: &str| schema.index_of(name).ok();
+    // Key columns: in both, same type.
+    let mut key_old = Vec::new();
+    let mut key_new = Vec::new();
+    for k in &opts.key {
+        let (Some(i), Some(j)) = (find(&os, k), find(&ns, k)) else {
+            return Err(DatasetError::Diff(format!(
+                "key column '{k}' is not in both versions"
+            )));
+        };
+        if os.field(i).data_type() != ns.field(j).data_type() {
+            return Err(DatasetError::Diff(format!(
+                "key column '{k}' changed type ({} → {}); diff by position instead",
+                os.field(i).data_type(),
+                ns.field(j).data_type()
+            )));
+        }
+        key_old.push(i);
+        key_new.push(j);
+    }
+    // Compared columns: shared, same type, not keys.
+    let mut val_old = Vec::new();
+    let mut val_new = Vec::new();
+    let mut compared = Vec::new();
+    for (i, f) in os.fields().iter().enumerate() {
+        if opts.key.iter().any(|k| k == f.name()) {
+            continue;
+        }
+        if let Some(j) = find(&ns, f.name()) {
+            if ns.field(j).data_type() == f.data_type() && !matches!(f.data_type(), DataType::Null) {
+                val_old.push(i);
+                val_new.push(j);
+                compared.push(f.name().clone());
+            }
+        }
+    }
+    let (vo, vn) = encode_both(&os, &old_b, &val_old, &new_b, &val_new)?;
+    let same_values = |i: usize, j: usize| -> bool {
+        if val_old.is_empty() {
+            return true;
+        }
+        vo.row(i).data() == vn.row(j).data()
+    };
+    let cap = opts.sample;
+    let mut added_idx = Vec::new();
+    let mut removed_idx = Vec::new();
+    let mut changed_idx: Vec<(u32, u32)> = Vec::new();
+    let (mut added, mut removed, mut changed, mut unchanged) = (0u64, 0u64, 0u64, 0u64);
+    let mode;
+    if opts.key.is_empty() {
+        mode = BodyDiffMode::Positional;
+        let (n_old, n_new) = (old_b.num_rows(), new_b.num_rows());
+        for i in 0..n_old.min(n_new) {
+            if same_values(i, i) {
+                unchanged += 1;
+            } else {
+                changed += 1;
+                if changed_idx.len() < cap {
+                    changed_idx.push((i as u32, i as u32));
+                }
+            }
+        }
+        for j in n_old.min(n_new)..n_new {
+            added += 1;
+            if added_idx.len() < cap {
+                added_idx.push(j as u32);
+            }
+        }
+        for i in n_old.min(n_new)..n_old {
+            removed += 1;
+            if removed_idx.len() < cap {
+                removed_idx.push(i as u32);
+            }
+        }
+    } else {
+        mode = BodyDiffMode::Keyed(opts.key.clone());
+        let (ko, kn) = encode_both(&os, &old_b, &key_old, &new_b, &key_new)?;
+        let mut index: HashMap<&[u8], u32, rustc_hash::FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(ko.num_rows(), rustc_hash::FxBuildHasher);
+        for i in 0..ko.num_rows() {
+            if index.insert(ko.row(i).data(), i as u32).is_some() {
+                let key = rows_json(&old_b, &[i as u32])?;
+                return Err(DatasetError::Diff(format!(
+                    "key {} is not unique in the older version (row {})",
+                    key_text(&key, &opts.key),
+                    i + 1
+                )));
+            }
+        }
+        let mut seen = vec![false; ko.num_rows()];
+        let mut new_keys: HashMap<&[u8], (), rustc_hash::FxBuildHasher> = HashMap::default();
+        let check_new_dupes = kn.num_rows() != 0;
+        for j in 0..kn.num_rows() {
+            let k = kn.row(j).data();
+            match index.get(k) {
+                Some(&i) => {
+                    if seen[i as usize] {
+                        let key = rows_json(&new_b, &[j as u32])?;
+                        return Err(DatasetError::Diff(format!(
+                            "key {} is not unique in the newer version (row {})",
+                            key_text(&key, &opts.key),
+                            j + 1
+                        )));
+                    }
+                    seen[i as usize] = true;
+                    if same_values(i as usize, j) {
+                        unchanged += 1;
+                    } else {
+                        changed += 1;
+                        if changed_idx.len() < cap {
+                            changed_idx.push((i, j as u32));
+                        }
+                    }
+                }
+                None => {
+                    if check_new_dupes && new_keys.insert(k, ()).is_some() {
+                        let key = rows_json(&new_b, &[j as u32])?;
+                        return Err(DatasetError::Diff(format!(
+                            "key {} is not unique in the newer version (row {})",
+                            key_text(&key, &opts.key),
+                            j + 1
+                        )));
+                    }
+                    added += 1;
+                    if added_idx.len() < cap {
+                        added_idx.push(j as u32);
+                    }
+                }
+            }
+        }
+        for (i, s) in seen.iter().enumerate() {
+            if !s {
+                removed += 1;
+                if removed_idx.len() < cap {
+                    removed_idx.push(i as u32);
+                }
+            }
+        }
+    }
+    let olds = rows_json(&old_b, &changed_idx.iter().map(|p| p.0).collect::<Vec<_>>())?;
+    let news = rows_json(&new_b, &changed_idx.iter().map(|p| p.1).collect::<Vec<_>>())?;
+    let sample_changed = olds
+        .into_iter()
+        .zip(news)
+        .map(|(o, n)| {
+            let columns = compared
+                .iter()
+                .filter(|c| o.get(c.as_str()) != n.get(c.as_str()))
+                .cloned()
+                .collect();
+            ChangedRow { old: o, new: n, columns }
+        })
+        .collect();
+    Ok(BodyDiff {
+        mode,
+        compared_columns: compared,
+        added,
+        removed,
+        changed,
+        unchanged,
+        sample_added: rows_json(&new_b, &added_idx)?,
+        sample_removed: rows_json(&old_b, &removed_idx)?,
+        sample_changed,
+    })
+}
+
+fn key_text(row: &[Value], key: &[String]) -> String {
+    let parts: Vec<String> = key
+        .iter()
+        .map(|k| {
+            let v = row.first().and_then(|r| r.get(k)).cloned().unwrap_or(Value::Null);
+            format!("{k}={v}")
+        })
+        .collect();
+    format!("({})", parts.join(", "))
+}
+
+impl Store {
+    /// Diff two versions: `from` (older) → `to` (newer).
+    pub fn diff<A: ToRef + ?Sized, B: ToRef + ?Sized>(&self, from: &A, to: &B, opts: &DiffOptions) -> Result<Diff> {
+        let a = self.resolve(from)?;
+        let b = self.resolve(to)?;
+        let da = self.get(&crate::refs::DatasetRef::at(a.name.clone(), a.id))?;
+        let db = self.get(&crate::refs::DatasetRef::at(b.name.clone(), b.id))?;
+        let components_changed = Component::ALL
+            .into_iter()
+            .filter(|c| a.manifest.component(*c) != b.manifest.component(*c))
+            .map(|c| c.as_str().to_string())
+            .collect();
+        let structure = diff_structure(&da.structure, &db.structure);
+        let meta = diff_meta(da.meta.as_ref(), db.meta.as_ref())?;
+        let body = if a.manifest.body == b.manifest.body {
+            BodyDiff::identical(da.structure.rows)
+        } else {
+            let (ba, bb) = std::thread::scope(|s| {
+                let h = s.spawn(|| self.read_body_blob(&a.manifest.body));
+                let bb = self.read_body_blob(&b.manifest.body);
+                let ba = h
+                    .join()
+                    .unwrap_or_else(|_| Err(DatasetError::Diff("body reader thread panicked".into())));
+                (ba, bb)
+            });
+            diff_bodies(&ba?, &bb?, opts)?
+        };
+        Ok(Diff {
+            from: a.id,
+            to: b.id,
+            components_changed,
+            structure,
+            meta,
+            body,
+        })
+    }
+}
+

@@ -1,0 +1,174 @@
+//! Calls: dispatch on the callee's kind, and binding of arguments to a
+//! Starlark function's parameters (positional, named, defaults, `*args`,
+//! `**kwargs`, keyword-only), with starlark-go's messages.
+
+use super::{vm, CallRecord, Thread};
+use crate::args::Args;
+use crate::error::{ErrorKind, EvalError, Result};
+use crate::values::{Closure, Dict, Value};
+use std::rc::Rc;
+
+/// Calls `f` with `args`.
+pub fn call_value(thread: &mut Thread, f: &Value, args: &Args) -> Result<Value> {
+    match f {
+        Value::Function(c) => {
+            let locals = bind_args(c, &args.positional, &args.named)?;
+            call_closure(thread, c, locals)
+        }
+        Value::Builtin(b) => {
+            enter(thread, None, &b.name)?;
+            let r = b.call(thread, args);
+            thread.calls.pop();
+            r
+        }
+        Value::Native(n) if n.is_callable() => {
+            enter(thread, None, n.type_name())?;
+            let r = n.call(thread, args);
+            thread.calls.pop();
+            r
+        }
+        _ => Err(EvalError::new(format!(
+            "invalid call of non-function ({})",
+            f.type_name()
+        ))),
+    }
+}
+
+/// Pushes a call record, enforcing the depth limit.
+pub(crate) fn enter(thread: &mut Thread, code: Option<Rc<crate::compile::FuncCode>>, name: &str) -> Result<()> {
+    if thread.calls.len() >= thread.max_depth() {
+        return Err(EvalError::with_kind(
+            ErrorKind::StackOverflow,
+            format!(
+                "stack overflow: maximum call depth ({}) exceeded in {name}",
+                thread.max_depth()
+            ),
+        ));
+    }
+    thread.calls.push(CallRecord {
+        code,
+        name: name.to_string(),
+        pc: 0,
+    });
+    Ok(())
+}
+
+/// Runs a closure with already-bound locals.
+pub(crate) fn call_closure(thread: &mut Thread, c: &Rc<Closure>, locals: Vec<Option<Value>>) -> Result<Value> {
+    if !thread.dialect.recursion
+        && thread
+            .calls
+            .iter()
+            .any(|r| r.code.as_ref().is_some_and(|code| Rc::ptr_eq(code, &c.code)))
+    {
+        return Err(EvalError::new(format!(
+            "function {} called recursively",
+            c.name()
+        )));
+    }
+    thread.step()?;
+    vm::run_frame(thread, &c.code, &c.module, &c.freevars, locals)
+}
+
+/// Binds arguments to the parameters of `f`, returning the initial locals.
+pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) -> Result<Vec<Option<Value>>> {
+    let code = &f.code;
+    let mut locals: Vec<Option<Value>> = vec![None; code.locals.len()];
+    let nparams = code.num_params as usize;
+    let nactual = positional.len() + named.len();
+    if nparams == 0 && !code.has_varargs && !code.has_kwargs {
+        if nactual > 0 {
+            return Err(EvalError::new(format!(
+                "function {} accepts no arguments ({nactual} given)",
+                f.name()
+            )));
+        }
+        return Ok(locals);
+    }
+    let nonkwonly = nparams - code.num_kwonly as usize;
+    let mut n = positional.len();
+    if n > nonkwonly {
+        if !code.has_varargs {
+            let at_most = if code.has_default[..nonkwonly].iter().any(|d| *d) {
+                "at most "
+            } else {
+                ""
+            };
+            return Err(EvalError::new(format!(
+                "function {} accepts {at_most}{nonkwonly} positional argument{} ({} given)",
+                f.name(),
+                if nonkwonly == 1 { "" } else { "s" },
+                positional.len()
+            )));
+        }
+        n = nonkwonly;
+    }
+    for (slot, v) in locals.iter_mut().zip(positional[..n].iter()) {
+        *slot = Some(v.clone());
+    }
+    let mut next = nparams;
+    if code.has_varargs {
+        locals[next] = Some(Value::tuple(positional[n..].to_vec()));
+        next += 1;
+    }
+    let kwdict = if code.has_kwargs {
+        let d = Rc::new(Dict::default());
+        locals[next] = Some(Value::Dict(d.clone()));
+        Some(d)
+    } else {
+        None
+    };
+    for (k, v) in named {
+        if let Some(i) = code.locals[..nparams].iter().position(|p| p.as_str() == &**k) {
+            if locals[i].is_some() {
+                return Err(EvalError::new(format!(
+                    "function {} got multiple values for parameter {k}",
+                    f.name()
+                )));
+            }
+            locals[i] = Some(v.clone());
+            continue;
+        }
+        match &kwdict {
+            Some(d) => {
+                let key = Value::str(k);
+                if d.get(&key)?.is_some() {
+                    return Err(EvalError::new(format!(
+                        "function {} got multiple values for parameter {k}",
+                        f.name()
+                    )));
+                }
+                d.insert(key, v.clone())?;
+            }
+            None => {
+                let hint = crate::hint::did_you_mean(
+                    k,
+                    code.locals[..nparams].iter().map(|s| s.as_str()),
+                );
+                return Err(EvalError::new(format!(
+                    "function {} got an unexpected keyword argument {k}{hint}",
+                    f.name()
+                )));
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for i in n..nparams {
+        if locals[i].is_none() {
+            match f.defaults.get(i).cloned().flatten() {
+                Some(d) => locals[i] = Some(d),
+                None => missing.push(code.locals[i].clone()),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(EvalError::new(format!(
+            "function {} missing {} argument{} ({})",
+            f.name(),
+            missing.len(),
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
+    }
+    Ok(locals)
+}

@@ -1,0 +1,332 @@
+//! Eval: the interpreter. A [`Thread`] runs compiled code: the instruction
+//! loop, frames, calls and argument binding, the step budget, cancellation
+//! from another thread, the call-depth limit, the allocation budget, `load`
+//! with caching and cycle detection, and backtraces on error.
+
+mod call;
+mod vm;
+
+pub use call::bind_args;
+
+use crate::args::Args;
+use crate::compile::{FuncCode, Program};
+use crate::dialect::Dialect;
+use crate::error::{ErrorKind, EvalError, Result};
+use crate::values::{Cell, Value};
+use rustc_hash::FxHashMap;
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A module's members after it ran: global name to value.
+pub type Members = BTreeMap<String, Value>;
+
+/// Names the host predeclares for a module (`config`, `ds`, `struct`, ...).
+pub type Predeclared = FxHashMap<String, Value>;
+
+/// The run-time environment of one module: its globals and predeclared names.
+pub struct ModuleEnv {
+    /// The file name.
+    pub path: String,
+    /// Global names by index (grows as REPL chunks add globals).
+    pub names: RefCell<Vec<String>>,
+    /// Global values by index; `None` until assigned.
+    pub globals: RefCell<Vec<Option<Value>>>,
+    /// Predeclared names.
+    pub predeclared: Rc<Predeclared>,
+}
+
+impl ModuleEnv {
+    /// The bound globals as members.
+    pub fn members(&self) -> Members {
+        let g = self.globals.borrow();
+        self.names
+            .borrow()
+            .iter()
+            .zip(g.iter())
+            .filter_map(|(n, v)| v.as_ref().map(|v| (n.clone(), v.clone())))
+            .collect()
+    }
+
+    /// Freezes every global value.
+    pub fn freeze(&self) {
+        for v in self.globals.borrow().iter().flatten() {
+            v.freeze();
+        }
+    }
+}
+
+/// Resolves `load("name")`: returns the members of the named module.
+/// The thread caches results and detects cycles; a loader may run Starlark
+/// itself by calling back into the thread it is given.
+pub trait Loader {
+    /// Loads `module`, requested by the file `from`.
+    fn load(&mut self, thread: &mut Thread, module: &str, from: &str) -> Result<Members>;
+}
+
+impl<F> Loader for F
+where
+    F: FnMut(&mut Thread, &str, &str) -> Result<Members>,
+{
+    fn load(&mut self, thread: &mut Thread, module: &str, from: &str) -> Result<Members> {
+        self(thread, module, from)
+    }
+}
+
+/// A handle that cancels a running thread from anywhere (another OS thread, a timer).
+#[derive(Clone, Default)]
+pub struct CancelHandle(Arc<AtomicBool>);
+
+impl CancelHandle {
+    /// Asks the thread to stop at its next check (within a few thousand steps).
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// An active call, for backtraces and recursion checks.
+pub(crate) struct CallRecord {
+    pub code: Option<Rc<FuncCode>>,
+    pub name: String,
+    /// The instruction being executed in this frame.
+    pub pc: usize,
+}
+
+/// The state of one evaluation: limits, hooks and the call stack. A thread
+/// runs one Starlark computation at a time; values are not shared between
+/// OS threads.
+pub struct Thread {
+    /// The language dialect for code this thread compiles.
+    pub dialect: Dialect,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) calls: Vec<CallRecord>,
+    steps: u64,
+    max_steps: u64,
+    cancel: CancelHandle,
+    max_depth: usize,
+    allocated: usize,
+    alloc_limit: usize,
+    print: Option<Box<dyn FnMut(&str)>>,
+    loader: Option<Box<dyn Loader>>,
+    load_cache: FxHashMap<String, std::result::Result<Members, EvalError>>,
+    loading: Vec<String>,
+    pub(crate) universe: Rc<FxHashMap<String, Value>>,
+    locals: FxHashMap<String, Box<dyn Any>>,
+}
+
+/// How often (in steps) the thread polls for cancellation.
+const CANCEL_POLL: u64 = 1 << 12;
+
+impl Thread {
+    /// A thread with the given dialect and no limits but the default call depth.
+    pub fn new(dialect: Dialect) -> Thread {
+        Thread {
+            dialect,
+            stack: Vec::with_capacity(256),
+            calls: Vec::new(),
+            steps: 0,
+            max_steps: u64::MAX,
+            cancel: CancelHandle::default(),
+            max_depth: 1000,
+            allocated: 0,
+            alloc_limit: usize::MAX,
+            print: None,
+            loader: None,
+            load_cache: FxHashMap::default(),
+            loading: Vec::new(),
+            universe: Rc::new(crate::builtins::universe()),
+            locals: FxHashMap::default(),
+        }
+    }
+
+    /// Limits the number of execution steps (loop iterations and calls).
+    pub fn set_max_steps(&mut self, n: u64) {
+        self.max_steps = n;
+    }
+
+    /// Steps executed so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Limits the Starlark call depth (default 1000).
+    pub fn set_max_depth(&mut self, n: usize) {
+        self.max_depth = n;
+    }
+
+    /// Limits the bytes of values the run may allocate (approximate accounting).
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        self.alloc_limit = bytes;
+    }
+
+    /// Bytes accounted so far.
+    pub fn allocated(&self) -> usize {
+        self.allocated
+    }
+
+    /// A handle to cancel this thread from elsewhere.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Sets the hook that receives `print` output (default: standard error is
+    /// not touched; output is dropped).
+    pub fn set_print(&mut self, f: impl FnMut(&str) + 'static) {
+        self.print = Some(Box::new(f));
+    }
+
+    /// Sets the loader for `load` statements.
+    pub fn set_loader(&mut self, l: impl Loader + 'static) {
+        self.loader = Some(Box::new(l));
+    }
+
+    /// Sends a line to the print hook.
+    pub fn print(&mut self, s: &str) {
+        if let Some(p) = self.print.as_mut() {
+            p(s);
+        }
+    }
+
+    /// Stores host data on the thread (like starlark-go's Thread.SetLocal).
+    pub fn set_local<T: Any>(&mut self, key: &str, v: T) {
+        self.locals.insert(key.to_string(), Box::new(v));
+    }
+
+    /// Reads host data stored with [`Thread::set_local`].
+    pub fn local<T: Any>(&self, key: &str) -> Option<&T> {
+        self.locals.get(key).and_then(|b| b.downcast_ref())
+    }
+
+    /// Mutable access to host data stored with [`Thread::set_local`].
+    pub fn local_mut<T: Any>(&mut self, key: &str) -> Option<&mut T> {
+        self.locals.get_mut(key).and_then(|b| b.downcast_mut())
+    }
+
+    /// Accounts `bytes` against the allocation budget.
+    pub fn account(&mut self, bytes: usize) -> Result<()> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > self.alloc_limit {
+            return Err(EvalError::with_kind(
+                ErrorKind::Memory,
+                format!("memory limit exceeded: allocated more than {} bytes", self.alloc_limit),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts one step; fails when the budget is spent or the run was cancelled.
+    #[inline]
+    pub(crate) fn step(&mut self) -> Result<()> {
+        self.steps += 1;
+        if self.steps & (CANCEL_POLL - 1) == 0 || self.steps > self.max_steps {
+            self.check_limits()?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn check_limits(&mut self) -> Result<()> {
+        if self.steps > self.max_steps {
+            return Err(EvalError::with_kind(
+                ErrorKind::StepBudget,
+                format!("Starlark computation cancelled: too many steps (limit {})", self.max_steps),
+            ));
+        }
+        if self.cancel.is_cancelled() {
+            return Err(EvalError::with_kind(
+                ErrorKind::Cancelled,
+                "Starlark computation cancelled",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The current call stack as "path:line:col: in name" lines, innermost last.
+    pub fn call_stack(&self) -> Vec<crate::error::Frame> {
+        self.calls
+            .iter()
+            .filter_map(|c| {
+                c.code.as_ref().map(|code| crate::error::Frame {
+                    function: c.name.clone(),
+                    path: code.path.to_string(),
+                    pos: code.pos_at(c.pc),
+                })
+            })
+            .collect()
+    }
+
+    /// Calls a callable value with arguments.
+    pub fn call(&mut self, f: &Value, args: &Args) -> Result<Value> {
+        call::call_value(self, f, args)
+    }
+
+    /// Runs a compiled program as a new module; returns its environment.
+    /// Globals are frozen when the module completes successfully.
+    pub fn run_program(&mut self, program: &Program, predeclared: Rc<Predeclared>) -> Result<Rc<ModuleEnv>> {
+        let env = Rc::new(ModuleEnv {
+            path: program.path.clone(),
+            names: RefCell::new(program.globals.clone()),
+            globals: RefCell::new(vec![None; program.globals.len()]),
+            predeclared,
+        });
+        self.run_toplevel(&program.toplevel, &env)?;
+        env.freeze();
+        Ok(env)
+    }
+
+    /// Runs top-level code against an existing module environment and returns
+    /// the value it returns (None, or a REPL chunk's trailing expression).
+    pub fn run_toplevel(&mut self, code: &Rc<FuncCode>, env: &Rc<ModuleEnv>) -> Result<Value> {
+        let locals = vec![None; code.locals.len()];
+        vm::run_frame(self, code, env, &[], locals)
+    }
+
+    /// Loads a module through the loader, with caching and cycle detection.
+    pub(crate) fn load_module(&mut self, module: &str, from: &str) -> Result<Members> {
+        if let Some(r) = self.load_cache.get(module) {
+            return r.clone();
+        }
+        if self.loading.iter().any(|m| m == module) {
+            return Err(EvalError::new(format!("cannot load {module}: cycle in load graph")));
+        }
+        let mut loader = match self.loader.take() {
+            Some(l) => l,
+            None => return Err(EvalError::new(format!("cannot load {module}: no loader configured"))),
+        };
+        self.loading.push(module.to_string());
+        let saved_calls = std::mem::take(&mut self.calls);
+        let r = loader.load(self, module, from);
+        self.calls = saved_calls;
+        self.loading.pop();
+        self.loader = Some(loader);
+        let r = r.map_err(|e| {
+            let mut e2 = EvalError::with_kind(e.kind, format!("cannot load {module}: {}", e.msg));
+            e2.backtrace = Vec::new();
+            e2
+        });
+        self.load_cache.insert(module.to_string(), r.clone());
+        r
+    }
+
+    /// Current number of active Starlark calls.
+    pub fn depth(&self) -> usize {
+        self.calls.len()
+    }
+
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Binds a free variable list for a new closure (used by the VM).
+    pub(crate) fn new_cell(v: Option<Value>) -> Cell {
+        Rc::new(RefCell::new(v))
+    }
+}

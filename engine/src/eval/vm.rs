@@ -1,0 +1,595 @@
+//! The instruction loop: executes one function's bytecode in a frame whose
+//! operand stack lives on the thread. Every fallible instruction returns a
+//! Starlark error; the frame's position is added to the error's backtrace
+//! as it unwinds.
+
+use super::call::{self, bind_args, call_closure};
+use super::{ModuleEnv, Thread};
+use crate::args::Args;
+use crate::compile::{CallShape, FuncCode, Op};
+use crate::error::{EvalError, Frame, Result};
+use crate::syntax::ast::Scope;
+use crate::values::ops::{self, ValueIter};
+use crate::values::{Cell, Closure, HashKey, Module, Value};
+use std::rc::Rc;
+
+/// Runs `code` with the given initial locals (parameters bound) and returns its result.
+pub(crate) fn run_frame(
+    thread: &mut Thread,
+    code: &Rc<FuncCode>,
+    module: &Rc<ModuleEnv>,
+    freevars: &[Cell],
+    mut locals: Vec<Option<Value>>,
+) -> Result<Value> {
+    call::enter(thread, Some(code.clone()), &code.name)?;
+    let mut cells: Vec<Cell> = code
+        .cells
+        .iter()
+        .map(|&slot| {
+            let v = locals.get_mut(slot as usize).and_then(|v| v.take());
+            Thread::new_cell(v)
+        })
+        .collect();
+    let base = thread.stack.len();
+    let mut iters: Vec<ValueIter> = Vec::new();
+    let mut cur = 0usize;
+    let mut frame = FrameState {
+        code,
+        module,
+        freevars,
+        locals: &mut locals,
+        cells: &mut cells,
+        iters: &mut iters,
+        base,
+    };
+    let result = exec(thread, &mut frame, &mut cur);
+    // Drop iterators before popping the frame so that guards are released.
+    iters.clear();
+    thread.stack.truncate(base);
+    thread.calls.pop();
+    result.map_err(|mut e| {
+        e.backtrace.insert(
+            0,
+            Frame {
+                function: code.name.clone(),
+                path: code.path.to_string(),
+                pos: code.pos_at(cur),
+            },
+        );
+        e
+    })
+}
+
+struct FrameState<'a> {
+    code: &'a Rc<FuncCode>,
+    module: &'a Rc<ModuleEnv>,
+    freevars: &'a [Cell],
+    locals: &'a mut Vec<Option<Value>>,
+    cells: &'a mut Vec<Cell>,
+    iters: &'a mut Vec<ValueIter>,
+    base: usize,
+}
+
+#[inline]
+fn pop(stack: &mut Vec<Value>) -> Value {
+    stack.pop().unwrap_or(Value::None)
+}
+
+#[inline]
+fn top(stack: &[Value]) -> Value {
+    stack.last().cloned().unwrap_or(Value::None)
+}
+
+fn unassigned_local(name: &str) -> EvalError {
+    EvalError::new(format!("local variable {name} referenced before assignment"))
+}
+
+/// Approximate bytes held by a freshly built value, for the allocation budget.
+fn fresh_size(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => 24 + s.len(),
+        Value::Bytes(b) => 24 + b.len(),
+        Value::List(l) => 48 + 16 * l.len(),
+        Value::Tuple(t) => 32 + 16 * t.len(),
+        Value::Dict(d) => 64 + 40 * d.len(),
+        Value::Set(s) => 64 + 24 * s.len(),
+        Value::BigInt(b) => 32 + (b.bits() as usize) / 8,
+        _ => 0,
+    }
+}
+
+fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<Value> {
+    let code: &FuncCode = f.code;
+    let ops_len = code.code.len();
+    let mut pc = 0usize;
+    loop {
+        if pc >= ops_len {
+            return Ok(Value::None);
+        }
+        let op = code.code[pc];
+        *cur = pc;
+        pc += 1;
+        match op {
+            Op::Pop => {
+                thread.stack.pop();
+            }
+            Op::Dup => {
+                let v = top(&thread.stack);
+                thread.stack.push(v);
+            }
+            Op::Dup2 => {
+                let n = thread.stack.len();
+                if n >= 2 {
+                    let a = thread.stack[n - 2].clone();
+                    let b = thread.stack[n - 1].clone();
+                    thread.stack.push(a);
+                    thread.stack.push(b);
+                }
+            }
+            Op::Swap => {
+                let n = thread.stack.len();
+                if n >= 2 {
+                    thread.stack.swap(n - 1, n - 2);
+                }
+            }
+            Op::Rot3 => {
+                let n = thread.stack.len();
+                if n >= 3 {
+                    let c = pop(&mut thread.stack);
+                    thread.stack.insert(n - 3, c);
+                }
+            }
+            Op::Const(i) => {
+                let v = code.consts.get(i as usize).cloned().unwrap_or(Value::None);
+                thread.stack.push(v);
+            }
+            Op::None => thread.stack.push(Value::None),
+            Op::True => thread.stack.push(Value::Bool(true)),
+            Op::False => thread.stack.push(Value::Bool(false)),
+            Op::LoadLocal(i) => match f.locals.get(i as usize) {
+                Some(Some(v)) => {
+                    let v = v.clone();
+                    thread.stack.push(v);
+                }
+                _ => return Err(unassigned_local(local_name(code, i))),
+            },
+            Op::StoreLocal(i) => {
+                let v = pop(&mut thread.stack);
+                if let Some(slot) = f.locals.get_mut(i as usize) {
+                    *slot = Some(v);
+                }
+            }
+            Op::LoadCell(k) => {
+                let v = f.cells.get(k as usize).and_then(|c| c.borrow().clone());
+                match v {
+                    Some(v) => thread.stack.push(v),
+                    None => {
+                        let slot = code.cells.get(k as usize).copied().unwrap_or(0);
+                        return Err(unassigned_local(local_name(code, slot)));
+                    }
+                }
+            }
+            Op::StoreCell(k) => {
+                let v = pop(&mut thread.stack);
+                if let Some(c) = f.cells.get(k as usize) {
+                    *c.borrow_mut() = Some(v);
+                }
+            }
+            Op::LoadFree(i) => {
+                let v = f.freevars.get(i as usize).and_then(|c| c.borrow().clone());
+                match v {
+                    Some(v) => thread.stack.push(v),
+                    None => {
+                        let name = code.free_vars.get(i as usize).map_or("?", |fv| fv.0.as_str());
+                        return Err(unassigned_local(name));
+                    }
+                }
+            }
+            Op::LoadGlobal(i) => {
+                let v = f.module.globals.borrow().get(i as usize).cloned().flatten();
+                match v {
+                    Some(v) => thread.stack.push(v),
+                    None => {
+                        let names = f.module.names.borrow();
+                        let name = names.get(i as usize).map_or("?", |s| s.as_str());
+                        return Err(EvalError::new(format!(
+                            "global variable {name} referenced before assignment"
+                        )));
+                    }
+                }
+            }
+            Op::StoreGlobal(i) => {
+                let v = pop(&mut thread.stack);
+                let mut g = f.module.globals.borrow_mut();
+                let i = i as usize;
+                if i >= g.len() {
+                    g.resize(i + 1, None);
+                }
+                g[i] = Some(v);
+            }
+            Op::LoadPredeclared(n) => {
+                let name = code.names.get(n as usize).map_or("", |s| s);
+                match f.module.predeclared.get(name) {
+                    Some(v) => thread.stack.push(v.clone()),
+                    None => match thread.universe.get(name) {
+                        Some(v) => thread.stack.push(v.clone()),
+                        None => return Err(EvalError::new(format!("undefined: {name}"))),
+                    },
+                }
+            }
+            Op::LoadUniversal(n) => {
+                let name = code.names.get(n as usize).map_or("", |s| s);
+                match thread.universe.get(name) {
+                    Some(v) => {
+                        let v = v.clone();
+                        thread.stack.push(v)
+                    }
+                    None => match f.module.predeclared.get(name) {
+                        Some(v) => thread.stack.push(v.clone()),
+                        None => return Err(EvalError::new(format!("undefined: {name}"))),
+                    },
+                }
+            }
+            Op::Unary(u) => {
+                let x = pop(&mut thread.stack);
+                let r = ops::unary(u, &x)?;
+                thread.stack.push(r);
+            }
+            Op::Binary(b) => {
+                let y = pop(&mut thread.stack);
+                let x = pop(&mut thread.stack);
+                let r = ops::binary(b, &x, &y)?;
+                let sz = fresh_size(&r);
+                if sz > 0 {
+                    thread.account(sz)?;
+                }
+                thread.stack.push(r);
+            }
+            Op::InplaceBinary(b) => {
+                let y = pop(&mut thread.stack);
+                let x = pop(&mut thread.stack);
+                let r = ops::inplace_binary(b, &x, &y)?;
+                let sz = match &y {
+                    Value::List(l) => 16 * l.len(),
+                    _ => fresh_size(&r),
+                };
+                if sz > 0 {
+                    thread.account(sz)?;
+                }
+                thread.stack.push(r);
+            }
+            Op::Jump(t) => {
+                if (t as usize) < pc {
+                    thread.step()?;
+                }
+                pc = t as usize;
+            }
+            Op::JumpIfFalse(t) => {
+                if !pop(&mut thread.stack).truth() {
+                    pc = t as usize;
+                }
+            }
+            Op::JumpIfTrue(t) => {
+                if pop(&mut thread.stack).truth() {
+                    pc = t as usize;
+                }
+            }
+            Op::JumpIfFalseOrPop(t) => {
+                if !thread.stack.last().is_some_and(|v| v.truth()) {
+                    pc = t as usize;
+                } else {
+                    thread.stack.pop();
+                }
+            }
+            Op::JumpIfTrueOrPop(t) => {
+                if thread.stack.last().is_some_and(|v| v.truth()) {
+                    pc = t as usize;
+                } else {
+                    thread.stack.pop();
+                }
+            }
+            Op::IterPush => {
+                let x = pop(&mut thread.stack);
+                let it = ops::iterate_or_err(&x)?;
+                f.iters.push(it);
+            }
+            Op::IterNext(t) => {
+                thread.step()?;
+                match f.iters.last_mut().and_then(|it| it.next()) {
+                    Some(v) => thread.stack.push(v),
+                    None => {
+                        f.iters.pop();
+                        pc = t as usize;
+                    }
+                }
+            }
+            Op::IterPop => {
+                f.iters.pop();
+            }
+            Op::MakeList(n) => {
+                let at = thread.stack.len().saturating_sub(n as usize);
+                let items = thread.stack.split_off(at);
+                thread.account(48 + 16 * items.len())?;
+                thread.stack.push(Value::list(items));
+            }
+            Op::MakeTuple(n) => {
+                let at = thread.stack.len().saturating_sub(n as usize);
+                let items = thread.stack.split_off(at);
+                thread.stack.push(Value::tuple(items));
+            }
+            Op::MakeDict(n) => {
+                let at = thread.stack.len().saturating_sub(2 * n as usize);
+                let items = thread.stack.split_off(at);
+                let d = crate::values::Dict::with_capacity(n as usize);
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    let key = HashKey::new(k.clone())?;
+                    if d.insert_key(key, v)?.is_some() {
+                        return Err(EvalError::new(format!(
+                            "duplicate key: {}",
+                            crate::values::repr(&k)
+                        )));
+                    }
+                }
+                thread.account(64 + 40 * n as usize)?;
+                thread.stack.push(Value::Dict(Rc::new(d)));
+            }
+            Op::ListAppend => {
+                let v = pop(&mut thread.stack);
+                if let Some(Value::List(l)) = thread.stack.last() {
+                    l.push(v)?;
+                }
+                thread.account(16)?;
+            }
+            Op::DictInsert => {
+                let v = pop(&mut thread.stack);
+                let k = pop(&mut thread.stack);
+                if let Some(Value::Dict(d)) = thread.stack.last() {
+                    d.insert(k, v)?;
+                }
+                thread.account(40)?;
+            }
+            Op::Index => {
+                let i = pop(&mut thread.stack);
+                let x = pop(&mut thread.stack);
+                let r = ops::index(&x, &i)?;
+                thread.stack.push(r);
+            }
+            Op::SetIndex => {
+                let i = pop(&mut thread.stack);
+                let x = pop(&mut thread.stack);
+                let v = pop(&mut thread.stack);
+                ops::set_index(&x, &i, v)?;
+            }
+            Op::Slice => {
+                let step = pop(&mut thread.stack);
+                let hi = pop(&mut thread.stack);
+                let lo = pop(&mut thread.stack);
+                let x = pop(&mut thread.stack);
+                let r = ops::slice(&x, &lo, &hi, &step)?;
+                thread.account(fresh_size(&r))?;
+                thread.stack.push(r);
+            }
+            Op::Attr(n) => {
+                let x = pop(&mut thread.stack);
+                let name = code.names.get(n as usize).map_or("", |s| s);
+                let r = crate::builtins::get_attr(&x, name)?;
+                thread.stack.push(r);
+            }
+            Op::SetAttr(n) => {
+                let x = pop(&mut thread.stack);
+                let v = pop(&mut thread.stack);
+                let name = code.names.get(n as usize).map_or("", |s| s);
+                crate::builtins::set_attr(&x, name, v)?;
+            }
+            Op::Unpack(n) => {
+                let x = pop(&mut thread.stack);
+                unpack(thread, &x, n as usize)?;
+            }
+            Op::Call(packed) => {
+                if let Some(rec) = thread.calls.last_mut() {
+                    rec.pc = *cur;
+                }
+                let shape = CallShape::unpack(packed);
+                let r = do_call(thread, shape)?;
+                thread.stack.push(r);
+            }
+            Op::MakeFunc(i) => {
+                let v = make_func(thread, f, i as usize)?;
+                thread.stack.push(v);
+            }
+            Op::Return => {
+                let v = pop(&mut thread.stack);
+                thread.stack.truncate(f.base);
+                return Ok(v);
+            }
+            Op::LoadModule(k) => {
+                let name = const_str(code, k);
+                let members = thread.load_module(&name, &f.module.path)?;
+                thread
+                    .stack
+                    .push(Value::Module(Rc::new(Module::new(name, members))));
+            }
+            Op::LoadExport(k) => {
+                let m = pop(&mut thread.stack);
+                let name = const_str(code, k);
+                let Value::Module(m) = m else {
+                    return Err(EvalError::new("load: internal error: not a module"));
+                };
+                match m.members.get(&name) {
+                    Some(v) => thread.stack.push(v.clone()),
+                    None => {
+                        let hint = crate::hint::did_you_mean(&name, m.members.keys().map(|s| s.as_str()));
+                        return Err(EvalError::new(format!(
+                            "load: name {name} not found in module {}{hint}",
+                            m.name
+                        )));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn local_name(code: &FuncCode, i: u32) -> &str {
+    code.locals.get(i as usize).map_or("?", |s| s.as_str())
+}
+
+fn const_str(code: &FuncCode, k: u32) -> String {
+    match code.consts.get(k as usize) {
+        Some(Value::Str(s)) => s.to_str_lossy().into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn unpack(thread: &mut Thread, x: &Value, n: usize) -> Result<()> {
+    let items = match x {
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Range(_) => ops::collect(x)?,
+        Value::Native(nv) => match nv.iterate() {
+            Some(it) => it.take(n + 1).collect(),
+            None => {
+                return Err(EvalError::new(format!(
+                    "got {} in sequence assignment",
+                    x.type_name()
+                )))
+            }
+        },
+        _ => {
+            return Err(EvalError::new(format!(
+                "got {} in sequence assignment",
+                x.type_name()
+            )))
+        }
+    };
+    if items.len() > n {
+        return Err(EvalError::new(format!(
+            "too many values to unpack (got {}, want {n})",
+            items.len()
+        )));
+    }
+    if items.len() < n {
+        return Err(EvalError::new(format!(
+            "too few values to unpack (got {}, want {n})",
+            items.len()
+        )));
+    }
+    thread.stack.extend(items.into_iter().rev());
+    Ok(())
+}
+
+fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Value> {
+    let fcode = match f.code.functions.get(i) {
+        Some(c) => c.clone(),
+        None => return Err(EvalError::new("internal error: bad function index")),
+    };
+    let ndefaults = fcode.has_default.iter().filter(|d| **d).count();
+    let at = thread.stack.len().saturating_sub(ndefaults);
+    let mut given = thread.stack.split_off(at).into_iter();
+    let defaults = fcode
+        .has_default
+        .iter()
+        .map(|&d| if d { given.next() } else { None })
+        .collect();
+    let mut freevars = Vec::with_capacity(fcode.free_vars.len());
+    for (name, scope) in &fcode.free_vars {
+        let cell = match scope {
+            Scope::Cell(slot) | Scope::Local(slot) => f
+                .code
+                .cell_index(*slot)
+                .and_then(|k| f.cells.get(k).cloned()),
+            Scope::Free(k) => f.freevars.get(*k as usize).cloned(),
+            _ => None,
+        };
+        match cell {
+            Some(c) => freevars.push(c),
+            None => {
+                return Err(EvalError::new(format!(
+                    "internal error: cannot capture {name}"
+                )))
+            }
+        }
+    }
+    Ok(Value::Function(Rc::new(Closure {
+        code: fcode,
+        module: f.module.clone(),
+        defaults,
+        freevars,
+    })))
+}
+
+fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
+    let nargs = shape.stack_len();
+    let len = thread.stack.len();
+    if len < nargs + 1 {
+        return Err(EvalError::new("internal error: stack underflow in call"));
+    }
+    let fpos = len - nargs - 1;
+    let func = thread.stack[fpos].clone();
+    // Fast path: a Starlark function called with positional arguments only.
+    if let Value::Function(c) = &func {
+        if shape.named == 0 && !shape.star && !shape.star_star {
+            let locals = bind_args(c, &thread.stack[fpos + 1..], &[]);
+            thread.stack.truncate(fpos);
+            return call_closure(thread, c, locals?);
+        }
+    }
+    let mut args = Args::default();
+    let mut at = fpos + 1;
+    args.positional
+        .extend_from_slice(&thread.stack[at..at + shape.positional as usize]);
+    at += shape.positional as usize;
+    for _ in 0..shape.named {
+        let name = match &thread.stack[at] {
+            Value::Str(s) => Rc::from(s.to_str_lossy().as_ref()),
+            _ => Rc::from(""),
+        };
+        args.named.push((name, thread.stack[at + 1].clone()));
+        at += 2;
+    }
+    if shape.star {
+        let x = thread.stack[at].clone();
+        at += 1;
+        match ops::iterate(&x) {
+            Some(mut it) => {
+                while let Some(v) = it.next() {
+                    args.positional.push(v);
+                }
+            }
+            None => {
+                thread.stack.truncate(fpos);
+                return Err(EvalError::new(format!(
+                    "argument after * must be iterable, not {}",
+                    x.type_name()
+                )));
+            }
+        }
+    }
+    if shape.star_star {
+        let x = thread.stack[at].clone();
+        match &x {
+            Value::Dict(d) => {
+                for (k, v) in d.entries().iter() {
+                    match &k.value {
+                        Value::Str(s) => args
+                            .named
+                            .push((Rc::from(s.to_str_lossy().as_ref()), v.clone())),
+                        other => {
+                            let msg = format!("keywords must be strings, not {}", other.type_name());
+                            thread.stack.truncate(fpos);
+                            return Err(EvalError::new(msg));
+                        }
+                    }
+                }
+            }
+            _ => {
+                thread.stack.truncate(fpos);
+                return Err(EvalError::new(format!(
+                    "argument after ** must be a mapping, not {}",
+                    x.type_name()
+                )));
+            }
+        }
+    }
+    thread.stack.truncate(fpos);
+    call::call_value(thread, &func, &args)
+}

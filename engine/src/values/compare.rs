@@ -1,0 +1,195 @@
+//! Equality and ordering between values, as starlark-go defines them:
+//! ints and floats compare numerically (exactly), floats are totally ordered
+//! with NaN above everything and equal to itself, sequences compare
+//! lexicographically, and unrelated types are unequal and unordered.
+
+use super::{int, Value};
+use crate::error::{EvalError, Result};
+use crate::syntax::ast::BinaryOp;
+use std::cmp::Ordering;
+
+const MAX_DEPTH: u32 = 1000;
+
+fn depth_error() -> EvalError {
+    EvalError::new("comparison exceeded maximum recursion depth")
+}
+
+/// `x == y`.
+pub fn equals(x: &Value, y: &Value) -> Result<bool> {
+    eq_depth(x, y, 0)
+}
+
+/// Total float order: NaN is greater than every number and equal to itself.
+pub fn float_cmp(a: f64, b: f64) -> Ordering {
+    match a.partial_cmp(&b) {
+        Some(o) => o,
+        None => match (a.is_nan(), b.is_nan()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            _ => Ordering::Less,
+        },
+    }
+}
+
+fn int_float_cmp(i: &Value, f: f64) -> Ordering {
+    int::cmp_with_float(i, f).unwrap_or(Ordering::Less)
+}
+
+fn eq_depth(x: &Value, y: &Value, depth: u32) -> Result<bool> {
+    if depth > MAX_DEPTH {
+        return Err(depth_error());
+    }
+    Ok(match (x, y) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (Value::Int(_) | Value::BigInt(_), Value::Int(_) | Value::BigInt(_)) => {
+            int::cmp(x, y) == Ordering::Equal
+        }
+        (Value::Float(a), Value::Float(b)) => float_cmp(*a, *b) == Ordering::Equal,
+        (Value::Int(_) | Value::BigInt(_), Value::Float(f))
+        | (Value::Float(f), Value::Int(_) | Value::BigInt(_)) => {
+            let i = if let Value::Float(_) = x { y } else { x };
+            !f.is_nan() && int_float_cmp(i, *f) == Ordering::Equal
+        }
+        (Value::Str(a), Value::Str(b)) => a.as_bytes() == b.as_bytes(),
+        (Value::Bytes(a), Value::Bytes(b)) => a == b,
+        (Value::List(a), Value::List(b)) => {
+            // No identity shortcut: starlark-go reports cyclic comparisons.
+            let (a, b) = (a.items(), b.items());
+            seq_eq(&a, &b, depth)?
+        }
+        (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b, depth)?,
+        (Value::Dict(a), Value::Dict(b)) => {
+            let (a, b) = (a.entries(), b.entries());
+            if a.len() != b.len() {
+                return Ok(false);
+            }
+            for (k, v) in a.iter() {
+                match b.get(k) {
+                    Some(w) => {
+                        if !eq_depth(v, w, depth + 1)? {
+                            return Ok(false);
+                        }
+                    }
+                    None => return Ok(false),
+                }
+            }
+            true
+        }
+        (Value::Set(a), Value::Set(b)) => {
+            let (a, b) = (a.elems(), b.elems());
+            a.len() == b.len() && a.iter().all(|k| b.contains(k))
+        }
+        (Value::Range(a), Value::Range(b)) => {
+            let (n, m) = (a.len(), b.len());
+            n == m && (n == 0 || (a.start == b.start && (n == 1 || a.step == b.step)))
+        }
+        (Value::Struct(a), Value::Struct(b)) => {
+            if a.fields.len() != b.fields.len() {
+                return Ok(false);
+            }
+            for ((ka, va), (kb, vb)) in a.fields.iter().zip(b.fields.iter()) {
+                if ka != kb || !eq_depth(va, vb, depth + 1)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        (Value::Native(a), _) => std::rc::Rc::ptr_eq(a, match y {
+            Value::Native(b) => b,
+            _ => return a.equals(y),
+        }) || a.equals(y)?,
+        _ => x.ptr_eq(y),
+    })
+}
+
+fn seq_eq(a: &[Value], b: &[Value], depth: u32) -> Result<bool> {
+    if a.len() != b.len() {
+        return Ok(false);
+    }
+    for (x, y) in a.iter().zip(b.iter()) {
+        if !eq_depth(x, y, depth + 1)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Orders two values for `<`, `sorted`, `min` and `max`; an error names the
+/// types when they are unordered ("string < int not implemented").
+pub fn compare(x: &Value, y: &Value) -> Result<Ordering> {
+    cmp_depth(x, y, 0)?.ok_or_else(|| not_implemented(BinaryOp::Lt, x, y))
+}
+
+fn not_implemented(op: BinaryOp, x: &Value, y: &Value) -> EvalError {
+    EvalError::new(format!(
+        "{} {} {} not implemented",
+        x.type_name(),
+        op.symbol(),
+        y.type_name()
+    ))
+}
+
+/// Evaluates a comparison operator (`==`, `!=`, `<`, `<=`, `>`, `>=`).
+pub fn compare_op(op: BinaryOp, x: &Value, y: &Value) -> Result<bool> {
+    match op {
+        BinaryOp::Eq => return equals(x, y),
+        BinaryOp::Ne => return Ok(!equals(x, y)?),
+        _ => {}
+    }
+    let ord = cmp_depth(x, y, 0)?.ok_or_else(|| not_implemented(op, x, y))?;
+    Ok(match op {
+        BinaryOp::Lt => ord == Ordering::Less,
+        BinaryOp::Le => ord != Ordering::Greater,
+        BinaryOp::Gt => ord == Ordering::Greater,
+        _ => ord != Ordering::Less,
+    })
+}
+
+fn cmp_depth(x: &Value, y: &Value, depth: u32) -> Result<Option<Ordering>> {
+    if depth > MAX_DEPTH {
+        return Err(depth_error());
+    }
+    Ok(Some(match (x, y) {
+        (Value::Int(a), Value::Int(b)) => a.cmp(b),
+        (Value::Int(_) | Value::BigInt(_), Value::Int(_) | Value::BigInt(_)) => int::cmp(x, y),
+        (Value::Float(a), Value::Float(b)) => float_cmp(*a, *b),
+        (Value::Int(_) | Value::BigInt(_), Value::Float(f)) => {
+            if f.is_nan() {
+                Ordering::Less
+            } else {
+                int_float_cmp(x, *f)
+            }
+        }
+        (Value::Float(f), Value::Int(_) | Value::BigInt(_)) => {
+            if f.is_nan() {
+                Ordering::Greater
+            } else {
+                int_float_cmp(y, *f).reverse()
+            }
+        }
+        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Str(a), Value::Str(b)) => a.as_bytes().cmp(b.as_bytes()),
+        (Value::Bytes(a), Value::Bytes(b)) => a.as_slice().cmp(b.as_slice()),
+        (Value::List(a), Value::List(b)) => {
+            let (a, b) = (a.items(), b.items());
+            return seq_cmp(&a, &b, depth);
+        }
+        (Value::Tuple(a), Value::Tuple(b)) => return seq_cmp(a, b, depth),
+        (Value::Native(a), _) => return a.compare(y),
+        _ => return Ok(None),
+    }))
+}
+
+fn seq_cmp(a: &[Value], b: &[Value], depth: u32) -> Result<Option<Ordering>> {
+    for (x, y) in a.iter().zip(b.iter()) {
+        if !eq_depth(x, y, depth + 1)? {
+            return match cmp_depth(x, y, depth + 1)? {
+                Some(o) => Ok(Some(o)),
+                None => Err(not_implemented(BinaryOp::Lt, x, y)),
+            };
+        }
+    }
+    Ok(Some(a.len().cmp(&b.len())))
+}

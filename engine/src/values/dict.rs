@@ -1,0 +1,105 @@
+//! Dicts: insertion-ordered hash maps with a frozen flag and an iteration guard.
+
+use super::hashkey::{HashKey, KeyHasher};
+use super::{MutGuard, Value};
+use crate::error::Result;
+use indexmap::IndexMap;
+use std::cell::{Ref, RefCell};
+
+/// The map type behind dicts.
+pub type DictMap = IndexMap<HashKey, Value, KeyHasher>;
+
+/// The payload of a dict value.
+#[derive(Default)]
+pub struct Dict {
+    map: RefCell<DictMap>,
+    /// Frozen flag and active-iteration count.
+    pub guard: MutGuard,
+}
+
+impl Dict {
+    /// A dict with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Dict {
+        Dict {
+            map: RefCell::new(DictMap::with_capacity_and_hasher(n, KeyHasher::default())),
+            guard: MutGuard::default(),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.borrow().len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries, for reading.
+    pub fn entries(&self) -> Ref<'_, DictMap> {
+        self.map.borrow()
+    }
+
+    /// Looks up a key (an error if it is unhashable).
+    pub fn get(&self, key: &Value) -> Result<Option<Value>> {
+        let k = HashKey::new(key.clone())?;
+        Ok(self.map.borrow().get(&k).cloned())
+    }
+
+    /// Looks up a string key.
+    pub fn get_str(&self, key: &str) -> Option<Value> {
+        self.get(&Value::str(key)).ok().flatten()
+    }
+
+    /// Inserts or replaces (checking mutability).
+    pub fn insert(&self, key: Value, value: Value) -> Result<()> {
+        let k = HashKey::new(key)?;
+        self.guard.check("insert into", "hash table")?;
+        self.map.borrow_mut().insert(k, value);
+        Ok(())
+    }
+
+    /// Inserts a pre-hashed key (checking mutability); returns the old value.
+    pub fn insert_key(&self, key: HashKey, value: Value) -> Result<Option<Value>> {
+        self.guard.check("insert into", "hash table")?;
+        Ok(self.map.borrow_mut().insert(key, value))
+    }
+
+    /// Removes a key, keeping the order of the others (checking mutability).
+    pub fn remove(&self, key: &Value) -> Result<Option<Value>> {
+        let k = HashKey::new(key.clone())?;
+        self.guard.check("delete from", "hash table")?;
+        Ok(self.map.borrow_mut().shift_remove(&k))
+    }
+
+    /// Removes every entry (checking mutability).
+    pub fn clear(&self) -> Result<()> {
+        self.guard.check("clear", "hash table")?;
+        self.map.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// Removes and returns the first entry (checking mutability).
+    pub fn pop_first(&self) -> Result<Option<(Value, Value)>> {
+        self.guard.check("delete from", "hash table")?;
+        Ok(self
+            .map
+            .borrow_mut()
+            .shift_remove_index(0)
+            .map(|(k, v)| (k.value, v)))
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> Vec<Value> {
+        self.map.borrow().keys().map(|k| k.value.clone()).collect()
+    }
+
+    /// The entry at position `i`, if any.
+    pub fn get_index(&self, i: usize) -> Option<(Value, Value)> {
+        self.map
+            .borrow()
+            .get_index(i)
+            .map(|(k, v)| (k.value.clone(), v.clone()))
+    }
+}

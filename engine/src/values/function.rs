@@ -1,0 +1,115 @@
+//! Callables: Starlark closures and built-in functions (plain, bound methods,
+//! and host closures that carry state).
+
+use super::Value;
+use crate::args::Args;
+use crate::compile::FuncCode;
+use crate::error::Result;
+use crate::eval::{ModuleEnv, Thread};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A variable shared between a function and the nested functions that capture it.
+/// `None` means not yet assigned.
+pub type Cell = Rc<RefCell<Option<Value>>>;
+
+/// A function defined in Starlark: compiled code plus what it closed over.
+pub struct Closure {
+    /// The compiled body and parameter layout.
+    pub code: Rc<FuncCode>,
+    /// The module whose globals the function reads.
+    pub module: Rc<ModuleEnv>,
+    /// Default values, one per named parameter (positional and keyword-only);
+    /// `None` for a parameter that has no default.
+    pub defaults: Vec<Option<Value>>,
+    /// Captured cells of enclosing functions, in `code.free_vars` order.
+    pub freevars: Vec<Cell>,
+}
+
+impl Closure {
+    /// The function's name.
+    pub fn name(&self) -> &str {
+        &self.code.name
+    }
+
+    /// Freezes the defaults and captured values.
+    pub fn freeze(&self) {
+        for v in self.defaults.iter().flatten() {
+            v.freeze();
+        }
+        for c in &self.freevars {
+            if let Some(v) = c.borrow().as_ref() {
+                v.freeze();
+            }
+        }
+    }
+}
+
+/// A plain built-in function.
+pub type BuiltinFn = fn(&mut Thread, &Args) -> Result<Value>;
+/// A method of a built-in or native type: receives its receiver.
+pub type MethodFn = fn(&mut Thread, &Value, &Args) -> Result<Value>;
+/// A host function with captured state.
+pub type HostFn = Rc<dyn Fn(&mut Thread, &Args) -> Result<Value>>;
+
+/// How a built-in is implemented.
+#[derive(Clone)]
+pub enum BuiltinImpl {
+    /// A plain function.
+    Func(BuiltinFn),
+    /// A method; the receiver is [`Builtin::recv`].
+    Method(MethodFn),
+    /// A host closure.
+    Host(HostFn),
+}
+
+/// A function implemented in Rust, possibly bound to a receiver.
+pub struct Builtin {
+    /// Name used in messages and repr.
+    pub name: String,
+    /// The receiver, for bound methods.
+    pub recv: Option<Value>,
+    /// The implementation.
+    pub imp: BuiltinImpl,
+}
+
+impl Builtin {
+    /// A plain built-in function value.
+    pub fn func(name: &str, f: BuiltinFn) -> Value {
+        Value::Builtin(Rc::new(Builtin {
+            name: name.into(),
+            recv: None,
+            imp: BuiltinImpl::Func(f),
+        }))
+    }
+
+    /// A method bound to `recv`.
+    pub fn method(name: &str, recv: Value, f: MethodFn) -> Value {
+        Value::Builtin(Rc::new(Builtin {
+            name: name.into(),
+            recv: Some(recv),
+            imp: BuiltinImpl::Method(f),
+        }))
+    }
+
+    /// A host closure value.
+    pub fn host(name: &str, f: impl Fn(&mut Thread, &Args) -> Result<Value> + 'static) -> Value {
+        Value::Builtin(Rc::new(Builtin {
+            name: name.into(),
+            recv: None,
+            imp: BuiltinImpl::Host(Rc::new(f)),
+        }))
+    }
+
+    /// Calls the built-in.
+    pub fn call(&self, thread: &mut Thread, args: &Args) -> Result<Value> {
+        match &self.imp {
+            BuiltinImpl::Func(f) => f(thread, args),
+            BuiltinImpl::Method(f) => match &self.recv {
+                Some(r) => f(thread, r, args),
+                None => f(thread, &Value::None, args),
+            },
+            BuiltinImpl::Host(f) => f(thread, args),
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! Values: the representation of every Starlark value, one module per built-in type.
+//!
+//! [`Value`] is a 16-byte enum: scalars (None, bool, small int, float) are held
+//! inline, everything else behind an `Rc`. Mutable containers carry a frozen flag
+//! and an iteration guard so that mutating a frozen value, or a collection while
+//! it is being iterated, is an error instead of undefined behaviour.
+
+mod compare;
+mod dict;
+mod function;
+mod hashkey;
+mod int;
+mod list;
+mod native;
+pub mod ops;
+mod repr;
+mod set;
+mod str;
+mod structs;
+
+pub use compare::{compare, equals};
+pub use dict::Dict;
+pub use function::{Builtin, BuiltinFn, Cell, Closure, MethodFn};
+pub use hashkey::HashKey;
+pub use int::Int;
+pub use list::List;
+pub use native::{NativeIter, NativeValue};
+pub use repr::{repr, to_str, write_repr};
+pub use set::Set;
+pub use str::StrValue;
+pub use structs::{Module, Struct};
+
+use crate::error::{EvalError, Result};
+use num_bigint::BigInt;
+use std::cell::Cell as StdCell;
+use std::rc::Rc;
+
+/// A Starlark value.
+#[derive(Clone)]
+pub enum Value {
+    /// `None`
+    None,
+    /// `True` / `False`
+    Bool(bool),
+    /// An int that fits in 64 bits (the allocation-free fast path).
+    Int(i64),
+    /// An int that does not fit in 64 bits. Invariant: never holds an i64-sized value.
+    BigInt(Rc<BigInt>),
+    /// A float.
+    Float(f64),
+    /// A string: immutable bytes, usually UTF-8, indexed by byte.
+    Str(Rc<StrValue>),
+    /// A bytes value.
+    Bytes(Rc<Vec<u8>>),
+    /// A mutable list.
+    List(Rc<List>),
+    /// An immutable tuple.
+    Tuple(Rc<Vec<Value>>),
+    /// A mutable, insertion-ordered dict.
+    Dict(Rc<Dict>),
+    /// A mutable, insertion-ordered set.
+    Set(Rc<Set>),
+    /// `range(start, stop, step)`.
+    Range(Rc<RangeValue>),
+    /// A function defined in Starlark (`def` or `lambda`).
+    Function(Rc<Closure>),
+    /// A function implemented in Rust, possibly bound to a receiver (a method).
+    Builtin(Rc<Builtin>),
+    /// A struct made by `struct(**kwargs)`.
+    Struct(Rc<Struct>),
+    /// A module value (a named bag of members).
+    Module(Rc<Module>),
+    /// A value type defined by the host.
+    Native(Rc<Box<dyn NativeValue>>),
+}
+
+/// `range(start, stop, step)` with its length precomputed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeValue {
+    /// First element.
+    pub start: i64,
+    /// Exclusive bound.
+    pub stop: i64,
+    /// Non-zero step.
+    pub step: i64,
+}
+
+impl RangeValue {
+    /// Number of elements.
+    pub fn len(&self) -> i64 {
+        let (start, stop, step) = (self.start as i128, self.stop as i128, self.step as i128);
+        let n = if step > 0 {
+            if start < stop {
+                (stop - start + step - 1) / step
+            } else {
+                0
+            }
+        } else if start > stop {
+            (start - stop + (-step) - 1) / (-step)
+        } else {
+            0
+        };
+        n as i64
+    }
+
+    /// True when the range has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The i-th element (no bounds check).
+    pub fn at(&self, i: i64) -> i64 {
+        self.start + i * self.step
+    }
+}
+
+/// A flag shared by every mutable container: frozen, and how many iterations are active.
+#[derive(Debug, Default)]
+pub struct MutGuard {
+    frozen: StdCell<bool>,
+    iterating: StdCell<u32>,
+}
+
+impl MutGuard {
+    /// Fails if the owner may not be mutated now. `verb` and `noun` word the
+    /// message as starlark-go does: "cannot append to frozen list",
+    /// "cannot append to list during iteration".
+    pub fn check(&self, verb: &str, noun: &str) -> Result<()> {
+        if self.frozen.get() {
+            return Err(EvalError::new(format!("cannot {verb} frozen {noun}")));
+        }
+        if self.iterating.get() > 0 {
+            return Err(EvalError::new(format!(
+                "cannot {verb} {noun} during iteration"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Marks the owner frozen; returns false if it already was.
+    pub fn freeze(&self) -> bool {
+        !self.frozen.replace(true)
+    }
+
+    /// Whether the owner is frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.get()
+    }
+
+    /// Notes the start of an iteration (a no-op on frozen values, which cannot change).
+    pub fn begin_iter(&self) {
+        if !self.frozen.get() {
+            self.iterating.set(self.iterating.get() + 1);
+        }
+    }
+
+    /// Notes the end of an iteration begun with [`MutGuard::begin_iter`].
+    pub fn end_iter(&self) {
+        let n = self.iterating.get();
+        if n > 0 {
+            self.iterating.set(n - 1);
+        }
+    }
+}
+
+impl Value {
+    /// A string value from text.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::new(StrValue::from(s)))
+    }
+
+    /// A string value from bytes (which need not be UTF-8).
+    pub fn str_bytes(b: impl Into<Box<[u8]>>) -> Value {
+        Value::Str(Rc::new(StrValue::from_bytes(b.into())))
+    }
+
+    /// An int value from a big integer, normalised to the small form when it fits.
+    pub fn from_bigint(b: BigInt) -> Value {
+        Int::from(b).into_value()
+    }
+
+    /// A new list.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(List::new(items)))
+    }
+
+    /// A new tuple.
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(items))
+    }
+
+    /// A new empty dict.
+    pub fn new_dict() -> Value {
+        Value::Dict(Rc::new(Dict::default()))
+    }
+
+    /// A host-defined value.
+    pub fn native(v: impl NativeValue + 'static) -> Value {
+        Value::Native(Rc::new(Box::new(v)))
+    }
+
+    /// The Starlark type name, as `type(x)` returns it.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Set(_) => "set",
+            Value::Range(_) => "range",
+            Value::Function(_) => "function",
+            Value::Builtin(b) => {
+                if b.recv.is_some() {
+                    "builtin_function_or_method"
+                } else {
+                    "builtin_function_or_method"
+                }
+            }
+            Value::Struct(_) => "struct",
+            Value::Module(_) => "module",
+            Value::Native(n) => n.type_name(),
+        }
+    }
+
+    /// The truth value of `x`.
+    pub fn truth(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(l) => l.len() > 0,
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) => d.len() > 0,
+            Value::Set(s) => s.len() > 0,
+            Value::Range(r) => !r.is_empty(),
+            Value::Native(n) => n.truth(),
+            _ => true,
+        }
+    }
+
+    /// True for `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    /// The text of a string value.
+    pub fn as_str(&self) -> Option<&StrValue> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An int as i64, if it is a small int.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// An int value of either width.
+    pub fn as_int(&self) -> Option<Int> {
+        match self {
+            Value::Int(i) => Some(Int::Small(*i)),
+            Value::BigInt(b) => Some(Int::Big(b.clone())),
+            _ => None,
+        }
+    }
+
+    /// Freezes this value and everything reachable from it.
+    pub fn freeze(&self) {
+        match self {
+            Value::List(l) => {
+                if l.guard.freeze() {
+                    for v in l.items().iter() {
+                        v.freeze();
+                    }
+                }
+            }
+            Value::Tuple(t) => {
+                for v in t.iter() {
+                    v.freeze();
+                }
+            }
+            Value::Dict(d) => {
+                if d.guard.freeze() {
+                    for (k, v) in d.entries().iter() {
+                        k.value.freeze();
+                        v.freeze();
+                    }
+                }
+            }
+            Value::Set(s) => {
+                s.guard.freeze();
+            }
+            Value::Function(f) => f.freeze(),
+            Value::Builtin(b) => {
+                if let Some(r) = &b.recv {
+                    r.freeze()
+                }
+            }
+            Value::Struct(s) => {
+                for v in s.fields.values() {
+                    v.freeze();
+                }
+            }
+            Value::Native(n) => n.freeze(),
+            _ => {}
+        }
+    }
+
+    /// Whether two values are the same object (pointer identity for heap values).
+    pub fn ptr_eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
+            (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
+            (Value::Set(a), Value::Set(b)) => Rc::ptr_eq(a, b),
+            (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b),
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b),
+            (Value::Function(a), Value::Function(b)) => Rc::ptr_eq(a, b),
+            (Value::Builtin(a), Value::Builtin(b)) => Rc::ptr_eq(a, b),
+            (Value::Native(a), Value::Native(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// An approximate count of bytes this value holds on the heap (not deep).
+    pub fn approx_size(&self) -> usize {
+        match self {
+            Value::Str(s) => 32 + s.len(),
+            Value::Bytes(b) => 32 + b.len(),
+            Value::BigInt(b) => 32 + (b.bits() as usize) / 8,
+            Value::List(_) | Value::Tuple(_) => 48,
+            Value::Dict(_) | Value::Set(_) => 96,
+            Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => 0,
+            _ => 64,
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&to_str(self))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(Rc::new(StrValue::from_bytes(s.into_bytes().into())))
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Value {
+        Value::list(v)
+    }
+}

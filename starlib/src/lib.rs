@@ -1,0 +1,1 @@
+//! starlib: the versioned Starlark standard library (placeholder until its issue lands).

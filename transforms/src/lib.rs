@@ -1,0 +1,1 @@
+//! transforms: the host that runs transform(ds) (placeholder until its issue lands).
