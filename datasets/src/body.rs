@@ -289,10 +289,6 @@ pub fn write_body<W: Write + Send>(body: &Body, format: Format, out: W) -> Resul
             }
             w.finish()?;
             let mut out = w.into_inner();
-            // An empty body still writes a valid (empty) array.
-            if body.num_rows() == 0 {
-                out.write_all(b"[]").ctx(|| "writing json output".into())?;
-            }
             out.write_all(b"\n").ctx(|| "writing json output".into())?;
             out.flush().ctx(|| "flushing json output".into())?;
         }
@@ -561,26 +557,37 @@ fn csv_error(e: ArrowError, schema: &SchemaRef, opts: &ImportOptions, rows_befor
         other => other.to_string(),
     };
     let header = u64::from(opts.has_header);
-    // arrow-csv counts lines from 0 including the header for value errors,
-    // and from 1 without it for field-count errors.
-    let (record, column) = if let Some(line) = number_after(&msg, "at line ") {
+    let (record, column) = if msg.contains("Error while parsing value") || msg.contains("Error parsing column") {
+        // arrow-csv value errors count lines from 0 including the header,
+        // so with a header the number is the 1-based record.
+        let line = number_after(&msg, "at line ").unwrap_or(0);
         let col = number_after(&msg, "for column ").or_else(|| number_after(&msg, "Error parsing column "));
-        let record = if header == 1 { line } else { line + 1 };
-        (record, col)
+        (if header == 1 { line } else { line + 1 }, col)
     } else if let Some(line) = number_after(&msg, "for line ") {
+        // arrow-csv field-count and UTF-8 errors: the 1-based file line,
+        // field numbers from 1.
         let col = number_after(&msg, "and field ").map(|f| f.saturating_sub(1));
-        (line, col)
+        (line.saturating_sub(header), col)
+    } else if let Some(line) = number_after(&msg, "at line ") {
+        // The csv crate (schema inference): the 1-based file line, fields from 0.
+        (line.saturating_sub(header), number_after(&msg, "in field "))
     } else {
         (0, None)
     };
-    let _ = rows_before;
     let column = column.map(|c| match schema.fields().get(c as usize) {
         Some(f) => format!("'{}' (#{})", f.name(), c + 1),
         None => format!("#{}", c + 1),
     });
-    let short = match msg.find(". Row data:") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
+    let short = if msg.contains("unequal lengths") {
+        match (number_after(&msg, "Expected "), number_after(&msg, "found ")) {
+            (Some(e), Some(f)) => format!("incorrect number of fields: expected {e}, found {f}"),
+            _ => msg,
+        }
+    } else {
+        match msg.find(". Row data:") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        }
     };
     DatasetError::Import {
         format: "csv".into(),

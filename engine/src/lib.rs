@@ -16,6 +16,8 @@ pub mod error;
 pub mod eval;
 pub mod hint;
 pub mod resolve;
+pub mod stack;
+pub mod starlarktest;
 pub mod syntax;
 pub mod values;
 

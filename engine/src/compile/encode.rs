@@ -125,6 +125,7 @@ fn op_parts(op: Op) -> (u8, u32) {
         Op::Return => (42, 0),
         Op::LoadModule(i) => (43, i),
         Op::LoadExport(i) => (44, i),
+        Op::DictInsertUnique => (45, 0),
     }
 }
 
@@ -175,6 +176,7 @@ fn op_from(tag: u8, v: u32) -> Option<Op> {
         42 => Op::Return,
         43 => Op::LoadModule(v),
         44 => Op::LoadExport(v),
+        45 => Op::DictInsertUnique,
         _ => return None,
     })
 }

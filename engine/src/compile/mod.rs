@@ -512,11 +512,12 @@ impl Compiler {
                 self.emit(Op::MakeTuple(items.len() as u32), pos);
             }
             ExprKind::Dict(entries) => {
+                self.emit(Op::MakeDict(entries.len() as u32), pos);
                 for (k, v) in entries {
                     self.expr(k);
                     self.expr(v);
+                    self.emit(Op::DictInsertUnique, k.pos);
                 }
-                self.emit(Op::MakeDict(entries.len() as u32), pos);
             }
             ExprKind::Comprehension { body, clauses } => {
                 match body {

@@ -68,12 +68,14 @@ pub enum Op {
     MakeList(u32),
     /// `[x1..xn] -> [tuple]`
     MakeTuple(u32),
-    /// `[k1 v1 .. kn vn] -> [dict]` (error on duplicate keys)
+    /// `[] -> [dict]`, a new dict with room for n entries
     MakeDict(u32),
     /// `[list x] -> [list]`
     ListAppend,
     /// `[dict k v] -> [dict]`
     DictInsert,
+    /// `[dict k v] -> [dict]`, failing on a key already present (dict literals)
+    DictInsertUnique,
     /// `[x i] -> [x[i]]`
     Index,
     /// `[v x i] -> []`, `x[i] = v`

@@ -42,7 +42,7 @@ pub(crate) fn run_frame(
         iters: &mut iters,
         base,
     };
-    let result = exec(thread, &mut frame, &mut cur);
+    let result = crate::stack::guard(|| exec(thread, &mut frame, &mut cur));
     // Drop iterators before popping the frame so that guards are released.
     iters.clear();
     thread.stack.truncate(base);
@@ -318,11 +318,14 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 thread.stack.push(Value::tuple(items));
             }
             Op::MakeDict(n) => {
-                let at = thread.stack.len().saturating_sub(2 * n as usize);
-                let items = thread.stack.split_off(at);
+                thread.account(64 + 40 * n as usize)?;
                 let d = crate::values::Dict::with_capacity(n as usize);
-                let mut it = items.into_iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                thread.stack.push(Value::Dict(Rc::new(d)));
+            }
+            Op::DictInsertUnique => {
+                let v = pop(&mut thread.stack);
+                let k = pop(&mut thread.stack);
+                if let Some(Value::Dict(d)) = thread.stack.last() {
                     let key = HashKey::new(k.clone())?;
                     if d.insert_key(key, v)?.is_some() {
                         return Err(EvalError::new(format!(
@@ -331,8 +334,6 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                         )));
                     }
                 }
-                thread.account(64 + 40 * n as usize)?;
-                thread.stack.push(Value::Dict(Rc::new(d)));
             }
             Op::ListAppend => {
                 let v = pop(&mut thread.stack);

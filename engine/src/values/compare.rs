@@ -39,6 +39,10 @@ fn eq_depth(x: &Value, y: &Value, depth: u32) -> Result<bool> {
     if depth > MAX_DEPTH {
         return Err(depth_error());
     }
+    crate::stack::guard(|| eq_inner(x, y, depth))
+}
+
+fn eq_inner(x: &Value, y: &Value, depth: u32) -> Result<bool> {
     Ok(match (x, y) {
         (Value::None, Value::None) => true,
         (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -151,6 +155,10 @@ fn cmp_depth(x: &Value, y: &Value, depth: u32) -> Result<Option<Ordering>> {
     if depth > MAX_DEPTH {
         return Err(depth_error());
     }
+    crate::stack::guard(|| cmp_inner(x, y, depth))
+}
+
+fn cmp_inner(x: &Value, y: &Value, depth: u32) -> Result<Option<Ordering>> {
     Ok(Some(match (x, y) {
         (Value::Int(a), Value::Int(b)) => a.cmp(b),
         (Value::Int(_) | Value::BigInt(_), Value::Int(_) | Value::BigInt(_)) => int::cmp(x, y),

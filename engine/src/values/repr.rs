@@ -41,10 +41,10 @@ fn write(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
             return;
         }
         path.push(p);
-        write_inner(out, v, path);
+        crate::stack::guard(|| write_inner(out, v, path));
         path.pop();
     } else {
-        write_inner(out, v, path);
+        crate::stack::guard(|| write_inner(out, v, path));
     }
 }
 

@@ -1,0 +1,481 @@
+//! Starlarktest: the chunked-test harness of starlark-go, re-implemented.
+//!
+//! A test file is split into chunks on lines `---`; each chunk runs as its
+//! own module. A comment `### "regexp"` (a Go string literal, quoted or
+//! backquoted) on a line says that an error matching the regexp is expected
+//! on that line; `option:NAME` anywhere in a chunk turns on a dialect option.
+//! Files load `assert.star`, a Starlark module built on the natives `error`,
+//! `catch`, `matches`, `module` and `_freeze`. The same code serves the
+//! conformance suite and `quarry test`. It is pure: callers supply file text.
+
+use crate::args::Args;
+use crate::error::{EvalError, Result};
+use crate::eval::{Members, Predeclared, Thread};
+use crate::resolve::{resolve_file, Environment};
+use crate::syntax::parse_file;
+use crate::values::{Builtin, Module, NativeValue, Value};
+use crate::{Dialect, Error};
+use regex::Regex;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// How chunks are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Parse, resolve and run each chunk; run-time errors are matched against `###`.
+    Exec,
+    /// Parse and resolve only; resolve errors are matched (starlark-go's resolve tests).
+    Resolve,
+    /// Parse only; syntax errors are matched (starlark-go's syntax tests).
+    Parse,
+}
+
+/// The outcome of one test file.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The file name.
+    pub path: String,
+    /// Number of chunks run.
+    pub chunks: usize,
+    /// One line per failure: `path:line: what went wrong`.
+    pub failures: Vec<String>,
+}
+
+impl FileReport {
+    /// Whether every chunk passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// One chunk of a chunked file.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// The chunk's source, prefixed with newlines so that line numbers match the file.
+    pub source: String,
+    /// Expected errors by line.
+    pub want_errors: BTreeMap<u32, Regex>,
+}
+
+/// Splits a chunked file as starlark-go's chunkedfile package does. Bad
+/// `###` comments are reported as failures.
+pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut linenum: u32 = 1;
+    for chunk in data.split("\n---\n") {
+        let source = format!("{}{}", "\n".repeat(linenum.saturating_sub(1) as usize), chunk);
+        let mut want_errors = BTreeMap::new();
+        for line in chunk.split('\n') {
+            if let Some(at) = line.find("###") {
+                let rest = line[at + 3..].trim();
+                match go_unquote(rest) {
+                    Some(pattern) => match Regex::new(&pattern) {
+                        Ok(rx) => {
+                            want_errors.insert(linenum, rx);
+                        }
+                        Err(e) => failures.push(format!("{path}:{linenum}: bad regexp: {e}")),
+                    },
+                    None => failures.push(format!("{path}:{linenum}: not a quoted regexp: {rest}")),
+                }
+            }
+            linenum += 1;
+        }
+        // The "---" separator line.
+        linenum += 1;
+        chunks.push(Chunk { source, want_errors });
+    }
+    chunks
+}
+
+/// Unquotes a Go string literal: "..." with escapes, or `...` raw.
+fn go_unquote(s: &str) -> Option<String> {
+    if s.len() >= 2 && s.starts_with('`') && s.ends_with('`') {
+        return Some(s[1..s.len() - 1].to_string());
+    }
+    if !(s.len() >= 2 && s.starts_with('"') && s.ends_with('"')) {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '\'' => out.push('\''),
+            'x' => {
+                let h: String = chars.by_ref().take(2).collect();
+                out.push(char::from(u8::from_str_radix(&h, 16).ok()?));
+            }
+            'u' => {
+                let h: String = chars.by_ref().take(4).collect();
+                out.push(char::from_u32(u32::from_str_radix(&h, 16).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The dialect a chunk asks for with `option:` comments.
+pub fn chunk_dialect(source: &str) -> Dialect {
+    let has = |name: &str| source.contains(&format!("option:{name}"));
+    let global_reassign = has("globalreassign");
+    let recursion = has("recursion");
+    Dialect {
+        while_loops: recursion,
+        recursion,
+        sets: has("set"),
+        global_reassign,
+        top_level_control: global_reassign,
+        load_binds_globally: has("loadbindsglobally"),
+    }
+}
+
+/// What a test run may load besides `assert.star`.
+pub type ModuleProvider = dyn Fn(&str) -> Option<Members>;
+
+/// Runs chunked test files.
+pub struct Harness<'a> {
+    /// Source of `assert.star` (starlark-go's own, or Quarry's [`ASSERT_STAR`]).
+    pub assert_source: &'a str,
+    /// Other loadable modules (`json.star`, ...).
+    pub modules: Rc<ModuleProvider>,
+    /// Extra predeclared names for exec mode (e.g. `struct`, `hasfields`).
+    pub predeclared: &'a dyn Fn() -> Predeclared,
+    /// A step budget per chunk (0 for none), so a runaway test cannot hang the run.
+    pub max_steps: u64,
+}
+
+const FAILURES_KEY: &str = "starlarktest.failures";
+const TEST_PATH_KEY: &str = "starlarktest.path";
+
+impl Harness<'_> {
+    /// Runs every chunk of a file in the given mode.
+    pub fn run_file(&self, path: &str, data: &str, mode: Mode) -> FileReport {
+        let mut report = FileReport {
+            path: path.to_string(),
+            ..FileReport::default()
+        };
+        let chunks = split_chunks(path, data, &mut report.failures);
+        for chunk in chunks {
+            report.chunks += 1;
+            let mut want = chunk.want_errors.clone();
+            let mut got = |line: u32, msg: &str, failures: &mut Vec<String>| match want.remove(&line) {
+                Some(rx) => {
+                    if !rx.is_match(msg) {
+                        failures.push(format!(
+                            "{path}:{line}: error {msg:?} does not match pattern {:?}",
+                            rx.as_str()
+                        ));
+                    }
+                }
+                None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
+            };
+            let dialect = chunk_dialect(&chunk.source);
+            match mode {
+                Mode::Parse => {
+                    if let Err(e) = parse_file(path, &chunk.source) {
+                        got(e.pos.line, &e.msg, &mut report.failures);
+                    }
+                }
+                Mode::Resolve => match parse_file(path, &chunk.source) {
+                    Err(e) => report.failures.push(e.to_string()),
+                    Ok(mut file) => {
+                        let env = Environment {
+                            is_predeclared: &|n| n == "M",
+                            is_universal: &|n| n == "U" || n == "float",
+                            is_global: None,
+                        };
+                        if let Err(errs) = resolve_file(&mut file, &dialect, &env, &[]) {
+                            for e in errs {
+                                got(e.pos.line, &e.msg, &mut report.failures);
+                            }
+                        }
+                    }
+                },
+                Mode::Exec => {
+                    let mut thread = self.new_thread(path, dialect);
+                    let r = thread.exec_file(path, &chunk.source, (self.predeclared)());
+                    if let Some(fs) = thread.local_mut::<Vec<String>>(FAILURES_KEY) {
+                        report.failures.append(fs);
+                    }
+                    match r {
+                        Ok(_) => {}
+                        Err(Error::Eval(e)) => match e.backtrace.iter().rev().find(|f| f.path == path) {
+                            Some(f) => got(f.pos.line, &e.msg, &mut report.failures),
+                            None => report.failures.push(e.backtrace_string()),
+                        },
+                        Err(e) => report.failures.push(e.to_string()),
+                    }
+                }
+            }
+            for (line, rx) in want {
+                report
+                    .failures
+                    .push(format!("{path}:{line}: expected error matching {:?}", rx.as_str()));
+            }
+        }
+        report
+    }
+
+    fn new_thread(&self, path: &str, dialect: Dialect) -> Thread {
+        let mut thread = Thread::new(dialect);
+        if self.max_steps > 0 {
+            thread.set_max_steps(self.max_steps);
+        }
+        thread.set_local(FAILURES_KEY, Vec::<String>::new());
+        thread.set_local(TEST_PATH_KEY, path.to_string());
+        let assert_source = self.assert_source.to_string();
+        let modules = self.modules.clone();
+        thread.set_loader(move |t: &mut Thread, module: &str, _from: &str| -> Result<Members> {
+            if module == "assert.star" {
+                return load_assert(t, &assert_source);
+            }
+            match modules(module) {
+                Some(m) => Ok(m),
+                None => Err(EvalError::new(format!("no such module: {module}"))),
+            }
+        });
+        thread
+    }
+}
+
+/// Runs `assert.star` with its native helpers and returns its members.
+fn load_assert(thread: &mut Thread, source: &str) -> Result<Members> {
+    let mut pre = Predeclared::default();
+    pre.insert("error".into(), Builtin::func("error", native_error));
+    pre.insert("catch".into(), Builtin::func("catch", native_catch));
+    pre.insert("matches".into(), Builtin::func("matches", native_matches));
+    pre.insert("module".into(), Builtin::func("module", tmp_make_module));
+    pre.insert("_freeze".into(), Builtin::func("freeze", native_freeze));
+    let saved = std::mem::replace(&mut thread.dialect, Dialect::standard());
+    let r = thread.exec_file("assert.star", source, pre);
+    thread.dialect = saved;
+    r.map_err(|e| EvalError::new(e.to_string()))
+}
+
+fn native_error(thread: &mut Thread, args: &Args) -> Result<Value> {
+    let a = args.positional_only("error", 1, 1)?;
+    let msg = match &a[0] {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        v => crate::values::repr(v),
+    };
+    let path = thread.local::<String>(TEST_PATH_KEY).cloned().unwrap_or_default();
+    let stack = thread.call_stack();
+    let at = stack
+        .iter()
+        .rev()
+        .find(|f| f.path == path)
+        .map(|f| format!("{}:{}:{}", f.path, f.pos.line, f.pos.col))
+        .unwrap_or_else(|| path.clone());
+    let line = format!("{at}: Error: {msg}");
+    if let Some(fs) = thread.local_mut::<Vec<String>>(FAILURES_KEY) {
+        fs.push(line);
+    }
+    Ok(Value::None)
+}
+
+fn native_catch(thread: &mut Thread, args: &Args) -> Result<Value> {
+    let [f] = args.bind("catch", &["fn"])?;
+    let f = f.unwrap_or(Value::None);
+    match thread.call(&f, &Args::default()) {
+        Ok(_) => Ok(Value::None),
+        Err(e) => Ok(Value::from(e.msg)),
+    }
+}
+
+fn native_matches(_thread: &mut Thread, args: &Args) -> Result<Value> {
+    let [pattern, s] = args.bind("matches", &["pattern", "str"])?;
+    let pattern: String = crate::args::convert("matches", "pattern", &pattern.unwrap_or(Value::None))?;
+    let s: String = crate::args::convert("matches", "str", &s.unwrap_or(Value::None))?;
+    let rx = Regex::new(&pattern).map_err(|e| EvalError::new(format!("matches: {e}")))?;
+    Ok(Value::Bool(rx.is_match(&s)))
+}
+
+fn native_freeze(_thread: &mut Thread, args: &Args) -> Result<Value> {
+    if !args.named.is_empty() {
+        return Err(EvalError::new("freeze does not accept keyword arguments"));
+    }
+    if args.positional.len() != 1 {
+        return Err(EvalError::new(format!(
+            "freeze got {} arguments, wants 1",
+            args.positional.len()
+        )));
+    }
+    args.positional[0].freeze();
+    Ok(args.positional[0].clone())
+}
+
+/// Quarry's own `assert.star`, for `quarry test` on users' files: the same
+/// API as starlark-go's (eq, ne, true, lt, contains, fails, fail, freeze).
+pub const ASSERT_STAR: &str = r#"
+def _eq(x, y):
+    if x != y:
+        error("%r != %r" % (x, y))
+
+def _ne(x, y):
+    if x == y:
+        error("%r == %r" % (x, y))
+
+def _true(cond, msg = "assertion failed"):
+    if not cond:
+        error(msg)
+
+def _lt(x, y):
+    if not (x < y):
+        error("%s is not less than %s" % (x, y))
+
+def _contains(x, y):
+    if y not in x:
+        error("%s does not contain %s" % (x, y))
+
+def _fails(f, pattern):
+    msg = catch(f)
+    if msg == None:
+        error("evaluation succeeded unexpectedly (want error matching %r)" % pattern)
+    elif not matches(pattern, msg):
+        error("regular expression (%s) did not match error (%s)" % (pattern, msg))
+
+freeze = _freeze
+
+assert = module(
+    "assert",
+    fail = error,
+    eq = _eq,
+    ne = _ne,
+    true = _true,
+    lt = _lt,
+    contains = _contains,
+    fails = _fails,
+)
+"#;
+
+/// The test-only value `hasfields()`: any field may be set until it is frozen.
+pub struct HasFields {
+    attrs: RefCell<BTreeMap<String, Value>>,
+    frozen: Cell<bool>,
+}
+
+impl NativeValue for HasFields {
+    fn type_name(&self) -> &str {
+        "hasfields"
+    }
+    fn repr(&self, out: &mut String) {
+        out.push_str("hasfields");
+    }
+    fn hash(&self) -> Result<u64> {
+        Ok(42)
+    }
+    fn freeze(&self) {
+        if !self.frozen.replace(true) {
+            for v in self.attrs.borrow().values() {
+                v.freeze();
+            }
+        }
+    }
+    fn get_attr(&self, _this: &Value, name: &str) -> Result<Option<Value>> {
+        Ok(self.attrs.borrow().get(name).cloned())
+    }
+    fn attr_names(&self) -> Vec<String> {
+        self.attrs.borrow().keys().cloned().collect()
+    }
+    fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        if self.frozen.get() {
+            return Err(EvalError::new("cannot set field on a frozen hasfields"));
+        }
+        if name.starts_with("no") {
+            let hint = crate::hint::did_you_mean(name, self.attr_names().iter().map(|s| s.as_str()));
+            return Err(EvalError::new(format!("no .{name} field{hint}")));
+        }
+        self.attrs.borrow_mut().insert(name.to_string(), value);
+        Ok(())
+    }
+    fn binary(&self, op: crate::syntax::ast::BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
+        if op == crate::syntax::ast::BinaryOp::Add && !left {
+            if let Value::List(_) = other {
+                return Ok(Some(Value::Int(42)));
+            }
+        }
+        Ok(None)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The test-only infinite iterable `fibonacci`.
+pub struct Fibonacci;
+
+impl NativeValue for Fibonacci {
+    fn type_name(&self) -> &str {
+        "fib"
+    }
+    fn repr(&self, out: &mut String) {
+        out.push_str("fib");
+    }
+    fn iterate(&self) -> Option<crate::values::NativeIter> {
+        let mut state = (0i64, 1i64);
+        Some(Box::new(std::iter::from_fn(move || {
+            let x = state.0;
+            state = (state.1, state.0.wrapping_add(state.1));
+            Some(Value::Int(x))
+        })))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The predeclared names starlark-go's evaluator tests use: `hasfields`,
+/// `fibonacci` and `struct`.
+pub fn conformance_predeclared() -> Predeclared {
+    let mut p = Predeclared::default();
+    p.insert(
+        "hasfields".into(),
+        Builtin::func("hasfields", |_t, args| {
+            if !args.positional.is_empty() || !args.named.is_empty() {
+                return Err(EvalError::new("hasfields: unexpected arguments"));
+            }
+            Ok(Value::native(HasFields {
+                attrs: RefCell::new(BTreeMap::new()),
+                frozen: Cell::new(false),
+            }))
+        }),
+    );
+    p.insert("fibonacci".into(), Value::native(Fibonacci));
+    p.insert("struct".into(), Builtin::func("struct", tmp_make_struct));
+    p
+}
+
+/// A module value from members (for module providers).
+pub fn module_value(name: &str, members: Members) -> Value {
+    Value::Module(Rc::new(Module::new(name, members)))
+}
+
+// TODO(lead): replace with builtins::make_struct / make_module once they land.
+fn tmp_make_struct(_t: &mut Thread, args: &Args) -> Result<Value> {
+    if !args.positional.is_empty() {
+        return Err(EvalError::new("struct: unexpected positional arguments"));
+    }
+    let fields = args.named.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    Ok(Value::Struct(Rc::new(crate::values::Struct::new(fields))))
+}
+
+fn tmp_make_module(_t: &mut Thread, args: &Args) -> Result<Value> {
+    let name = match args.positional.first() {
+        Some(Value::Str(s)) => s.to_str_lossy().into_owned(),
+        _ => return Err(EvalError::new("module: got no name")),
+    };
+    let members = args.named.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    Ok(module_value(&name, members))
+}
