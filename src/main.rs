@@ -1,6 +1,7 @@
 //! The `quarry` command line: parses arguments, calls the library crates, renders output.
 
-use anyhow::{Context, Result};
+mod cmd;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,38 +20,36 @@ enum Command {
     Run {
         /// The script to run.
         file: PathBuf,
+        /// Stop after this many execution steps (0: no limit).
+        #[arg(long, default_value_t = 0)]
+        max_steps: u64,
     },
+    /// Run Starlark test files (chunks split on `---`, `### "regexp"` expected
+    /// errors, `load("assert.star", "assert")`) and summarise the results.
+    Test {
+        /// Test files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What to check: run the chunks (exec), or only resolve or parse them.
+        #[arg(long, value_enum, default_value_t = cmd::test::TestMode::Exec)]
+        mode: cmd::test::TestMode,
+    },
+    /// An interactive Starlark session with line editing and history.
+    Repl,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = match cli.command {
+        Command::Run { file, max_steps } => cmd::run::run(&file, max_steps),
+        Command::Test { files, mode } => cmd::test::run(&files, mode),
+        Command::Repl => cmd::repl::run(),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
-        }
-    }
-}
-
-fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Run { file } => {
-            let src = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let mut thread = engine::Thread::new(engine::Dialect::transform());
-            thread.set_print(|s| println!("{s}"));
-            let path = file.display().to_string();
-            match thread.exec_file(&path, &src, Default::default()) {
-                Ok(_) => Ok(ExitCode::SUCCESS),
-                Err(e) => {
-                    eprintln!("{e}");
-                    if let engine::Error::Eval(ev) = &e {
-                        eprintln!("{}", ev.backtrace_string());
-                    }
-                    Ok(ExitCode::from(1))
-                }
-            }
         }
     }
 }

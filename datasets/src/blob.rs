@@ -370,7 +370,8 @@ impl BlobWriter {
                 });
             }
         }
-        file.sync_all().ctx(|| format!("syncing {}", temp.display()))?;
+        file.sync_all()
+            .ctx(|| format!("syncing {}", temp.display()))?;
         drop(file);
         let shard = dest
             .parent()

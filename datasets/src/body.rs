@@ -13,16 +13,18 @@ use std::str::FromStr;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, Schema, SchemaRef};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use serde_json::Value;
 
-use crate::blob::{BlobStore, BlobWritten, BlobWriter};
+use crate::blob::{BlobStore, BlobWriter, BlobWritten};
 use crate::error::{DatasetError, IoContext, Result};
 use crate::model::Body;
 
@@ -127,23 +129,65 @@ pub fn writer_properties() -> Result<WriterProperties> {
         .build())
 }
 
+/// The schema a body is stored with: types Parquet cannot annotate are
+/// widened so every reader sees the same type (`Timestamp(s)` becomes
+/// `Timestamp(ms)`, `Time32(s)` becomes `Time32(ms)`, `Date64` becomes
+/// `Date32`, as pyarrow does). Other types are kept as they are.
+pub fn storage_schema(schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(storage_type(f.data_type()))
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+fn storage_type(t: &DataType) -> DataType {
+    match t {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
+        }
+        DataType::Time32(TimeUnit::Second) => DataType::Time32(TimeUnit::Millisecond),
+        DataType::Date64 => DataType::Date32,
+        other => other.clone(),
+    }
+}
+
 /// Streams record batches into a Parquet blob, re-chunking them to
 /// [`CHUNK_ROWS`] so the bytes do not depend on how the input was batched.
 pub(crate) struct ParquetBlobWriter {
     writer: ArrowWriter<BlobWriter>,
+    /// The schema batches arrive with.
+    input: SchemaRef,
+    /// The schema they are stored with (see [`storage_schema`]).
     schema: SchemaRef,
+    /// Whether any column needs a cast to its storage type.
+    cast: bool,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     rows: u64,
 }
 
 impl ParquetBlobWriter {
-    pub(crate) fn new(blobs: &BlobStore, schema: SchemaRef) -> Result<Self> {
+    pub(crate) fn new(blobs: &BlobStore, input: SchemaRef) -> Result<Self> {
+        if input.fields().is_empty() {
+            return Err(DatasetError::Invalid(
+                "a body needs at least one column (was the input empty?)".into(),
+            ));
+        }
+        let schema = storage_schema(&input);
+        let cast = schema.fields() != input.fields();
         let sink = blobs.writer()?;
         let writer = ArrowWriter::try_new(sink, schema.clone(), Some(writer_properties()?))?;
         Ok(ParquetBlobWriter {
             writer,
+            input,
             schema,
+            cast,
             pending: Vec::new(),
             pending_rows: 0,
             rows: 0,
@@ -151,11 +195,11 @@ impl ParquetBlobWriter {
     }
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        if batch.schema().fields() != self.schema.fields() {
+        if batch.schema().fields() != self.input.fields() {
             return Err(DatasetError::Invalid(format!(
                 "record batch has schema {:?}, expected {:?}",
                 batch.schema().fields(),
-                self.schema.fields()
+                self.input.fields()
             )));
         }
         let n = batch.num_rows();
@@ -179,8 +223,24 @@ impl ParquetBlobWriter {
     }
 
     fn write_chunk(&mut self, batch: &RecordBatch) -> Result<()> {
-        // Normalise the schema-level metadata of the batch to the writer's.
-        let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
+        let columns: Vec<ArrayRef> = if self.cast {
+            batch
+                .columns()
+                .iter()
+                .zip(self.schema.fields())
+                .map(|(c, f)| {
+                    if c.data_type() == f.data_type() {
+                        Ok(c.clone())
+                    } else {
+                        arrow_cast::cast(c, f.data_type())
+                    }
+                })
+                .collect::<Result<_, ArrowError>>()?
+        } else {
+            batch.columns().to_vec()
+        };
+        // Also normalises the schema-level metadata of the batch to the writer's.
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
         self.writer.write(&batch)?;
         Ok(())
     }
@@ -189,22 +249,23 @@ impl ParquetBlobWriter {
         if self.pending_rows == 0 {
             return Ok(());
         }
-        let batch = arrow_select::concat::concat_batches(&self.schema, &self.pending)?;
+        let batch = arrow_select::concat::concat_batches(&self.input, &self.pending)?;
         self.pending.clear();
         self.pending_rows = 0;
         self.write_chunk(&batch)
     }
 
-    /// Write the footer and make the blob durable. Returns the blob and row count.
-    pub(crate) fn finish(mut self) -> Result<(BlobWritten, u64)> {
+    /// Write the footer and make the blob durable. Returns the blob, the row
+    /// count and the schema stored.
+    pub(crate) fn finish(mut self) -> Result<(BlobWritten, u64, SchemaRef)> {
         self.flush_pending()?;
         let sink = self.writer.into_inner()?;
-        Ok((sink.finish()?, self.rows))
+        Ok((sink.finish()?, self.rows, self.schema))
     }
 }
 
 /// Encode a body as a Parquet blob in `blobs`.
-pub(crate) fn store_body(blobs: &BlobStore, body: &Body) -> Result<(BlobWritten, u64)> {
+pub(crate) fn store_body(blobs: &BlobStore, body: &Body) -> Result<(BlobWritten, u64, SchemaRef)> {
     let mut w = ParquetBlobWriter::new(blobs, body.schema.clone())?;
     for b in &body.batches {
         w.write(b)?;
@@ -224,10 +285,11 @@ pub fn read_parquet(bytes: Bytes) -> Result<Body> {
         .min(groups)
         .max(1);
     let read_groups = |gs: Vec<usize>| -> Result<Vec<RecordBatch>> {
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta.clone())
-            .with_batch_size(CHUNK_ROWS)
-            .with_row_groups(gs)
-            .build()?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta.clone())
+                .with_batch_size(CHUNK_ROWS)
+                .with_row_groups(gs)
+                .build()?;
         Ok(reader.collect::<Result<Vec<_>, ArrowError>>()?)
     };
     if threads <= 1 {
@@ -251,8 +313,11 @@ pub fn read_parquet(bytes: Bytes) -> Result<Body> {
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(DatasetError::Invalid("parquet reader thread panicked".into())))
+                h.join().unwrap_or_else(|_| {
+                    Err(DatasetError::Invalid(
+                        "parquet reader thread panicked".into(),
+                    ))
+                })
             })
             .collect()
     });
@@ -304,9 +369,16 @@ pub fn write_body<W: Write + Send>(body: &Body, format: Format, out: W) -> Resul
             out.flush().ctx(|| "flushing ndjson output".into())?;
         }
         Format::Parquet => {
-            let mut w = ArrowWriter::try_new(out, body.schema.clone(), Some(writer_properties()?))?;
+            let schema = storage_schema(&body.schema);
+            let mut w = ArrowWriter::try_new(out, schema.clone(), Some(writer_properties()?))?;
             for b in &body.batches {
-                w.write(b)?;
+                let columns = b
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| arrow_cast::cast(c, f.data_type()))
+                    .collect::<Result<Vec<_>, ArrowError>>()?;
+                w.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
             }
             let mut out = w.into_inner()?;
             out.flush().ctx(|| "flushing parquet output".into())?;
@@ -355,7 +427,11 @@ pub fn import_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<
 
 /// Import a body from any reader (CSV is inferred from a sample only; there
 /// is no second pass).
-pub fn import_reader<R: Read + Send + 'static>(mut reader: R, format: Format, opts: &ImportOptions) -> Result<Body> {
+pub fn import_reader<R: Read + Send + 'static>(
+    mut reader: R,
+    format: Format,
+    opts: &ImportOptions,
+) -> Result<Body> {
     match format {
         Format::Csv => {
             let (schema, sample) = match &opts.schema {
@@ -368,15 +444,11 @@ pub fn import_reader<R: Read + Send + 'static>(mut reader: R, format: Format, op
             let input = Cursor::new(sample).chain(reader);
             let mut batches = Vec::new();
             let mut reader = csv_reader(input, schema.clone(), opts)?;
-            let mut rows = 0u64;
             loop {
                 match reader.next() {
                     None => break,
-                    Some(Ok(b)) => {
-                        rows += b.num_rows() as u64;
-                        batches.push(b);
-                    }
-                    Some(Err(e)) => return Err(csv_error(e, &schema, opts, rows)),
+                    Some(Ok(b)) => batches.push(b),
+                    Some(Err(e)) => return Err(csv_error(e, &schema, opts)),
                 }
             }
             Body::new(schema, batches)
@@ -438,14 +510,32 @@ fn csv_format(opts: &ImportOptions) -> arrow_csv::reader::Format {
 fn infer_csv_schema(sample: &[u8], opts: &ImportOptions) -> Result<SchemaRef> {
     // Only infer from whole lines: a cut-off last field could look like another type.
     let end = if sample.len() >= SAMPLE_BYTES {
-        sample.iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(sample.len())
+        sample
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|p| p + 1)
+            .unwrap_or(sample.len())
     } else {
         sample.len()
     };
     let (schema, _) = csv_format(opts)
         .infer_schema(Cursor::new(&sample[..end]), Some(opts.infer_records.max(1)))
-        .map_err(|e| csv_error(e, &Arc::new(Schema::empty()), opts, 0))?;
+        .map_err(|e| csv_error(e, &header_schema(sample, opts), opts))?;
     Ok(Arc::new(rename_headerless(schema, opts)))
+}
+
+/// The column names of the header line alone (for error messages when
+/// inference fails).
+fn header_schema(sample: &[u8], opts: &ImportOptions) -> SchemaRef {
+    let end = sample
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| p + 1)
+        .unwrap_or(sample.len());
+    match csv_format(opts).infer_schema(Cursor::new(&sample[..end]), Some(0)) {
+        Ok((s, _)) if opts.has_header => Arc::new(s),
+        _ => Arc::new(Schema::empty()),
+    }
 }
 
 fn rename_headerless(schema: Schema, opts: &ImportOptions) -> Schema {
@@ -465,11 +555,19 @@ fn infer_csv_schema_full(path: &Path, opts: &ImportOptions) -> Result<SchemaRef>
     let f = File::open(path).ctx(|| format!("opening {}", path.display()))?;
     let (schema, _) = csv_format(opts)
         .infer_schema(BufReader::with_capacity(1 << 20, f), None)
-        .map_err(|e| csv_error(e, &Arc::new(Schema::empty()), opts, 0))?;
+        .map_err(|e| {
+            let mut sample = Vec::new();
+            let _ = File::open(path).and_then(|f| f.take(1 << 16).read_to_end(&mut sample));
+            csv_error(e, &header_schema(&sample, opts), opts)
+        })?;
     Ok(Arc::new(rename_headerless(schema, opts)))
 }
 
-fn csv_reader<R: Read>(input: R, schema: SchemaRef, opts: &ImportOptions) -> Result<arrow_csv::reader::Reader<R>> {
+fn csv_reader<R: Read>(
+    input: R,
+    schema: SchemaRef,
+    opts: &ImportOptions,
+) -> Result<arrow_csv::reader::Reader<R>> {
     Ok(arrow_csv::ReaderBuilder::new(schema)
         .with_format(csv_format(opts))
         .with_batch_size(CHUNK_ROWS)
@@ -506,12 +604,10 @@ pub(crate) fn spawn_csv_file(path: &Path, opts: &ImportOptions) -> Result<CsvJob
         .spawn(move || -> Result<Option<SchemaRef>> {
             let input = Cursor::new(sample).chain(BufReader::with_capacity(1 << 20, file));
             let mut reader = csv_reader(input, thread_schema.clone(), &opts)?;
-            let mut rows = 0u64;
             loop {
                 match reader.next() {
                     None => return Ok(None),
                     Some(Ok(b)) => {
-                        rows += b.num_rows() as u64;
                         if tx.send(Ok(b)).is_err() {
                             return Ok(None); // receiver gave up
                         }
@@ -525,7 +621,7 @@ pub(crate) fn spawn_csv_file(path: &Path, opts: &ImportOptions) -> Result<CsvJob
                                 return Ok(Some(full));
                             }
                         }
-                        let err = csv_error(e, &thread_schema, &opts, rows);
+                        let err = csv_error(e, &thread_schema, &opts);
                         let _ = tx.send(Err(err));
                         return Ok(None);
                     }
@@ -550,36 +646,41 @@ fn number_after(msg: &str, word: &str) -> Option<u64> {
 }
 
 /// Turn an arrow-csv error into [`DatasetError::Import`] with the record,
-/// line and column name. `rows_before` is how many rows earlier batches held.
-fn csv_error(e: ArrowError, schema: &SchemaRef, opts: &ImportOptions, rows_before: u64) -> DatasetError {
+/// line and column name.
+fn csv_error(e: ArrowError, schema: &SchemaRef, opts: &ImportOptions) -> DatasetError {
     let msg = match &e {
         ArrowError::ParseError(m) | ArrowError::CsvError(m) => m.clone(),
         other => other.to_string(),
     };
     let header = u64::from(opts.has_header);
-    let (record, column) = if msg.contains("Error while parsing value") || msg.contains("Error parsing column") {
-        // arrow-csv value errors count lines from 0 including the header,
-        // so with a header the number is the 1-based record.
-        let line = number_after(&msg, "at line ").unwrap_or(0);
-        let col = number_after(&msg, "for column ").or_else(|| number_after(&msg, "Error parsing column "));
-        (if header == 1 { line } else { line + 1 }, col)
-    } else if let Some(line) = number_after(&msg, "for line ") {
-        // arrow-csv field-count and UTF-8 errors: the 1-based file line,
-        // field numbers from 1.
-        let col = number_after(&msg, "and field ").map(|f| f.saturating_sub(1));
-        (line.saturating_sub(header), col)
-    } else if let Some(line) = number_after(&msg, "at line ") {
-        // The csv crate (schema inference): the 1-based file line, fields from 0.
-        (line.saturating_sub(header), number_after(&msg, "in field "))
-    } else {
-        (0, None)
-    };
+    let (record, column) =
+        if msg.contains("Error while parsing value") || msg.contains("Error parsing column") {
+            // arrow-csv value errors count lines from 0 including the header,
+            // so with a header the number is the 1-based record.
+            let line = number_after(&msg, "at line ").unwrap_or(0);
+            let col = number_after(&msg, "for column ")
+                .or_else(|| number_after(&msg, "Error parsing column "));
+            (if header == 1 { line } else { line + 1 }, col)
+        } else if let Some(line) = number_after(&msg, "for line ") {
+            // arrow-csv field-count and UTF-8 errors: the 1-based file line,
+            // field numbers from 1.
+            let col = number_after(&msg, "and field ").map(|f| f.saturating_sub(1));
+            (line.saturating_sub(header), col)
+        } else if let Some(line) = number_after(&msg, "at line ") {
+            // The csv crate (schema inference): the 1-based file line, fields from 0.
+            (line.saturating_sub(header), number_after(&msg, "in field "))
+        } else {
+            (0, None)
+        };
     let column = column.map(|c| match schema.fields().get(c as usize) {
         Some(f) => format!("'{}' (#{})", f.name(), c + 1),
         None => format!("#{}", c + 1),
     });
     let short = if msg.contains("unequal lengths") {
-        match (number_after(&msg, "Expected "), number_after(&msg, "found ")) {
+        match (
+            number_after(&msg, "Expected "),
+            number_after(&msg, "found "),
+        ) {
             (Some(e), Some(f)) => format!("incorrect number of fields: expected {e}, found {f}"),
             _ => msg,
         }
@@ -592,7 +693,11 @@ fn csv_error(e: ArrowError, schema: &SchemaRef, opts: &ImportOptions, rows_befor
     DatasetError::Import {
         format: "csv".into(),
         record,
-        line: if record > 0 { Some(record + header) } else { None },
+        line: if record > 0 {
+            Some(record + header)
+        } else {
+            None
+        },
         column,
         msg: short,
     }
@@ -635,7 +740,8 @@ fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOptions) -> Resul
                     continue;
                 }
                 record += 1;
-                let v: Value = serde_json::from_slice(trimmed).map_err(|e| syntax(e, Some(line_no), record))?;
+                let v: Value = serde_json::from_slice(trimmed)
+                    .map_err(|e| syntax(e, Some(line_no), record))?;
                 records.push((v, Some(line_no)));
             }
         }
@@ -656,7 +762,10 @@ fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOptions) -> Resul
         Some(s) => s.clone(),
         None => Arc::new(
             arrow_json::reader::infer_json_schema_from_iterator(
-                records.iter().take(opts.infer_records.max(1)).map(|(v, _)| Ok(v)),
+                records
+                    .iter()
+                    .take(opts.infer_records.max(1))
+                    .map(|(v, _)| Ok(v)),
             )
             .map_err(|e| DatasetError::Import {
                 format: fmt_name.into(),
@@ -667,21 +776,22 @@ fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOptions) -> Resul
             })?,
         ),
     };
-    let decode = |slice: &[(Value, Option<u64>)]| -> std::result::Result<Vec<RecordBatch>, ArrowError> {
-        let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
-            .with_batch_size(CHUNK_ROWS)
-            .with_coerce_primitive(inferred)
-            .build_decoder()?;
-        let mut out = Vec::new();
-        for chunk in slice.chunks(CHUNK_ROWS) {
-            let vals: Vec<&Value> = chunk.iter().map(|(v, _)| v).collect();
-            dec.serialize(&vals)?;
-            if let Some(b) = dec.flush()? {
-                out.push(b);
+    let decode =
+        |slice: &[(Value, Option<u64>)]| -> std::result::Result<Vec<RecordBatch>, ArrowError> {
+            let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
+                .with_batch_size(CHUNK_ROWS)
+                .with_coerce_primitive(inferred)
+                .build_decoder()?;
+            let mut out = Vec::new();
+            for chunk in slice.chunks(CHUNK_ROWS) {
+                let vals: Vec<&Value> = chunk.iter().map(|(v, _)| v).collect();
+                dec.serialize(&vals)?;
+                if let Some(b) = dec.flush()? {
+                    out.push(b);
+                }
             }
-        }
-        Ok(out)
-    };
+            Ok(out)
+        };
     match decode(&records) {
         Ok(batches) => Body::new(schema.clone(), batches),
         Err(e) => {

@@ -6,12 +6,12 @@
 //! a byte comparison and keys go in a hash map. When the two body hashes
 //! are equal the bodies are not read at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{DataType, SchemaRef};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{DatasetError, Result};
 use crate::model::{Body, Column, Component, Meta, Structure, VersionId};
@@ -81,7 +81,9 @@ pub struct StructureDiff {
 impl StructureDiff {
     /// True when no column was added, removed or retyped.
     pub fn is_empty(&self) -> bool {
-        self.columns_added.is_empty() && self.columns_removed.is_empty() && self.columns_retyped.is_empty()
+        self.columns_added.is_empty()
+            && self.columns_removed.is_empty()
+            && self.columns_retyped.is_empty()
     }
 }
 
@@ -165,8 +167,10 @@ impl BodyDiff {
 
 /// Compare two structures' columns.
 pub fn diff_structure(old: &Structure, new: &Structure) -> StructureDiff {
-    let old_cols: BTreeMap<&str, &Column> = old.schema.iter().map(|c| (c.name.as_str(), c)).collect();
-    let new_cols: BTreeMap<&str, &Column> = new.schema.iter().map(|c| (c.name.as_str(), c)).collect();
+    let old_cols: BTreeMap<&str, &Column> =
+        old.schema.iter().map(|c| (c.name.as_str(), c)).collect();
+    let new_cols: BTreeMap<&str, &Column> =
+        new.schema.iter().map(|c| (c.name.as_str(), c)).collect();
     let mut d = StructureDiff {
         rows_before: old.rows,
         rows_after: new.rows,
@@ -302,7 +306,8 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
             continue;
         }
         if let Some(j) = find(&ns, f.name()) {
-            if ns.field(j).data_type() == f.data_type() && !matches!(f.data_type(), DataType::Null) {
+            if ns.field(j).data_type() == f.data_type() && !matches!(f.data_type(), DataType::Null)
+            {
                 val_old.push(i);
                 val_new.push(j);
                 compared.push(f.name().clone());
@@ -423,7 +428,11 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
                 .filter(|c| o.get(c.as_str()) != n.get(c.as_str()))
                 .cloned()
                 .collect();
-            ChangedRow { old: o, new: n, columns }
+            ChangedRow {
+                old: o,
+                new: n,
+                columns,
+            }
         })
         .collect();
     Ok(BodyDiff {
@@ -443,7 +452,11 @@ fn key_text(row: &[Value], key: &[String]) -> String {
     let parts: Vec<String> = key
         .iter()
         .map(|k| {
-            let v = row.first().and_then(|r| r.get(k)).cloned().unwrap_or(Value::Null);
+            let v = row
+                .first()
+                .and_then(|r| r.get(k))
+                .cloned()
+                .unwrap_or(Value::Null);
             format!("{k}={v}")
         })
         .collect();
@@ -452,7 +465,12 @@ fn key_text(row: &[Value], key: &[String]) -> String {
 
 impl Store {
     /// Diff two versions: `from` (older) → `to` (newer).
-    pub fn diff<A: ToRef + ?Sized, B: ToRef + ?Sized>(&self, from: &A, to: &B, opts: &DiffOptions) -> Result<Diff> {
+    pub fn diff<A: ToRef + ?Sized, B: ToRef + ?Sized>(
+        &self,
+        from: &A,
+        to: &B,
+        opts: &DiffOptions,
+    ) -> Result<Diff> {
         let a = self.resolve(from)?;
         let b = self.resolve(to)?;
         let da = self.get(&crate::refs::DatasetRef::at(a.name.clone(), a.id))?;
@@ -470,9 +488,9 @@ impl Store {
             let (ba, bb) = std::thread::scope(|s| {
                 let h = s.spawn(|| self.read_body_blob(&a.manifest.body));
                 let bb = self.read_body_blob(&b.manifest.body);
-                let ba = h
-                    .join()
-                    .unwrap_or_else(|_| Err(DatasetError::Diff("body reader thread panicked".into())));
+                let ba = h.join().unwrap_or_else(|_| {
+                    Err(DatasetError::Diff("body reader thread panicked".into()))
+                });
                 (ba, bb)
             });
             diff_bodies(&ba?, &bb?, opts)?
@@ -487,4 +505,3 @@ impl Store {
         })
     }
 }
-

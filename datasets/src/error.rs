@@ -39,7 +39,9 @@ pub enum DatasetError {
     },
 
     /// Another writer held the dataset for longer than the busy timeout.
-    #[error("dataset {name} is busy: another save is in progress (waited {waited_ms} ms); try again")]
+    #[error(
+        "dataset {name} is busy: another save is in progress (waited {waited_ms} ms); try again"
+    )]
     Busy {
         /// The dataset name.
         name: String,

@@ -66,7 +66,11 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::CorruptBlob { hash, path, actual } => {
-                write!(f, "corrupt blob {hash} at {}: content hashes to {actual}", path.display())
+                write!(
+                    f,
+                    "corrupt blob {hash} at {}: content hashes to {actual}",
+                    path.display()
+                )
             }
             Problem::MissingBlob {
                 hash,
@@ -78,7 +82,9 @@ impl fmt::Display for Problem {
                 path.display()
             ),
             Problem::BadVersion { version, reason } => write!(f, "bad version {version}: {reason}"),
-            Problem::BadHistory { dataset, reason } => write!(f, "bad history of {dataset}: {reason}"),
+            Problem::BadHistory { dataset, reason } => {
+                write!(f, "bad history of {dataset}: {reason}")
+            }
             Problem::DanglingRun { run_id, version } => {
                 write!(f, "run {run_id} points at {version}, which does not exist")
             }
@@ -139,9 +145,9 @@ impl Store {
                     report.bytes_checked += len;
                     good.insert(*h);
                 }
-                Err(DatasetError::CorruptBlob { hash, path, actual }) => {
-                    report.problems.push(Problem::CorruptBlob { hash, path, actual })
-                }
+                Err(DatasetError::CorruptBlob { hash, path, actual }) => report
+                    .problems
+                    .push(Problem::CorruptBlob { hash, path, actual }),
                 Err(DatasetError::MissingBlob { .. }) => {} // removed while we looked
                 Err(e) => return Err(e),
             }
@@ -163,7 +169,9 @@ impl Store {
             match m.canonical_bytes() {
                 Ok(bytes) => {
                     if bytes != row.manifest_json.as_bytes() {
-                        reasons.push("its recorded manifest does not match its component columns".into());
+                        reasons.push(
+                            "its recorded manifest does not match its component columns".into(),
+                        );
                     }
                     if BlobHash::of(&bytes).to_hex() != row.id {
                         reasons.push(format!(
@@ -186,8 +194,12 @@ impl Store {
                     if let Ok(bytes) = self.blobs().read(&id) {
                         match serde_json::from_slice::<Manifest>(&bytes) {
                             Ok(stored) if stored == *m => {}
-                            Ok(_) => reasons.push("its manifest blob differs from its record".into()),
-                            Err(e) => reasons.push(format!("its manifest blob is not a manifest: {e}")),
+                            Ok(_) => {
+                                reasons.push("its manifest blob differs from its record".into())
+                            }
+                            Err(e) => {
+                                reasons.push(format!("its manifest blob is not a manifest: {e}"))
+                            }
                         }
                     }
                 }
@@ -207,34 +219,50 @@ impl Store {
                 if !good.contains(&h) {
                     continue; // already reported as corrupt
                 }
-                let Ok(bytes) = self.blobs().read(&h) else { continue };
+                let Ok(bytes) = self.blobs().read(&h) else {
+                    continue;
+                };
                 let parsed: std::result::Result<(), String> = match c {
-                    Component::Structure => serde_json::from_slice::<Structure>(&bytes).map(|_| ()).map_err(|e| e.to_string()),
-                    Component::Meta => serde_json::from_slice::<Meta>(&bytes).map(|_| ()).map_err(|e| e.to_string()),
-                    Component::Transform => serde_json::from_slice::<Transform>(&bytes).map(|_| ()).map_err(|e| e.to_string()),
-                    Component::Provenance => serde_json::from_slice::<Provenance>(&bytes).map(|_| ()).map_err(|e| e.to_string()),
-                    Component::Readme => std::str::from_utf8(&bytes).map(|_| ()).map_err(|e| e.to_string()),
+                    Component::Structure => serde_json::from_slice::<Structure>(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Component::Meta => serde_json::from_slice::<Meta>(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Component::Transform => serde_json::from_slice::<Transform>(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Component::Provenance => serde_json::from_slice::<Provenance>(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Component::Readme => std::str::from_utf8(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
                     Component::Commit => match serde_json::from_slice::<Commit>(&bytes) {
                         Ok(commit) if commit.parent == m.parent => Ok(()),
                         Ok(_) => Err("the commit's parent differs from the manifest's".into()),
                         Err(e) => Err(e.to_string()),
                     },
-                    Component::Body => match ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()) {
-                        Ok(pm) => {
-                            let n = pm.metadata().file_metadata().num_rows();
-                            let expected = self
-                                .blobs()
-                                .read(&m.structure)
-                                .ok()
-                                .and_then(|s| serde_json::from_slice::<Structure>(&s).ok())
-                                .map(|s| s.rows as i64);
-                            match expected {
-                                Some(e) if e != n => Err(format!("the body has {n} rows, the structure says {e}")),
-                                _ => Ok(()),
+                    Component::Body => {
+                        match ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()) {
+                            Ok(pm) => {
+                                let n = pm.metadata().file_metadata().num_rows();
+                                let expected = self
+                                    .blobs()
+                                    .read(&m.structure)
+                                    .ok()
+                                    .and_then(|s| serde_json::from_slice::<Structure>(&s).ok())
+                                    .map(|s| s.rows as i64);
+                                match expected {
+                                    Some(e) if e != n => Err(format!(
+                                        "the body has {n} rows, the structure says {e}"
+                                    )),
+                                    _ => Ok(()),
+                                }
                             }
+                            Err(e) => Err(format!("not readable Parquet: {e}")),
                         }
-                        Err(e) => Err(format!("not readable Parquet: {e}")),
-                    },
+                    }
                 };
                 if let Err(e) = parsed {
                     reasons.push(format!("its {c} blob {h} is invalid: {e}"));
@@ -246,17 +274,22 @@ impl Store {
                 (None, s) => reasons.push(format!("it is version {s} but has no parent")),
                 (Some(p), s) => match ids_by_dataset.get(&(name.to_string(), p.clone())) {
                     Some(ps) if *ps == s - 1 => {}
-                    Some(ps) => reasons.push(format!("its parent is version {ps}, expected {}", s - 1)),
+                    Some(ps) => {
+                        reasons.push(format!("its parent is version {ps}, expected {}", s - 1))
+                    }
                     None => reasons.push(format!("its parent {p} is not a version of {name}")),
                 },
             }
-            report.problems.extend(reasons.into_iter().map(|reason| Problem::BadVersion {
-                version: label.clone(),
-                reason,
-            }));
+            report
+                .problems
+                .extend(reasons.into_iter().map(|reason| Problem::BadVersion {
+                    version: label.clone(),
+                    reason,
+                }));
         }
         // 3. Heads.
-        for (name, head, seq, max, count) in self.all_heads()? {
+        for h in self.all_heads()? {
+            let (name, head, seq, max, count) = (h.name, h.head, h.seq, h.max_seq, h.count);
             report.datasets_checked += 1;
             let mut bad = |reason: String| {
                 report.problems.push(Problem::BadHistory {
@@ -270,14 +303,21 @@ impl Store {
             }
             match ids_by_dataset.get(&(name.to_string(), head.clone())) {
                 Some(s) if *s == seq => {}
-                Some(s) => bad(format!("its head is recorded at position {seq} but is version {s}")),
+                Some(s) => bad(format!(
+                    "its head is recorded at position {seq} but is version {s}"
+                )),
                 None => bad(format!("its head {head} is not one of its versions")),
             }
             if max != Some(seq) {
-                bad(format!("its head is at {seq} but it has versions up to {}", max.unwrap_or(0)));
+                bad(format!(
+                    "its head is at {seq} but it has versions up to {}",
+                    max.unwrap_or(0)
+                ));
             }
             if count != seq {
-                bad(format!("it has {count} versions but its head is at position {seq}"));
+                bad(format!(
+                    "it has {count} versions but its head is at position {seq}"
+                ));
             }
         }
         // 4. Runs.

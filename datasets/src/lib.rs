@@ -47,6 +47,8 @@
 //! save killed at any point leaves the previous head intact. A blob is
 //! re-hashed on every read; a mismatch is [`DatasetError::CorruptBlob`].
 
+#![warn(missing_docs)]
+
 pub mod blob;
 pub mod body;
 pub mod diff;
@@ -59,17 +61,18 @@ pub mod store;
 pub use blob::{BlobHash, BlobStore};
 pub use body::{import_file, import_reader, read_parquet, write_body, Format, ImportOptions};
 pub use diff::{
-    diff_bodies, diff_meta, diff_structure, BodyDiff, BodyDiffMode, ChangedRow, Diff, DiffOptions, FieldChange,
-    Retyped, StructureDiff,
+    diff_bodies, diff_meta, diff_structure, BodyDiff, BodyDiffMode, ChangedRow, Diff, DiffOptions,
+    FieldChange, Retyped, StructureDiff,
 };
 pub use error::{DatasetError, Result};
 pub use fsck::{FsckReport, Problem};
 pub use model::{
-    to_canonical_json, Body, Column, Commit, Component, Dataset, DatasetName, InputVersion, Manifest, Meta,
-    Provenance, Structure, Transform, VersionId,
+    to_canonical_json, Body, Column, Commit, Component, Dataset, DatasetName, InputVersion,
+    Manifest, Meta, Provenance, Structure, Transform, VersionId,
 };
 pub use refs::{DatasetRef, VersionSpec};
 pub use store::{
-    BodyInput, DatasetSummary, ExpectedHead, GcReport, LocationSource, LogEntry, NewVersion, RemoveVersions,
-    Resolved, RunRecord, SaveOutcome, Store, StoreLocation, StoreOptions, ToName, ToRef,
+    BodyInput, DatasetSummary, ExpectedHead, GcReport, LocationSource, LogEntry, NewVersion,
+    RemoveVersions, Resolved, RunRecord, SaveOutcome, Store, StoreLocation, StoreOptions, ToName,
+    ToRef,
 };

@@ -547,3 +547,59 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let v = json!({"b": 1, "a": {"z": [3, {"y": null, "x": "s"}], "c": 1.5}});
+        let bytes = to_canonical_json(&v).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"a":{"c":1.5,"z":[3,{"x":"s","y":null}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn meta_extra_is_flattened() {
+        let mut m = Meta {
+            title: Some("T".into()),
+            ..Default::default()
+        };
+        m.extra.insert("zeta".into(), json!(1));
+        m.extra.insert("alpha".into(), json!([1]));
+        let bytes = to_canonical_json(&m).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"alpha":[1],"title":"T","zeta":1}"#
+        );
+        let back: Meta = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, m);
+        m.extra.insert("license".into(), json!("x"));
+        assert!(m.validate().is_err());
+    }
+
+    #[test]
+    fn names_are_validated() {
+        for ok in ["a/b", "peer_1/data-set_2", "x/y0"] {
+            assert!(ok.parse::<DatasetName>().is_ok(), "{ok}");
+        }
+        for bad in ["a", "a/", "/b", "A/b", "a/B", "1a/b", "a/b/c", "a/b c", "a/é"] {
+            assert!(bad.parse::<DatasetName>().is_err(), "{bad}");
+        }
+        let long = format!("a/{}", "b".repeat(MAX_NAME_LEN + 1));
+        assert!(long.parse::<DatasetName>().is_err());
+    }
+
+    #[test]
+    fn version_ids_parse_strictly() {
+        let h = "0f".repeat(32);
+        assert_eq!(h.parse::<VersionId>().unwrap().to_hex(), h);
+        assert!("0F".repeat(32).parse::<VersionId>().is_err());
+        assert!("0f".repeat(31).parse::<VersionId>().is_err());
+        assert!(format!("{}zz", "0f".repeat(31)).parse::<VersionId>().is_err());
+    }
+}

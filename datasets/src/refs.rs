@@ -54,12 +54,19 @@ impl DatasetRef {
             Some((n, v)) => {
                 let version = if let Some(back) = v.strip_prefix('~') {
                     if back.is_empty() || !back.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(bad("after '@~' expected a number of versions back, as in @~2"));
+                        return Err(bad(
+                            "after '@~' expected a number of versions back, as in @~2",
+                        ));
                     }
-                    VersionSpec::Back(back.parse().map_err(|_| bad("the number after '@~' is too large"))?)
+                    VersionSpec::Back(
+                        back.parse()
+                            .map_err(|_| bad("the number after '@~' is too large"))?,
+                    )
                 } else {
                     if v.is_empty() {
-                        return Err(bad("empty version after '@'; expected a hex id prefix or ~N"));
+                        return Err(bad(
+                            "empty version after '@'; expected a hex id prefix or ~N",
+                        ));
                     }
                     if v.len() > 64 {
                         return Err(bad("the version id is longer than 64 hex digits"));

@@ -237,8 +237,8 @@ pub enum BodyInput {
 /// What the head must be for a save to go ahead (compare-and-swap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExpectedHead {
-    /// Save on top of whatever the head is when the save commits
-    /// (retrying internally if another writer got there first).
+    /// Save on top of whatever the head is when the save takes the write
+    /// lock (a writer that got there first just becomes the parent).
     #[default]
     Any,
     /// The dataset must not exist yet.
@@ -444,8 +444,9 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 }
 
 fn parse_hash(s: &str, what: &str) -> Result<BlobHash> {
-    s.parse()
-        .map_err(|_| DatasetError::Inconsistent(format!("bad {what} hash '{s}' in the metadata database")))
+    s.parse().map_err(|_| {
+        DatasetError::Inconsistent(format!("bad {what} hash '{s}' in the metadata database"))
+    })
 }
 
 fn parse_opt_hash(s: Option<String>, what: &str) -> Result<Option<BlobHash>> {
@@ -455,7 +456,9 @@ fn parse_opt_hash(s: Option<String>, what: &str) -> Result<Option<BlobHash>> {
 fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| DatasetError::Inconsistent(format!("bad timestamp '{s}' in the metadata database: {e}")))
+        .map_err(|e| {
+            DatasetError::Inconsistent(format!("bad timestamp '{s}' in the metadata database: {e}"))
+        })
 }
 
 /// A row of the versions table, as stored.
@@ -469,7 +472,7 @@ pub(crate) struct VersionRow {
 
 const MANIFEST_COLS: &str = "dataset_id, id, seq, parent, manifest, body, structure, commit_blob, meta, transform, readme, provenance";
 
-fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i64, Option<String>, String, [Option<String>; 7])> {
+fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawVersionRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -488,7 +491,14 @@ fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i64, Opt
     ))
 }
 
-type RawVersionRow = (i64, String, i64, Option<String>, String, [Option<String>; 7]);
+type RawVersionRow = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    String,
+    [Option<String>; 7],
+);
 
 fn to_version_row(raw: RawVersionRow) -> Result<VersionRow> {
     let (_dataset_id, id, seq, parent, manifest_json, cols) = raw;
@@ -496,7 +506,9 @@ fn to_version_row(raw: RawVersionRow) -> Result<VersionRow> {
     let req = |s: Option<String>, what: &str| -> Result<BlobHash> {
         match s {
             Some(s) => parse_hash(&s, what),
-            None => Err(DatasetError::Inconsistent(format!("version {id} has no {what}"))),
+            None => Err(DatasetError::Inconsistent(format!(
+                "version {id} has no {what}"
+            ))),
         }
     };
     let manifest = Manifest {
@@ -507,7 +519,10 @@ fn to_version_row(raw: RawVersionRow) -> Result<VersionRow> {
         transform: parse_opt_hash(transform, "transform")?,
         readme: parse_opt_hash(readme, "readme")?,
         provenance: parse_opt_hash(provenance, "provenance")?,
-        parent: parent.as_deref().map(|p| parse_hash(p, "parent").map(VersionId)).transpose()?,
+        parent: parent
+            .as_deref()
+            .map(|p| parse_hash(p, "parent").map(VersionId))
+            .transpose()?,
     };
     Ok(VersionRow {
         id,
@@ -518,8 +533,23 @@ fn to_version_row(raw: RawVersionRow) -> Result<VersionRow> {
     })
 }
 
+/// A dataset's head as recorded, for fsck.
+pub(crate) struct HeadRow {
+    /// The dataset.
+    pub(crate) name: DatasetName,
+    /// The head version id ("" when there is no head row).
+    pub(crate) head: String,
+    /// The head's position (-1 when there is no head row).
+    pub(crate) seq: i64,
+    /// The highest position among its versions.
+    pub(crate) max_seq: Option<i64>,
+    /// How many versions it has.
+    pub(crate) count: i64,
+}
+
 /// The parts of a version that depend on its parent, prepared before the
 /// transaction.
+#[derive(Clone)]
 struct Prepared {
     body: BlobHash,
     structure: BlobHash,
@@ -546,7 +576,8 @@ impl Store {
     /// Open (creating if needed) the store in `root` with options.
     pub fn open_with(root: impl AsRef<Path>, opts: StoreOptions) -> Result<Self> {
         let root = root.as_ref().to_path_buf();
-        std::fs::create_dir_all(&root).ctx(|| format!("creating store directory {}", root.display()))?;
+        std::fs::create_dir_all(&root)
+            .ctx(|| format!("creating store directory {}", root.display()))?;
         let blobs = BlobStore::open(root.join(BLOB_DIR))?;
         let db = root.join(DB_FILE);
         let conn = Connection::open(&db)?;
@@ -692,15 +723,18 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (peer, name, raw) = row?;
-            let dname = DatasetName::new(&peer, &name)
-                .map_err(|e| DatasetError::Inconsistent(format!("bad dataset name in the metadata database: {e}")))?;
+            let dname = DatasetName::new(&peer, &name).map_err(|e| {
+                DatasetError::Inconsistent(format!(
+                    "bad dataset name in the metadata database: {e}"
+                ))
+            })?;
             out.push((dname, to_version_row(raw)?));
         }
         Ok(out)
     }
 
-    /// Every head: (dataset, head id, head seq, max seq of its versions, version count).
-    pub(crate) fn all_heads(&self) -> Result<Vec<(DatasetName, String, i64, Option<i64>, i64)>> {
+    /// Every dataset's head and version numbering.
+    pub(crate) fn all_heads(&self) -> Result<Vec<HeadRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT d.peer, d.name, h.version_id, h.seq,
@@ -721,9 +755,18 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (peer, name, head, seq, max, count) = row?;
-            let dname = DatasetName::new(&peer, &name)
-                .map_err(|e| DatasetError::Inconsistent(format!("bad dataset name in the metadata database: {e}")))?;
-            out.push((dname, head.unwrap_or_default(), seq.unwrap_or(-1), max, count));
+            let dname = DatasetName::new(&peer, &name).map_err(|e| {
+                DatasetError::Inconsistent(format!(
+                    "bad dataset name in the metadata database: {e}"
+                ))
+            })?;
+            out.push(HeadRow {
+                name: dname,
+                head: head.unwrap_or_default(),
+                seq: seq.unwrap_or(-1),
+                max_seq: max,
+                count,
+            });
         }
         Ok(out)
     }
@@ -752,12 +795,14 @@ impl Store {
     pub fn resolve<R: ToRef + ?Sized>(&self, r: &R) -> Result<Resolved> {
         let r = r.to_ref()?;
         let conn = self.conn();
-        let dataset_id = Self::dataset_id(&conn, &r.name)?.ok_or_else(|| DatasetError::NotFound {
-            name: r.name.to_string(),
-        })?;
-        let (head, head_seq) = Self::head_of(&conn, dataset_id)?.ok_or_else(|| DatasetError::NotFound {
-            name: r.name.to_string(),
-        })?;
+        let dataset_id =
+            Self::dataset_id(&conn, &r.name)?.ok_or_else(|| DatasetError::NotFound {
+                name: r.name.to_string(),
+            })?;
+        let (head, head_seq) =
+            Self::head_of(&conn, dataset_id)?.ok_or_else(|| DatasetError::NotFound {
+                name: r.name.to_string(),
+            })?;
         let not_found = |reason: String| DatasetError::VersionNotFound {
             reference: r.to_string(),
             reason,
@@ -777,7 +822,12 @@ impl Store {
                 conn.prepare_cached("SELECT id FROM versions WHERE dataset_id = ?1 AND seq = ?2")?
                     .query_row(params![dataset_id, seq], |row| row.get::<_, String>(0))
                     .optional()?
-                    .ok_or_else(|| DatasetError::Inconsistent(format!("{} has no version at position {seq}", r.name)))?
+                    .ok_or_else(|| {
+                        DatasetError::Inconsistent(format!(
+                            "{} has no version at position {seq}",
+                            r.name
+                        ))
+                    })?
             }
             VersionSpec::Prefix(p) => {
                 let upper = format!("{p}g");
@@ -788,20 +838,32 @@ impl Store {
                     .query_map(params![dataset_id, p, upper], |row| row.get::<_, String>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 match ids.len() {
-                    0 => return Err(not_found(format!("no version of {} starts with '{p}'", r.name))),
+                    0 => {
+                        return Err(not_found(format!(
+                            "no version of {} starts with '{p}'",
+                            r.name
+                        )))
+                    }
                     1 => ids.into_iter().next().unwrap_or_default(),
                     _ => {
                         return Err(DatasetError::AmbiguousPrefix {
                             name: r.name.to_string(),
                             prefix: p.clone(),
-                            matches: ids.iter().map(|s| s[..12.min(s.len())].to_string()).collect(),
+                            matches: ids
+                                .iter()
+                                .map(|s| s[..12.min(s.len())].to_string())
+                                .collect(),
                         })
                     }
                 }
             }
         };
-        let row = Self::load_row(&conn, dataset_id, &id)?
-            .ok_or_else(|| DatasetError::Inconsistent(format!("{} names version {id}, which is not recorded", r.name)))?;
+        let row = Self::load_row(&conn, dataset_id, &id)?.ok_or_else(|| {
+            DatasetError::Inconsistent(format!(
+                "{} names version {id}, which is not recorded",
+                r.name
+            ))
+        })?;
         Ok(Resolved {
             name: r.name.clone(),
             dataset_id,
@@ -811,10 +873,17 @@ impl Store {
         })
     }
 
-    fn read_json<T: serde::de::DeserializeOwned>(&self, hash: &BlobHash, what: Component) -> Result<T> {
+    fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        hash: &BlobHash,
+        what: Component,
+    ) -> Result<T> {
         let bytes = self.blobs.read(hash)?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| DatasetError::Inconsistent(format!("{what} blob {hash} is not a valid {what} component: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| {
+            DatasetError::Inconsistent(format!(
+                "{what} blob {hash} is not a valid {what} component: {e}"
+            ))
+        })
     }
 
     fn read_text(&self, hash: &BlobHash) -> Result<String> {
@@ -834,10 +903,19 @@ impl Store {
             seq: v.seq,
             structure: self.read_json(&m.structure, Component::Structure)?,
             commit: self.read_json(&m.commit, Component::Commit)?,
-            meta: m.meta.map(|h| self.read_json(&h, Component::Meta)).transpose()?,
-            transform: m.transform.map(|h| self.read_json(&h, Component::Transform)).transpose()?,
+            meta: m
+                .meta
+                .map(|h| self.read_json(&h, Component::Meta))
+                .transpose()?,
+            transform: m
+                .transform
+                .map(|h| self.read_json(&h, Component::Transform))
+                .transpose()?,
             readme: m.readme.map(|h| self.read_text(&h)).transpose()?,
-            provenance: m.provenance.map(|h| self.read_json(&h, Component::Provenance)).transpose()?,
+            provenance: m
+                .provenance
+                .map(|h| self.read_json(&h, Component::Provenance))
+                .transpose()?,
             manifest: v.manifest,
         })
     }
@@ -845,7 +923,11 @@ impl Store {
     /// One component of a version as JSON: the component object for
     /// structure, meta, commit, transform and provenance; a string for the
     /// readme; the body as an array of row objects. `null` when absent.
-    pub fn component_json<R: ToRef + ?Sized>(&self, r: &R, c: Component) -> Result<serde_json::Value> {
+    pub fn component_json<R: ToRef + ?Sized>(
+        &self,
+        r: &R,
+        c: Component,
+    ) -> Result<serde_json::Value> {
         let v = self.resolve(r)?;
         let Some(hash) = v.manifest.component(c) else {
             return Ok(serde_json::Value::Null);
@@ -881,13 +963,19 @@ impl Store {
     /// The meta of a version, if it has one.
     pub fn meta<R: ToRef + ?Sized>(&self, r: &R) -> Result<Option<Meta>> {
         let v = self.resolve(r)?;
-        v.manifest.meta.map(|h| self.read_json(&h, Component::Meta)).transpose()
+        v.manifest
+            .meta
+            .map(|h| self.read_json(&h, Component::Meta))
+            .transpose()
     }
 
     /// The transform of a version, if it has one.
     pub fn transform<R: ToRef + ?Sized>(&self, r: &R) -> Result<Option<Transform>> {
         let v = self.resolve(r)?;
-        v.manifest.transform.map(|h| self.read_json(&h, Component::Transform)).transpose()
+        v.manifest
+            .transform
+            .map(|h| self.read_json(&h, Component::Transform))
+            .transpose()
     }
 
     /// The readme of a version, if it has one.
@@ -899,13 +987,18 @@ impl Store {
     /// The provenance of a version, if it has one.
     pub fn provenance<R: ToRef + ?Sized>(&self, r: &R) -> Result<Option<Provenance>> {
         let v = self.resolve(r)?;
-        v.manifest.provenance.map(|h| self.read_json(&h, Component::Provenance)).transpose()
+        v.manifest
+            .provenance
+            .map(|h| self.read_json(&h, Component::Provenance))
+            .transpose()
     }
 
     pub(crate) fn read_body_blob(&self, hash: &BlobHash) -> Result<Body> {
         let bytes = self.blobs.read(hash)?;
         body::read_parquet(bytes).map_err(|e| match e {
-            DatasetError::Parquet(p) => DatasetError::Inconsistent(format!("body blob {hash} is not readable Parquet: {p}")),
+            DatasetError::Parquet(p) => {
+                DatasetError::Inconsistent(format!("body blob {hash} is not readable Parquet: {p}"))
+            }
             other => other,
         })
     }
@@ -925,11 +1018,17 @@ impl Store {
 
     /// Write a version's body to `out` as csv, json, ndjson or parquet
     /// (parquet is the stored file itself, verified).
-    pub fn export_body<R: ToRef + ?Sized, W: Write + Send>(&self, r: &R, format: Format, mut out: W) -> Result<()> {
+    pub fn export_body<R: ToRef + ?Sized, W: Write + Send>(
+        &self,
+        r: &R,
+        format: Format,
+        mut out: W,
+    ) -> Result<()> {
         let v = self.resolve(r)?;
         if format == Format::Parquet {
             let bytes = self.blobs.read(&v.manifest.body)?;
-            out.write_all(&bytes).ctx(|| "writing parquet output".into())?;
+            out.write_all(&bytes)
+                .ctx(|| "writing parquet output".into())?;
             return out.flush().ctx(|| "flushing parquet output".into());
         }
         let body = self.read_body_blob(&v.manifest.body)?;
@@ -937,7 +1036,12 @@ impl Store {
     }
 
     /// Write a version's body to a file (format from `format` or the file's extension).
-    pub fn export_body_to_path<R: ToRef + ?Sized>(&self, r: &R, path: &Path, format: Option<Format>) -> Result<()> {
+    pub fn export_body_to_path<R: ToRef + ?Sized>(
+        &self,
+        r: &R,
+        path: &Path,
+        format: Option<Format>,
+    ) -> Result<()> {
         let format = format.or_else(|| Format::from_path(path)).ok_or_else(|| {
             DatasetError::Invalid(format!(
                 "cannot tell the format of {} from its extension; say csv, json, ndjson or parquet",
@@ -984,7 +1088,9 @@ impl Store {
             out.push(LogEntry {
                 id: VersionId(parse_hash(&id, "version")?),
                 seq: seq as u64,
-                parent: parent.map(|p| parse_hash(&p, "parent").map(VersionId)).transpose()?,
+                parent: parent
+                    .map(|p| parse_hash(&p, "parent").map(VersionId))
+                    .transpose()?,
                 title,
                 message,
                 author,
@@ -1022,8 +1128,11 @@ impl Store {
         for row in rows {
             let (peer, name, head, seq, title, nrows, size, ts) = row?;
             out.push(DatasetSummary {
-                name: DatasetName::new(&peer, &name)
-                    .map_err(|e| DatasetError::Inconsistent(format!("bad dataset name in the metadata database: {e}")))?,
+                name: DatasetName::new(&peer, &name).map_err(|e| {
+                    DatasetError::Inconsistent(format!(
+                        "bad dataset name in the metadata database: {e}"
+                    ))
+                })?,
                 head: VersionId(parse_hash(&head, "head")?),
                 versions: seq as u64,
                 title,
@@ -1048,7 +1157,11 @@ impl Store {
              WHERE r.dataset_id = ?1 ORDER BY v.seq DESC",
         )?;
         let rows = stmt.query_map([dataset_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -1068,25 +1181,32 @@ impl Store {
     }
 
     /// Write the body blob (and its structure) for a save.
-    fn prepare_body(&self, input: &BodyInput) -> Result<Option<(BlobHash, u64, u64, u64, bool, BlobHash)>> {
+    fn prepare_body(&self, input: &BodyInput) -> Result<Option<Prepared>> {
         let (written, rows, schema) = match input {
             BodyInput::Parent => return Ok(None),
-            BodyInput::Arrow(b) => {
-                let (w, rows) = body::store_body(&self.blobs, b)?;
-                (w, rows, b.schema.clone())
-            }
-            BodyInput::File { path, format, options } => match format {
+            BodyInput::Arrow(b) => body::store_body(&self.blobs, b)?,
+            BodyInput::File {
+                path,
+                format,
+                options,
+            } => match format {
                 Format::Csv => self.save_csv_file(path, options)?,
-                _ => {
-                    let b = body::import_file(path, *format, options)?;
-                    let (w, rows) = body::store_body(&self.blobs, &b)?;
-                    (w, rows, b.schema.clone())
-                }
+                _ => body::store_body(&self.blobs, &body::import_file(path, *format, options)?)?,
             },
         };
         let structure = Structure::describe(&schema, rows, written.len);
         let shash = self.put_json(&structure)?;
-        Ok(Some((written.hash, rows, structure.columns, written.len, written.written, shash)))
+        Ok(Some(Prepared {
+            body: written.hash,
+            structure: shash,
+            rows,
+            columns: structure.columns,
+            body_size: written.len,
+            body_written: written.written,
+            meta: None,
+            transform: None,
+            readme: None,
+        }))
     }
 
     /// Parse a CSV file on one thread while encoding Parquet on this one.
@@ -1123,10 +1243,7 @@ impl Store {
                 };
                 self.save_csv_file(path, &opts)
             }
-            None => {
-                let (w, rows) = writer.finish()?;
-                Ok((w, rows, schema))
-            }
+            None => writer.finish(),
         }
     }
 
@@ -1145,117 +1262,114 @@ impl Store {
         // outside any lock.
         let body_part = self.prepare_body(&new.body)?;
         let own_meta = new.meta.as_ref().map(|m| self.put_json(m)).transpose()?;
-        let own_transform = new.transform.as_ref().map(|t| self.put_json(t)).transpose()?;
+        let own_transform = new
+            .transform
+            .as_ref()
+            .map(|t| self.put_json(t))
+            .transpose()?;
         let own_readme = new
             .readme
             .as_ref()
             .map(|r| self.blobs.put(r.as_bytes()).map(|(h, _)| h))
             .transpose()?;
-        let provenance = new.provenance.as_ref().map(|p| self.put_json(p)).transpose()?;
+        let provenance = new
+            .provenance
+            .as_ref()
+            .map(|p| self.put_json(p))
+            .transpose()?;
 
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let head = self.current_head(&name)?;
-            check_expected(&name, new.expected_head, head.map(|h| h.0))?;
-            // Components inherited from (or taken from) the parent.
-            let parent_manifest = match head {
-                Some((id, _)) => Some(self.manifest(&DatasetRef::at(name.clone(), id))?),
-                None => None,
-            };
-            let inherit = |own: Option<BlobHash>, from: fn(&Manifest) -> Option<BlobHash>| match own {
-                Some(h) => Some(h),
-                None if new.inherit => parent_manifest.as_ref().and_then(from),
-                None => None,
-            };
-            let prepared = match &body_part {
-                Some((body, rows, columns, size, written, structure)) => Prepared {
-                    body: *body,
-                    structure: *structure,
-                    rows: *rows,
-                    columns: *columns,
-                    body_size: *size,
-                    body_written: *written,
-                    meta: None,
-                    transform: None,
-                    readme: None,
-                },
-                None => {
-                    let pm = parent_manifest.as_ref().ok_or_else(|| {
-                        DatasetError::Invalid(format!("{name} has no previous version to keep the body of"))
-                    })?;
-                    let s: Structure = self.read_json(&pm.structure, Component::Structure)?;
-                    Prepared {
-                        body: pm.body,
-                        structure: pm.structure,
-                        rows: s.rows,
-                        columns: s.columns,
-                        body_size: s.length,
-                        body_written: false,
-                        meta: None,
-                        transform: None,
-                        readme: None,
-                    }
-                }
-            };
-            let prepared = Prepared {
-                meta: inherit(own_meta, |m| m.meta),
-                transform: inherit(own_transform, |m| m.transform),
-                readme: inherit(own_readme, |m| m.readme),
-                ..prepared
-            };
-            match self.commit_version(&name, &new, timestamp, &prepared, provenance, head) {
-                Ok(outcome) => return Ok(outcome),
-                Err(Retry::HeadMoved) if new.expected_head == ExpectedHead::Any && attempts < 16 => continue,
-                Err(Retry::HeadMoved) => {
-                    let actual = self.current_head(&name)?.map(|h| h.0.to_hex());
-                    return Err(DatasetError::HeadMoved {
-                        name: name.to_string(),
-                        expected: head.map(|h| h.0.to_hex()),
-                        actual,
-                    });
-                }
-                Err(Retry::Fail(e)) => return Err(e),
-            }
-        }
+        self.commit_version(
+            &name,
+            &new,
+            timestamp,
+            body_part,
+            [own_meta, own_transform, own_readme],
+            provenance,
+        )
     }
 
-    /// The transaction of a save: CAS on the head, commit + manifest blobs,
-    /// the rows.
+    /// The transaction of a save. Under SQLite's write lock: check the head
+    /// (compare-and-swap), take inherited components from the parent, write
+    /// the commit and manifest blobs, check every referenced blob exists,
+    /// and record the version and the new head.
     fn commit_version(
         &self,
         name: &DatasetName,
         new: &NewVersion,
         timestamp: DateTime<Utc>,
-        p: &Prepared,
+        body_part: Option<Prepared>,
+        [own_meta, own_transform, own_readme]: [Option<BlobHash>; 3],
         provenance: Option<BlobHash>,
-        seen_head: Option<(VersionId, u64)>,
-    ) -> std::result::Result<SaveOutcome, Retry> {
+    ) -> Result<SaveOutcome> {
         let started = Instant::now();
-        let busy = |e: rusqlite::Error| -> Retry {
+        let busy = |e: rusqlite::Error| -> DatasetError {
             if is_busy(&e) {
-                Retry::Fail(DatasetError::Busy {
+                DatasetError::Busy {
                     name: name.to_string(),
                     waited_ms: started.elapsed().as_millis() as u64,
-                })
+                }
             } else {
-                Retry::Fail(e.into())
+                e.into()
             }
         };
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
-        let dataset_id = Self::dataset_id(&tx, name).map_err(Retry::Fail)?;
+        let dataset_id = Self::dataset_id(&tx, name)?;
         let head = match dataset_id {
-            Some(id) => Self::head_of(&tx, id).map_err(Retry::Fail)?,
+            Some(id) => Self::head_of(&tx, id)?,
             None => None,
         };
-        if head.map(|h| h.0) != seen_head.map(|h| h.0) {
-            return Err(Retry::HeadMoved);
-        }
+        check_expected(name, new.expected_head, head.map(|h| h.0))?;
         let parent = head.map(|h| h.0);
         let seq = head.map(|h| h.1).unwrap_or(0) + 1;
+        // Components inherited from (or kept from) the parent.
+        let parent_manifest = match (dataset_id, parent) {
+            (Some(d), Some(p)) => Some(
+                Self::load_row(&tx, d, &p.to_hex())?
+                    .ok_or_else(|| {
+                        DatasetError::Inconsistent(format!(
+                            "{name} names head {p}, which is not recorded"
+                        ))
+                    })?
+                    .manifest,
+            ),
+            _ => None,
+        };
+        let inherit = |own: Option<BlobHash>, from: fn(&Manifest) -> Option<BlobHash>| match own {
+            Some(h) => Some(h),
+            None if new.inherit => parent_manifest.as_ref().and_then(from),
+            None => None,
+        };
+        let p = match body_part {
+            Some(p) => p,
+            None => {
+                let pm = parent_manifest.as_ref().ok_or_else(|| {
+                    DatasetError::Invalid(format!(
+                        "{name} has no previous version to keep the body of"
+                    ))
+                })?;
+                let s: Structure = self.read_json(&pm.structure, Component::Structure)?;
+                Prepared {
+                    body: pm.body,
+                    structure: pm.structure,
+                    rows: s.rows,
+                    columns: s.columns,
+                    body_size: s.length,
+                    body_written: false,
+                    meta: None,
+                    transform: None,
+                    readme: None,
+                }
+            }
+        };
+        let p = Prepared {
+            meta: inherit(own_meta, |m| m.meta),
+            transform: inherit(own_transform, |m| m.transform),
+            readme: inherit(own_readme, |m| m.readme),
+            ..p
+        };
         let commit = Commit {
             title: new.title.clone(),
             message: new.message.clone(),
@@ -1263,7 +1377,7 @@ impl Store {
             timestamp,
             parent,
         };
-        let commit_hash = self.put_json(&commit).map_err(Retry::Fail)?;
+        let commit_hash = self.put_json(&commit)?;
         let manifest = Manifest {
             body: p.body,
             structure: p.structure,
@@ -1274,21 +1388,27 @@ impl Store {
             provenance,
             parent,
         };
-        let manifest_bytes = manifest.canonical_bytes().map_err(Retry::Fail)?;
-        let (manifest_hash, _) = self.blobs.put(&manifest_bytes).map_err(Retry::Fail)?;
+        let manifest_bytes = manifest.canonical_bytes()?;
+        let (manifest_hash, _) = self.blobs.put(&manifest_bytes)?;
         let id = VersionId(manifest_hash);
         // Never commit a reference to a blob that is not there (a concurrent
         // gc holds this same lock while deleting, so this check stands).
-        for (c, h) in manifest.blobs().into_iter().chain([(Component::Commit, manifest_hash)]) {
+        for (c, h) in manifest.blobs() {
             if !self.blobs.exists(&h) {
-                return Err(Retry::Fail(DatasetError::MissingBlob {
+                return Err(DatasetError::MissingBlob {
                     hash: format!("{h} ({c})"),
                     path: self.blobs.path(&h),
-                }));
+                });
             }
         }
+        if !self.blobs.exists(&manifest_hash) {
+            return Err(DatasetError::MissingBlob {
+                hash: format!("{manifest_hash} (manifest)"),
+                path: self.blobs.path(&manifest_hash),
+            });
+        }
         let now = now_text();
-        let run = || -> Result<()> {
+        let record = || -> Result<()> {
             let dataset_id = match dataset_id {
                 Some(d) => d,
                 None => {
@@ -1342,9 +1462,9 @@ impl Store {
             }
             Ok(())
         };
-        run().map_err(|e| match e {
+        record().map_err(|e| match e {
             DatasetError::Sqlite(s) => busy(s),
-            other => Retry::Fail(other),
+            other => other,
         })?;
         tx.commit().map_err(busy)?;
         Ok(SaveOutcome {
@@ -1361,7 +1481,11 @@ impl Store {
     /// Remove the latest N versions of a dataset, or all of it. Returns the
     /// new head (None when the dataset is gone). Blobs are reclaimed by
     /// [`gc`](Self::gc).
-    pub fn remove<N: ToName + ?Sized>(&self, name: &N, which: RemoveVersions) -> Result<Option<VersionId>> {
+    pub fn remove<N: ToName + ?Sized>(
+        &self,
+        name: &N,
+        which: RemoveVersions,
+    ) -> Result<Option<VersionId>> {
         let name = name.to_name()?;
         let started = Instant::now();
         let mut conn = self.conn();
@@ -1423,16 +1547,18 @@ impl Store {
     /// older than `grace` (so saves in progress keep theirs).
     pub fn gc(&self, grace: Duration) -> Result<GcReport> {
         let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| {
-            if is_busy(&e) {
-                DatasetError::Busy {
-                    name: "(gc)".into(),
-                    waited_ms: self.opts.busy_timeout.as_millis() as u64,
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| {
+                if is_busy(&e) {
+                    DatasetError::Busy {
+                        name: "(gc)".into(),
+                        waited_ms: self.opts.busy_timeout.as_millis() as u64,
+                    }
+                } else {
+                    e.into()
                 }
-            } else {
-                e.into()
-            }
-        })?;
+            })?;
         let mut referenced = std::collections::HashSet::new();
         {
             let mut stmt = tx.prepare(
@@ -1480,12 +1606,11 @@ impl Store {
     }
 }
 
-enum Retry {
-    HeadMoved,
-    Fail(DatasetError),
-}
-
-fn check_expected(name: &DatasetName, expected: ExpectedHead, head: Option<VersionId>) -> Result<()> {
+fn check_expected(
+    name: &DatasetName,
+    expected: ExpectedHead,
+    head: Option<VersionId>,
+) -> Result<()> {
     let ok = match expected {
         ExpectedHead::Any => true,
         ExpectedHead::New => head.is_none(),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use arrow_array::{Array, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use common::*;
-use datasets::{import_file, import_reader, BodyInput, DatasetError, Format, ImportOptions, NewVersion, Store};
+use datasets::{
+    import_file, import_reader, BodyInput, DatasetError, Format, ImportOptions, NewVersion, Store,
+};
 use serde_json::{json, Value};
 
 const FRUIT_CSV: &str = "id,name,price,when,ok\n\
@@ -92,11 +94,18 @@ fn every_format_round_trips_through_the_store() {
     assert_eq!(out.rows, 4);
     // JSON export equals the independently written expectation.
     let mut js = Vec::new();
-    store.export_body("me/fruit", Format::Json, &mut js).unwrap();
-    assert_eq!(serde_json::from_slice::<Value>(&js).unwrap(), fruit_expected_json());
+    store
+        .export_body("me/fruit", Format::Json, &mut js)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&js).unwrap(),
+        fruit_expected_json()
+    );
     // NDJSON: one object per line, same values.
     let mut nd = Vec::new();
-    store.export_body("me/fruit", Format::Ndjson, &mut nd).unwrap();
+    store
+        .export_body("me/fruit", Format::Ndjson, &mut nd)
+        .unwrap();
     let lines: Vec<Value> = String::from_utf8(nd.clone())
         .unwrap()
         .lines()
@@ -105,19 +114,30 @@ fn every_format_round_trips_through_the_store() {
     assert_eq!(Value::Array(lines), fruit_expected_json());
     // CSV: same text back (booleans and numbers as written; 2 → 2.0).
     let mut csv = Vec::new();
-    store.export_body("me/fruit", Format::Csv, &mut csv).unwrap();
+    store
+        .export_body("me/fruit", Format::Csv, &mut csv)
+        .unwrap();
     assert_eq!(
         String::from_utf8(csv.clone()).unwrap(),
         "id,name,price,when,ok\n1,apple,1.5,2024-01-02,true\n2,\"banana, ripe\",2.0,2024-01-03,false\n3,,3.25,,true\n4,\"say \"\"hi\"\"\",-0.5,2023-12-31,\n"
     );
     // Parquet export is the stored blob itself.
     let mut pq = Vec::new();
-    store.export_body("me/fruit", Format::Parquet, &mut pq).unwrap();
-    assert_eq!(pq, std::fs::read(store.body_path("me/fruit").unwrap()).unwrap());
+    store
+        .export_body("me/fruit", Format::Parquet, &mut pq)
+        .unwrap();
+    assert_eq!(
+        pq,
+        std::fs::read(store.body_path("me/fruit").unwrap()).unwrap()
+    );
 
     // Re-import each export and save it: the body is unchanged every time,
     // so the same body blob is reused.
-    for (fmt, bytes) in [(Format::Csv, &csv), (Format::Ndjson, &nd), (Format::Parquet, &pq)] {
+    for (fmt, bytes) in [
+        (Format::Csv, &csv),
+        (Format::Ndjson, &nd),
+        (Format::Parquet, &pq),
+    ] {
         let f = write(dir.path(), &format!("again.{fmt}"), bytes);
         let mut opts = ImportOptions::default();
         if fmt == Format::Ndjson {
@@ -144,13 +164,21 @@ fn every_format_round_trips_through_the_store() {
     let f = write(dir.path(), "again.json", &js);
     let b = import_file(&f, Format::Json, &ImportOptions::default()).unwrap();
     assert_eq!(b.num_rows(), 4);
-    assert_eq!(b.schema.field_with_name("when").unwrap().data_type(), &DataType::Utf8);
-    assert_eq!(b.schema.field_with_name("price").unwrap().data_type(), &DataType::Float64);
+    assert_eq!(
+        b.schema.field_with_name("when").unwrap().data_type(),
+        &DataType::Utf8
+    );
+    assert_eq!(
+        b.schema.field_with_name("price").unwrap().data_type(),
+        &DataType::Float64
+    );
     // Exporting to a path picks the format from the extension.
     let outp = dir.path().join("out.ndjson");
     store.export_body_to_path("me/fruit", &outp, None).unwrap();
     assert_eq!(std::fs::read(&outp).unwrap(), nd);
-    assert!(store.export_body_to_path("me/fruit", &dir.path().join("out.xyz"), None).is_err());
+    assert!(store
+        .export_body_to_path("me/fruit", &dir.path().join("out.xyz"), None)
+        .is_err());
 }
 
 #[test]
@@ -160,8 +188,18 @@ fn csv_without_header_and_other_delimiter() {
         delimiter: b';',
         ..Default::default()
     };
-    let b = import_reader(std::io::Cursor::new(b"1;x\n2;y\n".to_vec()), Format::Csv, &opts).unwrap();
-    let names: Vec<&str> = b.schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let b = import_reader(
+        std::io::Cursor::new(b"1;x\n2;y\n".to_vec()),
+        Format::Csv,
+        &opts,
+    )
+    .unwrap();
+    let names: Vec<&str> = b
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
     assert_eq!(names, vec!["column_1", "column_2"]);
     assert_eq!(b.num_rows(), 2);
 }
@@ -198,8 +236,14 @@ fn csv_type_error_beyond_the_sample_is_retried_with_full_inference() {
         )
         .unwrap();
     assert_eq!(o.rows, 51);
-    assert_eq!(store.structure("me/late").unwrap().schema[1].data_type, "Utf8");
-    assert!(store.blobs().temp_files().unwrap().is_empty(), "the abandoned attempt left no temp file");
+    assert_eq!(
+        store.structure("me/late").unwrap().schema[1].data_type,
+        "Utf8"
+    );
+    assert!(
+        store.blobs().temp_files().unwrap().is_empty(),
+        "the abandoned attempt left no temp file"
+    );
 }
 
 fn import_err(content: &str, fmt: Format, opts: &ImportOptions) -> DatasetError {
@@ -227,7 +271,13 @@ fn import_err(content: &str, fmt: Format, opts: &ImportOptions) -> DatasetError 
     e1
 }
 
-fn expect_import(e: &DatasetError, format: &str, record: u64, line: Option<u64>, column: Option<&str>) {
+fn expect_import(
+    e: &DatasetError,
+    format: &str,
+    record: u64,
+    line: Option<u64>,
+    column: Option<&str>,
+) {
     match e {
         DatasetError::Import {
             format: f,
@@ -239,9 +289,8 @@ fn expect_import(e: &DatasetError, format: &str, record: u64, line: Option<u64>,
             assert_eq!(f, format, "{e}");
             assert_eq!(*r, record, "record: {e}");
             assert_eq!(*l, line, "line: {e}");
-            match column {
-                Some(col) => assert!(c.as_deref().unwrap_or("").contains(col), "column: {e}"),
-                None => {}
+            if let Some(col) = column {
+                assert!(c.as_deref().unwrap_or("").contains(col), "column: {e}");
             }
         }
         other => panic!("expected an import error, got {other}"),
@@ -260,10 +309,20 @@ fn malformed_csv_names_record_line_and_column() {
         ..Default::default()
     };
     // A value that is not a number in record 4 (line 5), column price.
-    let e = import_err("id,name,price\n1,a,1.0\n2,b,2.0\n3,c,3.0\n4,d,zzz\n5,e,5\n", Format::Csv, &opts);
+    let e = import_err(
+        "id,name,price\n1,a,1.0\n2,b,2.0\n3,c,3.0\n4,d,zzz\n5,e,5\n",
+        Format::Csv,
+        &opts,
+    );
     expect_import(&e, "csv", 4, Some(5), Some("'price'"));
     let msg = e.to_string();
-    assert!(msg.contains("record 4") && msg.contains("line 5") && msg.contains("price") && msg.contains("zzz"), "{msg}");
+    assert!(
+        msg.contains("record 4")
+            && msg.contains("line 5")
+            && msg.contains("price")
+            && msg.contains("zzz"),
+        "{msg}"
+    );
     // The same deep inside a big file (beyond the first batch).
     let mut big = String::from("id,name,price\n");
     for i in 0..100_000 {
@@ -276,7 +335,11 @@ fn malformed_csv_names_record_line_and_column() {
     let e = import_err("id,name,price\n1,a,1.0\nx2,b,2.0\n", Format::Csv, &opts);
     expect_import(&e, "csv", 2, Some(3), Some("'id'"));
     // A record with too many fields (record 3, line 4), with an inferred schema.
-    let e = import_err("a,b\n1,2\n3,4\n5,6,7\n8,9\n", Format::Csv, &ImportOptions::default());
+    let e = import_err(
+        "a,b\n1,2\n3,4\n5,6,7\n8,9\n",
+        Format::Csv,
+        &ImportOptions::default(),
+    );
     expect_import(&e, "csv", 3, Some(4), None);
     assert!(e.to_string().contains("fields"), "{e}");
     // Too few fields deep in the file.
@@ -297,7 +360,11 @@ fn malformed_csv_names_record_line_and_column() {
 #[test]
 fn malformed_json_names_line_record_and_field() {
     // Syntax error on line 3.
-    let e = import_err("[\n{\"a\": 1},\n{\"a\": 2,, \"b\": 1}\n]\n", Format::Json, &ImportOptions::default());
+    let e = import_err(
+        "[\n{\"a\": 1},\n{\"a\": 2,, \"b\": 1}\n]\n",
+        Format::Json,
+        &ImportOptions::default(),
+    );
     expect_import(&e, "json", 0, Some(3), Some("character"));
     // Not an array.
     let e = import_err("{\"a\": 1}", Format::Json, &ImportOptions::default());
@@ -306,15 +373,26 @@ fn malformed_json_names_line_record_and_field() {
     let e = import_err("[{\"a\": 1}, 7]", Format::Json, &ImportOptions::default());
     expect_import(&e, "json", 2, None, None);
     // NDJSON syntax error on line 4 (blank lines are skipped but counted).
-    let e = import_err("{\"a\": 1}\n{\"a\": 2}\n\n{\"a\": }\n", Format::Ndjson, &ImportOptions::default());
+    let e = import_err(
+        "{\"a\": 1}\n{\"a\": 2}\n\n{\"a\": }\n",
+        Format::Ndjson,
+        &ImportOptions::default(),
+    );
     expect_import(&e, "ndjson", 3, Some(4), Some("character"));
     // NDJSON type error: record 3 has a string where the schema says Int64.
-    let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true), Field::new("b", DataType::Utf8, true)]));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("a", DataType::Int64, true),
+        Field::new("b", DataType::Utf8, true),
+    ]));
     let opts = ImportOptions {
         schema: Some(schema),
         ..Default::default()
     };
-    let e = import_err("{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2}\n{\"a\": \"three\", \"b\": \"y\"}\n", Format::Ndjson, &opts);
+    let e = import_err(
+        "{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2}\n{\"a\": \"three\", \"b\": \"y\"}\n",
+        Format::Ndjson,
+        &opts,
+    );
     expect_import(&e, "ndjson", 3, Some(3), Some("'a'"));
     // Parquet that is not Parquet.
     let dir = tempdir();
@@ -326,7 +404,12 @@ fn malformed_json_names_line_record_and_field() {
 #[test]
 fn json_inference_unifies_mixed_records() {
     let data = "{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2.5, \"c\": true}\n{\"a\": null, \"b\": null}\n";
-    let b = import_reader(std::io::Cursor::new(data.as_bytes().to_vec()), Format::Ndjson, &ImportOptions::default()).unwrap();
+    let b = import_reader(
+        std::io::Cursor::new(data.as_bytes().to_vec()),
+        Format::Ndjson,
+        &ImportOptions::default(),
+    )
+    .unwrap();
     let types: Vec<(String, DataType)> = b
         .schema
         .fields()
@@ -349,6 +432,56 @@ fn format_names() {
     assert_eq!("CSV".parse::<Format>().unwrap(), Format::Csv);
     assert_eq!("jsonl".parse::<Format>().unwrap(), Format::Ndjson);
     assert!("xml".parse::<Format>().is_err());
-    assert_eq!(Format::from_path(std::path::Path::new("a/b.Parquet")), Some(Format::Parquet));
+    assert_eq!(
+        Format::from_path(std::path::Path::new("a/b.Parquet")),
+        Some(Format::Parquet)
+    );
     assert_eq!(Format::from_path(std::path::Path::new("a/b")), None);
+}
+
+#[test]
+fn empty_inputs_fail_clearly() {
+    let dir = tempdir();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    for (name, content, fmt) in [
+        ("e.json", "[]", Format::Json),
+        ("e.csv", "", Format::Csv),
+        ("e.ndjson", "\n", Format::Ndjson),
+    ] {
+        let p = write(dir.path(), name, content.as_bytes());
+        let err = store
+            .save(
+                "me/empty",
+                NewVersion::new(
+                    BodyInput::File {
+                        path: p,
+                        format: fmt,
+                        options: ImportOptions::default(),
+                    },
+                    "empty",
+                ),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("at least one column"),
+            "{name}: {err}"
+        );
+    }
+    // A header with no rows is a valid, empty body.
+    let p = write(dir.path(), "h.csv", b"a,b\n");
+    let o = store
+        .save(
+            "me/header",
+            NewVersion::new(
+                BodyInput::File {
+                    path: p,
+                    format: Format::Csv,
+                    options: ImportOptions::default(),
+                },
+                "header only",
+            ),
+        )
+        .unwrap();
+    assert_eq!(o.rows, 0);
+    assert_eq!(store.structure("me/header").unwrap().columns, 2);
 }

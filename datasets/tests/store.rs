@@ -10,8 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::*;
 use datasets::{
-    BlobHash, BodyInput, Component, DatasetError, DatasetName, DatasetRef, ExpectedHead, InputVersion, LocationSource,
-    Manifest, Meta, NewVersion, Provenance, RemoveVersions, Store, StoreLocation, Transform, VersionSpec,
+    BlobHash, BodyInput, Component, DatasetError, DatasetName, DatasetRef, ExpectedHead,
+    InputVersion, LocationSource, Manifest, Meta, NewVersion, Provenance, RemoveVersions, Store,
+    StoreLocation, Transform, VersionSpec,
 };
 use serde_json::json;
 
@@ -72,7 +73,10 @@ fn every_component_round_trips() {
     assert_eq!(ds.meta.as_ref(), Some(&meta));
     assert_eq!(ds.transform.as_ref(), Some(&transform));
     assert_eq!(ds.provenance.as_ref(), Some(&prov));
-    assert_eq!(ds.readme.as_deref(), Some("# People\n\nA test dataset. ünïcödé\n"));
+    assert_eq!(
+        ds.readme.as_deref(),
+        Some("# People\n\nA test dataset. ünïcödé\n")
+    );
     assert_eq!(ds.commit.title, "initial");
     assert_eq!(ds.commit.message, "first load");
     assert_eq!(ds.commit.author, "alice");
@@ -89,11 +93,18 @@ fn every_component_round_trips() {
         .collect();
     assert_eq!(
         cols,
-        vec![("id", "Int64", false), ("name", "Utf8", true), ("score", "Float64", true), ("active", "Boolean", true)]
+        vec![
+            ("id", "Int64", false),
+            ("name", "Utf8", true),
+            ("score", "Float64", true),
+            ("active", "Boolean", true)
+        ]
     );
     assert_eq!(
         ds.structure.length,
-        std::fs::metadata(store.body_path("alice/people").unwrap()).unwrap().len()
+        std::fs::metadata(store.body_path("alice/people").unwrap())
+            .unwrap()
+            .len()
     );
     // Body: same rows as generated.
     let body = store.body("alice/people").unwrap();
@@ -102,11 +113,26 @@ fn every_component_round_trips() {
     assert_eq!(store.meta("alice/people").unwrap(), Some(meta.clone()));
     assert_eq!(store.commit("alice/people").unwrap(), ds.commit);
     assert_eq!(store.structure("alice/people").unwrap(), ds.structure);
-    assert_eq!(store.component_json("alice/people", Component::Meta).unwrap()["homepage"], json!("https://example.org"));
-    assert_eq!(store.component_json("alice/people", Component::Meta).unwrap()["theme"], json!({"a": [1, 2, 3]}));
-    let body_json = store.component_json("alice/people", Component::Body).unwrap();
+    assert_eq!(
+        store
+            .component_json("alice/people", Component::Meta)
+            .unwrap()["homepage"],
+        json!("https://example.org")
+    );
+    assert_eq!(
+        store
+            .component_json("alice/people", Component::Meta)
+            .unwrap()["theme"],
+        json!({"a": [1, 2, 3]})
+    );
+    let body_json = store
+        .component_json("alice/people", Component::Body)
+        .unwrap();
     assert_eq!(body_json.as_array().unwrap().len(), 2500);
-    assert_eq!(body_json[4], json!({"id": 4, "name": "name-12", "score": 1.0, "active": false}));
+    assert_eq!(
+        body_json[4],
+        json!({"id": 4, "name": "name-12", "score": 1.0, "active": false})
+    );
     assert_eq!(body_json[3]["name"], json!(null));
     // Runs table.
     let runs = store.runs("alice/people").unwrap();
@@ -130,7 +156,10 @@ fn version_id_is_hash_of_canonical_manifest() {
         hex(m.structure)
     );
     assert_eq!(m.canonical_bytes().unwrap(), expected.as_bytes());
-    assert_eq!(out.id.to_hex(), blake3::hash(expected.as_bytes()).to_hex().to_string());
+    assert_eq!(
+        out.id.to_hex(),
+        blake3::hash(expected.as_bytes()).to_hex().to_string()
+    );
     // The manifest blob is stored under the version id.
     let stored = std::fs::read(store.blobs().path(&out.id.0)).unwrap();
     assert_eq!(stored, expected.as_bytes());
@@ -196,7 +225,10 @@ fn components_are_inherited_unless_told_not_to() {
     });
     store.save("me/ds", v).unwrap();
     store
-        .save("me/ds", NewVersion::from_body(people_body(&people_rows(6, 1), 10), "two"))
+        .save(
+            "me/ds",
+            NewVersion::from_body(people_body(&people_rows(6, 1), 10), "two"),
+        )
         .unwrap();
     let ds = store.get("me/ds").unwrap();
     assert_eq!(ds.readme.as_deref(), Some("readme"));
@@ -226,12 +258,30 @@ fn references_resolve_and_bad_ones_fail_clearly() {
         assert_eq!(r.seq, 5 - n as u64);
     }
     for id in &ids {
-        assert_eq!(store.resolve(&format!("me/refs@{}", id.short(10))).unwrap().id, *id);
-        assert_eq!(store.resolve(&format!("me/refs@{}", id.to_hex().to_uppercase())).unwrap().id, *id);
-        assert_eq!(store.get(&format!("me/refs@{}", id)).unwrap().commit.title, store.commit(&format!("me/refs@{id}")).unwrap().title);
+        assert_eq!(
+            store
+                .resolve(&format!("me/refs@{}", id.short(10)))
+                .unwrap()
+                .id,
+            *id
+        );
+        assert_eq!(
+            store
+                .resolve(&format!("me/refs@{}", id.to_hex().to_uppercase()))
+                .unwrap()
+                .id,
+            *id
+        );
+        assert_eq!(
+            store.get(&format!("me/refs@{}", id)).unwrap().commit.title,
+            store.commit(&format!("me/refs@{id}")).unwrap().title
+        );
     }
     assert_eq!(store.get("me/refs@~2").unwrap().commit.title, "v2");
-    assert_eq!(body_rows(&store.body("me/refs@~4").unwrap()), people_rows(3, 1));
+    assert_eq!(
+        body_rows(&store.body("me/refs@~4").unwrap()),
+        people_rows(3, 1)
+    );
     // Parsing.
     let r = DatasetRef::parse("peer_1/some-name@~3").unwrap();
     assert_eq!(r.name, DatasetName::new("peer_1", "some-name").unwrap());
@@ -242,11 +292,20 @@ fn references_resolve_and_bad_ones_fail_clearly() {
     assert!(matches!(err, DatasetError::VersionNotFound { .. }), "{err}");
     assert!(err.to_string().contains("has 5 versions"), "{err}");
     let err = store.resolve("me/nothere").unwrap_err();
-    assert!(matches!(err, DatasetError::NotFound { ref name } if name == "me/nothere"), "{err}");
+    assert!(
+        matches!(err, DatasetError::NotFound { ref name } if name == "me/nothere"),
+        "{err}"
+    );
     assert_eq!(err.to_string(), "dataset not found: me/nothere");
     // A prefix no version has: pick one that differs from all ids in the first digit.
-    let first: std::collections::HashSet<char> = ids.iter().map(|i| i.to_hex().chars().next().unwrap()).collect();
-    let missing = "0123456789abcdef".chars().find(|c| !first.contains(c)).unwrap();
+    let first: std::collections::HashSet<char> = ids
+        .iter()
+        .map(|i| i.to_hex().chars().next().unwrap())
+        .collect();
+    let missing = "0123456789abcdef"
+        .chars()
+        .find(|c| !first.contains(c))
+        .unwrap();
     let err = store.resolve(&format!("me/refs@{missing}")).unwrap_err();
     assert!(matches!(err, DatasetError::VersionNotFound { .. }), "{err}");
     for bad in [
@@ -266,10 +325,16 @@ fn references_resolve_and_bad_ones_fail_clearly() {
     ] {
         let err = store.resolve(bad).unwrap_err();
         assert!(
-            matches!(err, DatasetError::BadRef { .. } | DatasetError::BadName { .. }),
+            matches!(
+                err,
+                DatasetError::BadRef { .. } | DatasetError::BadName { .. }
+            ),
             "{bad}: {err}"
         );
-        assert!(err.to_string().contains(bad), "{bad}: message names the reference: {err}");
+        assert!(
+            err.to_string().contains(bad),
+            "{bad}: message names the reference: {err}"
+        );
     }
 }
 
@@ -290,7 +355,9 @@ fn ambiguous_prefix_is_reported() {
     assert!(n >= 2);
     let err = store.resolve(&format!("me/amb@{prefix}")).unwrap_err();
     match &err {
-        DatasetError::AmbiguousPrefix { prefix: p, matches, .. } => {
+        DatasetError::AmbiguousPrefix {
+            prefix: p, matches, ..
+        } => {
             assert_eq!(p, &prefix);
             assert!(matches.len() >= 2);
         }
@@ -305,7 +372,10 @@ fn log_is_newest_first_with_commit_details() {
     let store = Store::open(dir.path()).unwrap();
     let mut ids = Vec::new();
     for i in 0..12 {
-        let mut v = NewVersion::from_body(people_body(&people_rows(i + 1, 1), 100), format!("title {i}"));
+        let mut v = NewVersion::from_body(
+            people_body(&people_rows(i + 1, 1), 100),
+            format!("title {i}"),
+        );
         v.message = format!("message {i}");
         v.author = format!("author{i}");
         v.timestamp = Some(ts(1_000 + i as i64));
@@ -324,8 +394,14 @@ fn log_is_newest_first_with_commit_details() {
         assert_eq!(e.timestamp, ts(1_000 + i as i64));
         assert_eq!(e.rows, i as u64 + 1);
     }
-    assert!(matches!(store.log("me/none").unwrap_err(), DatasetError::NotFound { .. }));
-    assert!(matches!(store.log("me/logged@~1").unwrap_err(), DatasetError::BadName { .. }));
+    assert!(matches!(
+        store.log("me/none").unwrap_err(),
+        DatasetError::NotFound { .. }
+    ));
+    assert!(matches!(
+        store.log("me/logged@~1").unwrap_err(),
+        DatasetError::BadName { .. }
+    ));
 }
 
 #[test]
@@ -349,7 +425,12 @@ fn list_and_remove() {
     let head = store.remove("me/b", RemoveVersions::Latest(2)).unwrap();
     assert_eq!(head, Some(ids[2]));
     assert_eq!(store.head("me/b").unwrap(), Some(ids[2]));
-    let log: Vec<_> = store.log("me/b").unwrap().into_iter().map(|e| e.id).collect();
+    let log: Vec<_> = store
+        .log("me/b")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(log, vec![ids[2], ids[1], ids[0]]);
     assert!(matches!(
         store.resolve(&format!("me/b@{}", ids[4])).unwrap_err(),
@@ -361,9 +442,18 @@ fn list_and_remove() {
     assert_eq!(next.parent, Some(ids[2]));
     assert_eq!(next.seq, 4);
     // Remove 0 changes nothing; more than there are removes the dataset.
-    assert_eq!(store.remove("me/b", RemoveVersions::Latest(0)).unwrap(), Some(next.id));
-    assert_eq!(store.remove("me/b", RemoveVersions::Latest(99)).unwrap(), None);
-    assert!(matches!(store.get("me/b").unwrap_err(), DatasetError::NotFound { .. }));
+    assert_eq!(
+        store.remove("me/b", RemoveVersions::Latest(0)).unwrap(),
+        Some(next.id)
+    );
+    assert_eq!(
+        store.remove("me/b", RemoveVersions::Latest(99)).unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.get("me/b").unwrap_err(),
+        DatasetError::NotFound { .. }
+    ));
     assert_eq!(store.remove("me/a", RemoveVersions::All).unwrap(), None);
     assert!(store.list().unwrap().is_empty());
     assert!(matches!(
@@ -385,7 +475,10 @@ fn gc_reclaims_unreferenced_blobs_only() {
     let before = blob_count(&store);
     store.remove("me/drop", RemoveVersions::All).unwrap();
     // Within the grace period nothing goes.
-    assert_eq!(store.gc(Duration::from_secs(3600)).unwrap().blobs_removed, 0);
+    assert_eq!(
+        store.gc(Duration::from_secs(3600)).unwrap().blobs_removed,
+        0
+    );
     let r = store.gc(Duration::ZERO).unwrap();
     // body, structure, commit, manifest of me/drop
     assert_eq!(r.blobs_removed, 4);
@@ -393,7 +486,10 @@ fn gc_reclaims_unreferenced_blobs_only() {
     let f = store.fsck().unwrap();
     assert!(f.is_clean(), "{:?}", f.problems);
     assert!(f.unreferenced_blobs.is_empty());
-    assert_eq!(body_rows(&store.body("me/keep").unwrap()), people_rows(100, 1));
+    assert_eq!(
+        body_rows(&store.body("me/keep").unwrap()),
+        people_rows(100, 1)
+    );
 }
 
 #[test]
@@ -416,7 +512,10 @@ fn head_compare_and_swap() {
     let oa = store.save("me/cas", a).unwrap();
     let err = store.save("me/cas", b).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("busy") && msg.contains(&first.id.to_hex()) && msg.contains(&oa.id.to_hex()), "{msg}");
+    assert!(
+        msg.contains("busy") && msg.contains(&first.id.to_hex()) && msg.contains(&oa.id.to_hex()),
+        "{msg}"
+    );
     assert_eq!(store.log("me/cas").unwrap().len(), 2);
 }
 
@@ -429,7 +528,10 @@ fn invalid_saves_are_rejected() {
         .unwrap_err();
     assert!(err.to_string().contains("no previous version"), "{err}");
     let err = store
-        .save("me/x", NewVersion::from_body(people_body(&people_rows(1, 1), 1), "  "))
+        .save(
+            "me/x",
+            NewVersion::from_body(people_body(&people_rows(1, 1), 1), "  "),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("title"), "{err}");
     let mut v = NewVersion::from_body(people_body(&people_rows(1, 1), 1), "t");
@@ -439,9 +541,16 @@ fn invalid_saves_are_rejected() {
         extra,
         ..Default::default()
     });
-    assert!(store.save("me/x", v).unwrap_err().to_string().contains("title"));
+    assert!(store
+        .save("me/x", v)
+        .unwrap_err()
+        .to_string()
+        .contains("title"));
     let err = store
-        .save("Bad/Name", NewVersion::from_body(people_body(&people_rows(1, 1), 1), "t"))
+        .save(
+            "Bad/Name",
+            NewVersion::from_body(people_body(&people_rows(1, 1), 1), "t"),
+        )
         .unwrap_err();
     assert!(matches!(err, DatasetError::BadName { .. }));
     assert!(store.list().unwrap().is_empty(), "nothing was recorded");
@@ -457,11 +566,18 @@ fn empty_body_round_trips() {
     assert_eq!(b.num_rows(), 0);
     assert_eq!(b.schema.fields().len(), 4);
     let mut csv = Vec::new();
-    store.export_body("me/empty", datasets::Format::Csv, &mut csv).unwrap();
+    store
+        .export_body("me/empty", datasets::Format::Csv, &mut csv)
+        .unwrap();
     assert_eq!(String::from_utf8(csv).unwrap(), "id,name,score,active\n");
     let mut js = Vec::new();
-    store.export_body("me/empty", datasets::Format::Json, &mut js).unwrap();
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&js).unwrap(), json!([]));
+    store
+        .export_body("me/empty", datasets::Format::Json, &mut js)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&js).unwrap(),
+        json!([])
+    );
 }
 
 #[test]
@@ -472,16 +588,24 @@ fn store_location_precedence() {
     let l = StoreLocation::resolve_with(Some(flag), env.clone(), data.clone()).unwrap();
     assert_eq!((l.path.as_path(), l.source), (flag, LocationSource::Flag));
     let l = StoreLocation::resolve_with(None, env.clone(), data.clone()).unwrap();
-    assert_eq!((l.path, l.source), (PathBuf::from("/from/env"), LocationSource::Env));
+    assert_eq!(
+        (l.path, l.source),
+        (PathBuf::from("/from/env"), LocationSource::Env)
+    );
     let l = StoreLocation::resolve_with(None, Some("".into()), data.clone()).unwrap();
-    assert_eq!((l.path, l.source), (PathBuf::from("/data/quarry"), LocationSource::Platform));
+    assert_eq!(
+        (l.path, l.source),
+        (PathBuf::from("/data/quarry"), LocationSource::Platform)
+    );
     let l = StoreLocation::resolve_with(None, None, data).unwrap();
     assert_eq!(l.path, PathBuf::from("/data/quarry"));
     assert!(StoreLocation::resolve_with(None, None, None).is_err());
     // Opening creates the layout.
     let dir = tempdir();
     let root = dir.path().join("nested/store");
-    let store = Store::open_location(&StoreLocation::resolve_with(Some(&root), None, None).unwrap()).unwrap();
+    let store =
+        Store::open_location(&StoreLocation::resolve_with(Some(&root), None, None).unwrap())
+            .unwrap();
     assert!(root.join("quarry.db").is_file());
     assert!(root.join("blobs").is_dir());
     assert_eq!(store.root(), root.as_path());

@@ -15,6 +15,7 @@ pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod hint;
+pub mod library;
 pub mod resolve;
 pub mod stack;
 pub mod starlarktest;

@@ -1,1 +1,28 @@
-//! starlib: the versioned Starlark standard library (placeholder until its issue lands).
+//! starlib: Quarry's versioned Starlark standard library.
+//!
+//! Transforms `load()` starlib modules by the names Qri's starlib used
+//! (`http.star`, `encoding/json.star`, `encoding/csv.star`, `math.star`,
+//! `time.star`, and in 2.x `rand.star` and `table.star`). Several major
+//! releases ship side by side: the host picks one by semver requirement with
+//! [`select`], then installs [`Release::loader`] on its thread.
+//!
+//! ```ignore
+//! let release = starlib::select(&"^2".parse().unwrap())?;
+//! let mut thread = release.new_thread();
+//! thread.set_loader(release.loader(starlib::HostConfig::default()));
+//! ```
+
+pub mod config;
+pub mod csv;
+pub mod error;
+pub mod http;
+pub mod json;
+pub mod rand;
+pub mod release;
+pub mod table;
+pub mod time;
+mod util;
+
+pub use config::{Guard, HostConfig, HttpConfig, Progress, ProgressHook, RetryPolicy};
+pub use error::StarlibError;
+pub use release::{releases, select, Release, StarlibLoader};

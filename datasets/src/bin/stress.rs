@@ -35,7 +35,9 @@ fn body(rows: usize, salt: u64) -> Result<Body, String> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: quarry-datasets-stress save-loop STORE NAME ROWS | writer STORE NAME COUNT BUSY_MS");
+    eprintln!(
+        "usage: quarry-datasets-stress save-loop STORE NAME ROWS | writer STORE NAME COUNT BUSY_MS"
+    );
     std::process::exit(2)
 }
 
@@ -96,7 +98,10 @@ fn main() {
                     eprintln!("body: {e}");
                     std::process::exit(1)
                 });
-                match store.save(name.as_str(), NewVersion::from_body(b, format!("writer {pid} #{i}"))) {
+                match store.save(
+                    name.as_str(),
+                    NewVersion::from_body(b, format!("writer {pid} #{i}")),
+                ) {
                     Ok(o) => {
                         let _ = writeln!(out, "ok {}", o.id);
                     }

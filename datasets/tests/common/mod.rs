@@ -4,13 +4,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use datasets::{Body, NewVersion, Store};
 
 /// A fresh temporary directory (removed on drop).
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("quarry-ds-test").tempdir().expect("tempdir")
+    tempfile::Builder::new()
+        .prefix("quarry-ds-test")
+        .tempdir()
+        .expect("tempdir")
 }
 
 /// The schema of [`people`]: id, name, score, active.
@@ -38,8 +43,16 @@ pub fn people_rows(n: usize, seed: i64) -> Vec<Person> {
     (0..n as i64)
         .map(|i| Person {
             id: i,
-            name: if i % 7 == 3 { None } else { Some(format!("name-{}", i * seed)) },
-            score: if i % 11 == 5 { None } else { Some(i as f64 / 4.0) },
+            name: if i % 7 == 3 {
+                None
+            } else {
+                Some(format!("name-{}", i * seed))
+            },
+            score: if i % 11 == 5 {
+                None
+            } else {
+                Some(i as f64 / 4.0)
+            },
             active: Some(i % 3 == 0),
         })
         .collect()
@@ -51,10 +64,18 @@ pub fn people_body(rows: &[Person], batch: usize) -> Body {
     let mut batches = Vec::new();
     for chunk in rows.chunks(batch.max(1)) {
         let cols: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from(chunk.iter().map(|p| p.id).collect::<Vec<_>>())),
-            Arc::new(StringArray::from(chunk.iter().map(|p| p.name.clone()).collect::<Vec<_>>())),
-            Arc::new(Float64Array::from(chunk.iter().map(|p| p.score).collect::<Vec<_>>())),
-            Arc::new(BooleanArray::from(chunk.iter().map(|p| p.active).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(
+                chunk.iter().map(|p| p.id).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(
+                chunk.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+            )),
+            Arc::new(Float64Array::from(
+                chunk.iter().map(|p| p.score).collect::<Vec<_>>(),
+            )),
+            Arc::new(BooleanArray::from(
+                chunk.iter().map(|p| p.active).collect::<Vec<_>>(),
+            )),
         ];
         batches.push(RecordBatch::try_new(schema.clone(), cols).expect("batch"));
     }
@@ -65,10 +86,26 @@ pub fn people_body(rows: &[Person], batch: usize) -> Body {
 pub fn body_rows(body: &Body) -> Vec<Person> {
     let mut out = Vec::new();
     for b in &body.batches {
-        let id = b.column(0).as_any().downcast_ref::<Int64Array>().expect("id");
-        let name = b.column(1).as_any().downcast_ref::<StringArray>().expect("name");
-        let score = b.column(2).as_any().downcast_ref::<Float64Array>().expect("score");
-        let active = b.column(3).as_any().downcast_ref::<BooleanArray>().expect("active");
+        let id = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("id");
+        let name = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("name");
+        let score = b
+            .column(2)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("score");
+        let active = b
+            .column(3)
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .expect("active");
         for i in 0..b.num_rows() {
             out.push(Person {
                 id: id.value(i),

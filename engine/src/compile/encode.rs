@@ -342,7 +342,7 @@ impl<'a> R<'a> {
     }
 }
 
-fn decode_func(r: &mut R<'_>, path: &Rc<str>) -> Result<FuncCode, DecodeError> {
+fn decode_func(r: &mut R<'_>, path: &Rc<str>, nglobals: usize) -> Result<FuncCode, DecodeError> {
     r.depth += 1;
     if r.depth > 200 {
         return Err(bad("functions nested too deeply"));
@@ -411,7 +411,7 @@ fn decode_func(r: &mut R<'_>, path: &Rc<str>) -> Result<FuncCode, DecodeError> {
     let n = r.count()?;
     let mut functions = Vec::with_capacity(n);
     for _ in 0..n {
-        functions.push(Rc::new(decode_func(r, path)?));
+        functions.push(Rc::new(decode_func(r, path, nglobals)?));
     }
     r.depth -= 1;
     let f = FuncCode {
@@ -432,13 +432,13 @@ fn decode_func(r: &mut R<'_>, path: &Rc<str>) -> Result<FuncCode, DecodeError> {
         has_default,
         functions,
     };
-    validate(&f)?;
+    validate(&f, nglobals)?;
     Ok(f)
 }
 
 /// Checks that every operand indexes something that exists, so that a
 /// decoded program cannot make the evaluator index out of bounds.
-fn validate(f: &FuncCode) -> Result<(), DecodeError> {
+fn validate(f: &FuncCode, nglobals: usize) -> Result<(), DecodeError> {
     let n = f.code.len() as u32;
     let nlocals = f.locals.len() as u32;
     let extra = u32::from(f.has_varargs) + u32::from(f.has_kwargs);
@@ -464,6 +464,7 @@ fn validate(f: &FuncCode) -> Result<(), DecodeError> {
             | Op::JumpIfTrueOrPop(t)
             | Op::IterNext(t) => t <= n,
             Op::MakeFunc(i) => (i as usize) < f.functions.len(),
+            Op::LoadGlobal(i) | Op::StoreGlobal(i) => (i as usize) < nglobals,
             _ => true,
         };
         if !ok {
@@ -495,7 +496,7 @@ pub fn decode_program(bytes: &[u8]) -> Result<Program, DecodeError> {
         loads.push(r.string()?);
     }
     let rc_path: Rc<str> = Rc::from(path.as_str());
-    let toplevel = Rc::new(decode_func(&mut r, &rc_path)?);
+    let toplevel = Rc::new(decode_func(&mut r, &rc_path, globals.len())?);
     if r.at != bytes.len() {
         return Err(bad("trailing bytes"));
     }

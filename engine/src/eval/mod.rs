@@ -61,17 +61,18 @@ impl ModuleEnv {
 
 /// Resolves `load("name")`: returns the members of the named module.
 /// The thread caches results and detects cycles; a loader may run Starlark
-/// itself by calling back into the thread it is given.
+/// itself (including nested loads) by calling back into the thread it is
+/// given, so it must be re-entrant: it takes `&self`.
 pub trait Loader {
     /// Loads `module`, requested by the file `from`.
-    fn load(&mut self, thread: &mut Thread, module: &str, from: &str) -> Result<Members>;
+    fn load(&self, thread: &mut Thread, module: &str, from: &str) -> Result<Members>;
 }
 
 impl<F> Loader for F
 where
-    F: FnMut(&mut Thread, &str, &str) -> Result<Members>,
+    F: Fn(&mut Thread, &str, &str) -> Result<Members>,
 {
-    fn load(&mut self, thread: &mut Thread, module: &str, from: &str) -> Result<Members> {
+    fn load(&self, thread: &mut Thread, module: &str, from: &str) -> Result<Members> {
         self(thread, module, from)
     }
 }
@@ -115,7 +116,7 @@ pub struct Thread {
     allocated: usize,
     alloc_limit: usize,
     print: Option<Box<dyn FnMut(&str)>>,
-    loader: Option<Box<dyn Loader>>,
+    loader: Option<Rc<dyn Loader>>,
     load_cache: FxHashMap<String, std::result::Result<Members, EvalError>>,
     loading: Vec<String>,
     pub(crate) universe: Rc<FxHashMap<String, Value>>,
@@ -185,7 +186,7 @@ impl Thread {
 
     /// Sets the loader for `load` statements.
     pub fn set_loader(&mut self, l: impl Loader + 'static) {
-        self.loader = Some(Box::new(l));
+        self.loader = Some(Rc::new(l));
     }
 
     /// Sends a line to the print hook.
@@ -297,7 +298,7 @@ impl Thread {
         if self.loading.iter().any(|m| m == module) {
             return Err(EvalError::new(format!("cannot load {module}: cycle in load graph")));
         }
-        let mut loader = match self.loader.take() {
+        let loader = match self.loader.clone() {
             Some(l) => l,
             None => return Err(EvalError::new(format!("cannot load {module}: no loader configured"))),
         };
@@ -306,7 +307,6 @@ impl Thread {
         let r = loader.load(self, module, from);
         self.calls = saved_calls;
         self.loading.pop();
-        self.loader = Some(loader);
         let r = r.map_err(|e| {
             let mut e2 = EvalError::with_kind(e.kind, format!("cannot load {module}: {}", e.msg));
             e2.backtrace = Vec::new();

@@ -200,12 +200,12 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::StoreGlobal(i) => {
                 let v = pop(&mut thread.stack);
-                let mut g = f.module.globals.borrow_mut();
-                let i = i as usize;
-                if i >= g.len() {
-                    g.resize(i + 1, None);
+                // Globals are sized before the module runs; an index beyond them
+                // can only come from a corrupt program.
+                match f.module.globals.borrow_mut().get_mut(i as usize) {
+                    Some(slot) => *slot = Some(v),
+                    None => return Err(EvalError::new("internal error: global index out of range")),
                 }
-                g[i] = Some(v);
             }
             Op::LoadPredeclared(n) => {
                 let name = code.names.get(n as usize).map_or("", |s| s);
@@ -258,32 +258,27 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
                 thread.stack.push(r);
             }
-            Op::Jump(t) => {
-                if (t as usize) < pc {
-                    thread.step()?;
-                }
-                pc = t as usize;
-            }
+            Op::Jump(t) => pc = jump(thread, pc, t)?,
             Op::JumpIfFalse(t) => {
                 if !pop(&mut thread.stack).truth() {
-                    pc = t as usize;
+                    pc = jump(thread, pc, t)?;
                 }
             }
             Op::JumpIfTrue(t) => {
                 if pop(&mut thread.stack).truth() {
-                    pc = t as usize;
+                    pc = jump(thread, pc, t)?;
                 }
             }
             Op::JumpIfFalseOrPop(t) => {
                 if !thread.stack.last().is_some_and(|v| v.truth()) {
-                    pc = t as usize;
+                    pc = jump(thread, pc, t)?;
                 } else {
                     thread.stack.pop();
                 }
             }
             Op::JumpIfTrueOrPop(t) => {
                 if thread.stack.last().is_some_and(|v| v.truth()) {
-                    pc = t as usize;
+                    pc = jump(thread, pc, t)?;
                 } else {
                     thread.stack.pop();
                 }
@@ -319,7 +314,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::MakeDict(n) => {
                 thread.account(64 + 40 * n as usize)?;
-                let d = crate::values::Dict::with_capacity(n as usize);
+                // The operand is a size hint; cap it so a corrupt program cannot over-allocate.
+                let d = crate::values::Dict::with_capacity((n as usize).min(1 << 16));
                 thread.stack.push(Value::Dict(Rc::new(d)));
             }
             Op::DictInsertUnique => {
@@ -430,6 +426,17 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
         }
     }
+}
+
+/// The target of a jump; a backward jump counts as a step, so that every
+/// loop (even one in a corrupt program) is bounded by the step budget.
+#[inline]
+fn jump(thread: &mut Thread, pc: usize, target: u32) -> Result<usize> {
+    let t = target as usize;
+    if t < pc {
+        thread.step()?;
+    }
+    Ok(t)
 }
 
 fn local_name(code: &FuncCode, i: u32) -> &str {

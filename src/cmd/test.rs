@@ -1,0 +1,59 @@
+//! `quarry test FILE.star...`: run chunked Starlark test files with the same
+//! harness as the engine's conformance suite.
+
+use anyhow::Result;
+use engine::starlarktest::{conformance_predeclared, Harness, Mode, ASSERT_STAR};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+/// What `quarry test` checks in each chunk.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TestMode {
+    /// Parse, resolve and run.
+    Exec,
+    /// Parse and resolve only (expected errors are static errors).
+    Resolve,
+    /// Parse only (expected errors are syntax errors).
+    Parse,
+}
+
+/// Runs each file, prints a line per file and a summary; exit 1 if any failed.
+pub fn run(files: &[PathBuf], mode: TestMode) -> Result<ExitCode> {
+    let mode = match mode {
+        TestMode::Exec => Mode::Exec,
+        TestMode::Resolve => Mode::Resolve,
+        TestMode::Parse => Mode::Parse,
+    };
+    let harness = Harness {
+        assert_source: ASSERT_STAR,
+        modules: Rc::new(|_name: &str| None),
+        predeclared: &conformance_predeclared,
+        max_steps: 0,
+    };
+    let (mut passed, mut failed) = (0, 0);
+    for f in files {
+        let path = f.display().to_string();
+        let data = match std::fs::read_to_string(f) {
+            Ok(d) => d,
+            Err(e) => {
+                println!("FAIL {path}: cannot read: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let report = harness.run_file(&path, &data, mode);
+        if report.passed() {
+            println!("PASS {path} ({} chunks)", report.chunks);
+            passed += 1;
+        } else {
+            println!("FAIL {path} ({} chunks)", report.chunks);
+            for line in &report.failures {
+                println!("    {line}");
+            }
+            failed += 1;
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,161 @@
+//! The `csv` module. 1.x, as Qri's starlib: `read_all(source, comma=",",
+//! comment="", lazy_quotes=False, trim_leading_space=False,
+//! fields_per_record=0, skip=0)` returning a list of rows (lists of
+//! strings), and `write_all(rows, comma=",")`. 2.x adds
+//! `read(source, header=True, delimiter=",", schema=None)` returning a
+//! `Table` and `write(table, delimiter=",", header=True)`.
+
+use crate::util::{err, module as make_module, opt_bool, opt_int, opt_string, sequence, source_bytes};
+use engine::error::Result;
+use engine::values::Builtin;
+use engine::{Args, Thread, Value};
+
+/// The `csv` module for a major release.
+pub fn module(major: u64) -> Value {
+    let mut members = vec![
+        ("read_all", Builtin::func("csv.read_all", read_all)),
+        ("write_all", Builtin::func("csv.write_all", write_all)),
+    ];
+    if major >= 2 {
+        members.push(("read", Builtin::func("csv.read", crate::table::io::csv_read)));
+        members.push(("write", Builtin::func("csv.write", crate::table::io::csv_write)));
+    }
+    make_module("csv", members)
+}
+
+/// A single-byte delimiter parameter.
+pub(crate) fn one_byte(fname: &str, pname: &str, s: &str, default: u8) -> Result<u8> {
+    match s.as_bytes() {
+        [] => Ok(default),
+        [b] if b.is_ascii() && *b != b'"' && *b != b'\n' && *b != b'\r' => Ok(*b),
+        _ => Err(err(
+            fname,
+            format!("expected {pname} param to be a single-character string, got {s:?}"),
+        )),
+    }
+}
+
+fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
+    const F: &str = "csv.read_all";
+    let [source, comma, comment, lazy_quotes, trim_leading_space, fields_per_record, skip] = args.bind(
+        F,
+        &[
+            "source",
+            "comma?",
+            "comment?",
+            "lazy_quotes?",
+            "trim_leading_space?",
+            "fields_per_record?",
+            "skip?",
+        ],
+    )?;
+    let data = source_bytes(F, "source", source.as_ref().unwrap_or(&Value::None))?;
+    let comma = one_byte(F, "comma", &opt_string(F, "comma", &comma, ",")?, b',')?;
+    let comment = opt_string(F, "comment", &comment, "")?;
+    let comment = if comment.is_empty() {
+        None
+    } else {
+        Some(one_byte(F, "comment", &comment, b'#')?)
+    };
+    if comment == Some(comma) {
+        return Err(err(F, "comma and comment must differ"));
+    }
+    let _lazy = opt_bool(F, "lazy_quotes", &lazy_quotes, false)?;
+    let trim = opt_bool(F, "trim_leading_space", &trim_leading_space, false)?;
+    let fpr = opt_int(F, "fields_per_record", &fields_per_record, 0)?;
+    let skip = opt_int(F, "skip", &skip, 0)?;
+    if skip < 0 {
+        return Err(err(F, format!("skip must be non-negative, got {skip}")));
+    }
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(comma)
+        .comment(comment)
+        .flexible(true)
+        .from_reader(data.as_slice());
+    let mut rows = Vec::new();
+    let mut want: Option<usize> = if fpr > 0 { Some(fpr as usize) } else { None };
+    let mut rec = ::csv::ByteRecord::new();
+    let mut n: u64 = 0;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let (rno, line) = e
+                    .position()
+                    .map(|p| (p.record() + 1, p.line()))
+                    .unwrap_or((n + 1, 0));
+                return Err(err(F, format!("record {rno} (line {line}): {e}")));
+            }
+        }
+        n += 1;
+        if n <= skip as u64 {
+            continue;
+        }
+        if fpr >= 0 {
+            match want {
+                None => want = Some(rec.len()),
+                Some(w) if w != rec.len() => {
+                    let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                    return Err(err(
+                        F,
+                        format!("record {n} (line {line}): wrong number of fields: got {}, want {w}", rec.len()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let row: Vec<Value> = rec
+            .iter()
+            .map(|f| {
+                let f = if trim {
+                    let start = f.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(f.len());
+                    &f[start..]
+                } else {
+                    f
+                };
+                Value::str_bytes(f)
+            })
+            .collect();
+        rows.push(Value::list(row));
+    }
+    Ok(Value::list(rows))
+}
+
+/// A cell as text for CSV output: strings as they are, None as "", bools as
+/// Go prints them ("true"/"false"), other values as `str()` does.
+pub(crate) fn cell_text(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Str(s) => s.as_bytes().to_vec(),
+        Value::None => Vec::new(),
+        Value::Bool(b) => if *b { "true" } else { "false" }.as_bytes().to_vec(),
+        other => engine::values::to_str(other).into_bytes(),
+    }
+}
+
+fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
+    const F: &str = "csv.write_all";
+    let [source, comma] = args.bind(F, &["source", "comma?"])?;
+    let source = source.unwrap_or(Value::None);
+    let comma = one_byte(F, "comma", &opt_string(F, "comma", &comma, ",")?, b',')?;
+    let rows = match &source {
+        Value::List(_) | Value::Tuple(_) => sequence(F, "source", &source)?,
+        _ => return Err(err(F, format!("expected value to be an array type, got {}", source.type_name()))),
+    };
+    let mut w = ::csv::WriterBuilder::new()
+        .delimiter(comma)
+        .flexible(true)
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for (i, row) in rows.iter().enumerate() {
+        let cells = match row {
+            Value::List(_) | Value::Tuple(_) => sequence(F, "source", row)?,
+            _ => return Err(err(F, format!("row {i} is not an array type (got {})", row.type_name()))),
+        };
+        let rec: Vec<Vec<u8>> = cells.iter().map(cell_text).collect();
+        w.write_record(&rec).map_err(|e| err(F, e))?;
+    }
+    let out = w.into_inner().map_err(|e| err(F, e))?;
+    Ok(Value::str_bytes(out))
+}

@@ -1,0 +1,490 @@
+//! The `http` module, as Qri's starlib: `get`, `post`, `put`, `patch`,
+//! `delete` and `options` taking `url`, `params`, `headers`, `body`,
+//! `json_body`, `form_body`, `form_encoding` and `auth`, returning a response
+//! struct with `url`, `status_code`, `headers`, `encoding`, `body()` and
+//! `json()`. Built on reqwest's blocking client, with the host's timeouts,
+//! redirect limit, body size cap, retries, progress hook and request guard.
+
+use crate::config::{Guard, HostConfig, Progress};
+use crate::util::{err, module as make_module, string_dict};
+use engine::args::type_error;
+use engine::error::{EvalError, Result};
+use engine::values::{Builtin, Struct};
+use engine::{Args, Thread, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::{IpAddr, ToSocketAddrs};
+use std::rc::Rc;
+use url::Url;
+
+/// Why an address is not public, if it is not.
+pub fn non_public(ip: &IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                Some("a loopback address")
+            } else if v4.is_private() {
+                Some("a private address")
+            } else if v4.is_link_local() {
+                Some("a link-local address")
+            } else if v4.is_unspecified() || o[0] == 0 {
+                Some("an unspecified address")
+            } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
+                Some("a shared (carrier-grade NAT) address")
+            } else if v4.is_broadcast() || v4.is_multicast() {
+                Some("a broadcast or multicast address")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return non_public(&IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            if v6.is_loopback() {
+                Some("a loopback address")
+            } else if v6.is_unspecified() {
+                Some("an unspecified address")
+            } else if (s[0] & 0xfe00) == 0xfc00 {
+                Some("a private (unique local) address")
+            } else if (s[0] & 0xffc0) == 0xfe80 {
+                Some("a link-local address")
+            } else if v6.is_multicast() {
+                Some("a multicast address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host == suffix || host.ends_with(&format!(".{suffix}")),
+        None => pattern == host,
+    }
+}
+
+/// Checks a URL against the guard (scheme, allow/deny lists, and the
+/// addresses its host resolves to). The error says why it was refused.
+pub fn check_url(guard: &Guard, url: &Url) -> std::result::Result<(), String> {
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!("unsupported URL scheme {:?} in {url}", url.scheme()));
+    }
+    let Some(host) = url.host_str() else {
+        return Err(format!("URL {url} has no host"));
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if guard.deny_hosts.iter().any(|p| host_matches(p, bare)) {
+        return Err(format!("request to {url} refused by the host's guard: {bare} is on the deny list"));
+    }
+    if !guard.allow_hosts.is_empty() && !guard.allow_hosts.iter().any(|p| host_matches(p, bare)) {
+        return Err(format!(
+            "request to {url} refused by the host's guard: {bare} is not on the allow list ({})",
+            guard.allow_hosts.join(", ")
+        ));
+    }
+    if guard.allow_private {
+        return Ok(());
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let ips: Vec<IpAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => (bare, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve host {bare}: {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    for ip in ips {
+        if let Some(why) = non_public(&ip) {
+            return Err(format!(
+                "request to {url} refused by the host's guard: {bare} resolves to {ip}, {why} \
+                 (private, loopback and link-local addresses are blocked)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+type ClientCell = Rc<RefCell<Option<reqwest::blocking::Client>>>;
+
+fn build_client(config: &HostConfig) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
+    // rustls needs a process-wide crypto provider; installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let guard = config.guard.clone();
+    let max = config.http.max_redirects;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            return attempt.error(format!("stopped after {max} redirects"));
+        }
+        match check_url(&guard, attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(e) => attempt.error(e),
+        }
+    });
+    reqwest::blocking::Client::builder()
+        .timeout(config.http.timeout)
+        .connect_timeout(config.http.connect_timeout)
+        .redirect(policy)
+        .user_agent(config.http.user_agent.clone())
+        .no_proxy()
+        .build()
+        .map_err(|e| crate::StarlibError::HttpClient(error_chain(&e)))
+}
+
+/// Builds the HTTP client a [`HostConfig`] describes (for hosts that want
+/// to check the configuration up front).
+pub fn client(config: &HostConfig) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
+    build_client(config)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = c.source();
+    }
+    s
+}
+
+/// The `http` module value, configured by the host.
+pub fn module(config: &Rc<HostConfig>) -> Value {
+    let cell: ClientCell = Rc::new(RefCell::new(None));
+    let mut members = Vec::new();
+    for (name, method) in [
+        ("get", reqwest::Method::GET),
+        ("post", reqwest::Method::POST),
+        ("put", reqwest::Method::PUT),
+        ("patch", reqwest::Method::PATCH),
+        ("delete", reqwest::Method::DELETE),
+        ("options", reqwest::Method::OPTIONS),
+    ] {
+        let (config, cell) = (config.clone(), cell.clone());
+        let fname = format!("http.{name}");
+        let f = Builtin::host(&fname.clone(), move |thread, args| {
+            request(thread, args, &fname, method.clone(), &config, &cell)
+        });
+        members.push((name, f));
+    }
+    make_module("http", members)
+}
+
+enum Body {
+    None,
+    Raw(Vec<u8>),
+    Json(Vec<u8>),
+    Form(Vec<(String, String)>, bool),
+}
+
+fn request(
+    thread: &mut Thread,
+    args: &Args,
+    fname: &str,
+    method: reqwest::Method,
+    config: &HostConfig,
+    cell: &ClientCell,
+) -> Result<Value> {
+    let [url, params, headers, body, json_body, form_body, form_encoding, auth] = args.bind(
+        fname,
+        &[
+            "url",
+            "params?",
+            "headers?",
+            "body?",
+            "json_body?",
+            "form_body?",
+            "form_encoding?",
+            "auth?",
+        ],
+    )?;
+    let url_s = crate::util::string(fname, "url", url.as_ref().unwrap_or(&Value::None))?;
+    let mut url = Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
+    let params = string_dict(fname, "params", &params)?;
+    if !params.is_empty() {
+        // As Go's url.Values: params replace same-named query keys; keys sorted.
+        let mut pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.extend(params);
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    let headers = string_dict(fname, "headers", &headers)?;
+    let auth = match auth {
+        None | Some(Value::None) => None,
+        Some(Value::Tuple(t)) if t.is_empty() => None,
+        Some(v @ (Value::Tuple(_) | Value::List(_))) => {
+            let items = crate::util::sequence(fname, "auth", &v)?;
+            if items.len() != 2 {
+                return Err(err(fname, "expected two values for auth params tuple"));
+            }
+            let user = crate::util::string(fname, "auth", &items[0])?;
+            let pass = crate::util::string(fname, "auth", &items[1])?;
+            Some((user, pass))
+        }
+        Some(v) => return Err(type_error(fname, "auth", &v, "tuple")),
+    };
+    let mut given = Vec::new();
+    let mut body_v = Body::None;
+    match body {
+        None | Some(Value::None) => {}
+        Some(Value::Str(s)) => {
+            if !s.is_empty() {
+                given.push("body");
+                body_v = Body::Raw(s.as_bytes().to_vec());
+            }
+        }
+        Some(Value::Bytes(b)) => {
+            given.push("body");
+            body_v = Body::Raw(b.as_ref().clone());
+        }
+        Some(v) => return Err(type_error(fname, "body", &v, "string")),
+    }
+    if let Some(j) = json_body {
+        if !j.is_none() {
+            given.push("json_body");
+            let encode = engine::library::json::module();
+            let Value::Module(m) = &encode else { unreachable!() };
+            let f = m.members.get("encode").cloned().unwrap_or(Value::None);
+            let encoded = thread
+                .call(&f, &Args::positional(vec![j]))
+                .map_err(|e| err(fname, format!("for parameter json_body: {}", e.msg)))?;
+            let bytes = encoded.as_str().map(|s| s.as_bytes().to_vec()).unwrap_or_default();
+            body_v = Body::Json(bytes);
+        }
+    }
+    let form = string_dict(fname, "form_body", &form_body)?;
+    if !form.is_empty() {
+        given.push("form_body");
+        let enc = crate::util::opt_string(fname, "form_encoding", &form_encoding, "application/x-www-form-urlencoded")?;
+        let multipart = match enc.as_str() {
+            "application/x-www-form-urlencoded" | "" => false,
+            "multipart/form-data" => true,
+            other => {
+                return Err(err(
+                    fname,
+                    format!(
+                        "unsupported form_encoding {other:?}: want \"application/x-www-form-urlencoded\" or \"multipart/form-data\""
+                    ),
+                ))
+            }
+        };
+        body_v = Body::Form(form, multipart);
+    }
+    if given.len() > 1 {
+        return Err(err(fname, format!("give only one of body, json_body and form_body (got {})", given.join(", "))));
+    }
+    check_url(&config.guard, &url).map_err(|e| err(fname, e))?;
+
+    if cell.borrow().is_none() {
+        let c = build_client(config).map_err(|e| err(fname, e))?;
+        *cell.borrow_mut() = Some(c);
+    }
+    let client = cell.borrow().clone().expect("client built above");
+
+    let (body_bytes, content_type): (Option<Vec<u8>>, Option<String>) = match body_v {
+        Body::None => (None, None),
+        Body::Raw(b) => (Some(b), None),
+        Body::Json(b) => (Some(b), Some("application/json".into())),
+        Body::Form(pairs, false) => {
+            let s = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            (Some(s.into_bytes()), Some("application/x-www-form-urlencoded".into()))
+        }
+        Body::Form(pairs, true) => {
+            let boundary = format!("quarry-{:016x}", crate::rand::fresh_seed_u64());
+            let mut b = Vec::new();
+            for (k, v) in pairs {
+                b.extend_from_slice(
+                    format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n", k.replace('"', "%22"))
+                        .as_bytes(),
+                );
+                b.extend_from_slice(v.as_bytes());
+                b.extend_from_slice(b"\r\n");
+            }
+            b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+            (Some(b), Some(format!("multipart/form-data; boundary={boundary}")))
+        }
+    };
+
+    let retry = &config.http.retry;
+    let mut attempt: u32 = 0;
+    let resp = loop {
+        let mut rb = client.request(method.clone(), url.clone());
+        if let Some(ct) = &content_type {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                rb = rb.header("Content-Type", ct);
+            }
+        }
+        for (k, v) in &headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        if let Some((u, p)) = &auth {
+            rb = rb.basic_auth(u, Some(p));
+        }
+        if let Some(b) = &body_bytes {
+            rb = rb.body(b.clone());
+        }
+        let can_retry = attempt < retry.max_retries;
+        match rb.send() {
+            Ok(r) => {
+                let s = r.status().as_u16();
+                if can_retry && matches!(s, 429 | 502 | 503 | 504) {
+                    backoff(retry, attempt);
+                    attempt += 1;
+                    continue;
+                }
+                break r;
+            }
+            Err(e) => {
+                if can_retry && (e.is_timeout() || e.is_connect()) {
+                    backoff(retry, attempt);
+                    attempt += 1;
+                    continue;
+                }
+                let tries = if attempt > 0 {
+                    format!(" (after {} attempts)", attempt + 1)
+                } else {
+                    String::new()
+                };
+                if e.is_timeout() {
+                    return Err(err(
+                        fname,
+                        format!("request to {url} timed out after {:?}{tries}", config.http.timeout),
+                    ));
+                }
+                if e.is_redirect() {
+                    return Err(err(fname, format!("request to {url} failed{tries}: {}", error_chain(&e))));
+                }
+                if e.is_connect() {
+                    return Err(err(fname, format!("cannot connect to {url}{tries}: {}", error_chain(&e))));
+                }
+                return Err(err(fname, format!("request to {url} failed{tries}: {}", error_chain(&e))));
+            }
+        }
+    };
+    read_response(fname, resp, config)
+}
+
+fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) {
+    let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
+    let wait = retry.initial_backoff.saturating_mul(factor).min(retry.max_backoff);
+    std::thread::sleep(wait);
+}
+
+/// Go's `CanonicalMIMEHeaderKey`: "content-type" -> "Content-Type".
+fn canonical_header(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        upper = c == '-';
+    }
+    out
+}
+
+fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &HostConfig) -> Result<Value> {
+    let final_url = resp.url().to_string();
+    let status = resp.status().as_u16() as i64;
+    let cap = config.http.max_response_bytes;
+    let total = resp.content_length();
+    if let Some(n) = total {
+        if n > cap {
+            return Err(err(
+                fname,
+                format!("response body from {final_url} is {n} bytes, larger than the limit of {cap} bytes"),
+            ));
+        }
+    }
+    let mut header_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut encoding = Vec::new();
+    for (k, v) in resp.headers() {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        if k.as_str().eq_ignore_ascii_case("transfer-encoding") {
+            encoding.push(v);
+            continue;
+        }
+        header_map.entry(canonical_header(k.as_str())).or_default().push(v);
+    }
+    let mut body = Vec::with_capacity(total.unwrap_or(0).min(cap) as usize);
+    let mut buf = vec![0u8; 64 * 1024];
+    let report = |bytes: u64, done: bool| {
+        if let Some(h) = &config.progress {
+            h(&Progress {
+                url: final_url.clone(),
+                bytes,
+                total,
+                done,
+            });
+        }
+    };
+    loop {
+        let n = match resp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let msg = error_chain(&e);
+                if msg.to_ascii_lowercase().contains("timed out") || msg.contains("deadline") {
+                    return Err(err(
+                        fname,
+                        format!("reading the body of {final_url} timed out after {:?}", config.http.timeout),
+                    ));
+                }
+                return Err(err(fname, format!("reading the body of {final_url} failed: {msg}")));
+            }
+        };
+        if body.len() as u64 + n as u64 > cap {
+            return Err(err(
+                fname,
+                format!("response body from {final_url} is larger than the limit of {cap} bytes"),
+            ));
+        }
+        body.extend_from_slice(&buf[..n]);
+        report(body.len() as u64, false);
+    }
+    report(body.len() as u64, true);
+
+    let headers = crate::util::dict(
+        header_map
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), Value::from(v.join(","))))
+            .collect(),
+    )?;
+    let body = Rc::new(body);
+    let b1 = body.clone();
+    let body_fn = Builtin::host("body", move |_t, args| {
+        args.none("body")?;
+        Ok(Value::str_bytes(b1.as_slice()))
+    });
+    let b2 = body.clone();
+    let json_fn = Builtin::host("json", move |thread, args| {
+        args.none("json")?;
+        let m = engine::library::json::module();
+        let Value::Module(m) = &m else { unreachable!() };
+        let f = m.members.get("decode").cloned().unwrap_or(Value::None);
+        thread
+            .call(&f, &Args::positional(vec![Value::str_bytes(b2.as_slice())]))
+            .map_err(|e| EvalError::new(format!("json: response body is not valid JSON: {}", e.msg)))
+    });
+    let mut fields = BTreeMap::new();
+    fields.insert("url".to_string(), Value::from(final_url));
+    fields.insert("status_code".to_string(), Value::Int(status));
+    fields.insert("headers".to_string(), headers);
+    fields.insert("encoding".to_string(), Value::from(encoding.join(",")));
+    fields.insert("body".to_string(), body_fn);
+    fields.insert("json".to_string(), json_fn);
+    Ok(Value::Struct(Rc::new(Struct::new(fields))))
+}

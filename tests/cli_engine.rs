@@ -1,0 +1,119 @@
+//! The engine's commands, run as real child processes: `quarry run`,
+//! `quarry test` and `quarry repl`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn quarry() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quarry"))
+}
+
+fn tmp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("quarry-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn run_script(name: &str, src: &str) -> Output {
+    let p = tmp(name, src);
+    quarry().arg("run").arg(&p).output().unwrap()
+}
+
+#[test]
+fn run_prints_output_and_exits_zero() {
+    let out = run_script("ok.star", "def f(n):\n    return n * 2\nprint(\"result:\", f(21))\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "result: 42\n");
+}
+
+#[test]
+fn run_reports_a_syntax_error_with_position_and_caret() {
+    let out = run_script("syntax.star", "x = 1\ny = (2 +\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("syntax.star:3:1:"), "{err}");
+}
+
+#[test]
+fn run_reports_a_runtime_error_with_caret_and_backtrace() {
+    let out = run_script("boom.star", "def f(x):\n    return x + \"a\"\n\nf(1)\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("boom.star:2:14: unknown binary op: int + string"), "{err}");
+    assert!(err.contains("    return x + \"a\"\n             ^\n"), "{err}");
+    assert!(err.contains("Traceback (most recent call last):"), "{err}");
+    assert!(err.contains("boom.star:4:2: in <toplevel>"), "{err}");
+    assert!(err.contains("boom.star:2:14: in f"), "{err}");
+}
+
+#[test]
+fn run_stops_a_runaway_script_at_the_step_limit() {
+    let p = tmp("forever.star", "def f():\n    while True:\n        pass\nf()\n");
+    let out = quarry().args(["run", "--max-steps", "100000"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("too many steps"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_of_a_missing_file_is_a_clear_error() {
+    let out = quarry().args(["run", "/nonexistent/x.star"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/x.star"));
+}
+
+#[test]
+fn misuse_exits_two() {
+    let out = quarry().args(["run"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = quarry().args(["no-such-command"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn test_command_reports_passing_and_failing_files() {
+    let good = tmp(
+        "good_test.star",
+        "load(\"assert.star\", \"assert\")\nassert.eq(1 + 1, 2)\n---\nx = 1 // 0 ### \"division by zero\"\n",
+    );
+    let bad = tmp(
+        "bad_test.star",
+        "load(\"assert.star\", \"assert\")\nassert.eq(1 + 1, 3)\n",
+    );
+    let out = quarry().arg("test").arg(&good).arg(&bad).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("PASS {} (2 chunks)", good.display())), "{stdout}");
+    assert!(stdout.contains(&format!("FAIL {} (1 chunks)", bad.display())), "{stdout}");
+    assert!(stdout.contains("Error: 2 != 3"), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
+    let out = quarry().arg("test").arg(&good).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn repl_keeps_state_between_inputs_and_prints_values() {
+    let mut child = quarry()
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"x = 40\nx + 2\ndef f(n):\n  return n * x\n\nf(3)\nnope\n\"still alive\"\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "42\n120\n\"still alive\"\n");
+    assert!(text(&out.stderr).contains("undefined: nope"), "{}", text(&out.stderr));
+}
