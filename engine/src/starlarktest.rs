@@ -71,7 +71,7 @@ pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<C
             if let Some(at) = line.find("###") {
                 let rest = line[at + 3..].trim();
                 match go_unquote(rest) {
-                    Some(pattern) => match Regex::new(&pattern) {
+                    Some(pattern) => match go_regex(&pattern) {
                         Ok(rx) => {
                             want_errors.insert(linenum, rx);
                         }
@@ -87,6 +87,57 @@ pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<C
         chunks.push(Chunk { source, want_errors });
     }
     chunks
+}
+
+/// Compiles a Go (RE2) regexp. The syntaxes agree except that Go reads a
+/// `{` or `}` that does not form a repetition (`{n}`, `{n,}`, `{n,m}`) as a
+/// literal, where the regex crate rejects it; such braces are escaped.
+pub fn go_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut i = 0;
+    let mut repetition_end: Option<usize> = None;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' && i + 1 < b.len() {
+            out.push_str(&pattern[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        if c == b'{' {
+            // A repetition: digits, optionally a comma and digits, then '}'.
+            let rest = &pattern[i + 1..];
+            let close = rest.find('}');
+            let is_rep = close.is_some_and(|k| {
+                let body = &rest[..k];
+                let mut parts = body.splitn(2, ',');
+                let first = parts.next().unwrap_or("");
+                !first.is_empty()
+                    && first.bytes().all(|d| d.is_ascii_digit())
+                    && parts.next().is_none_or(|s| s.bytes().all(|d| d.is_ascii_digit()))
+            }) && i > 0;
+            if is_rep {
+                repetition_end = close.map(|k| i + 1 + k);
+                out.push('{');
+            } else {
+                out.push_str("\\{");
+            }
+        } else if c == b'}' {
+            if repetition_end == Some(i) {
+                out.push('}');
+                repetition_end = None;
+            } else {
+                out.push_str("\\}");
+            }
+        } else {
+            let ch = pattern[i..].chars().next().unwrap_or('\0');
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        i += 1;
+    }
+    Regex::new(&out)
 }
 
 /// Unquotes a Go string literal: "..." with escapes, or `...` raw.
@@ -298,7 +349,7 @@ fn native_matches(_thread: &mut Thread, args: &Args) -> Result<Value> {
     let [pattern, s] = args.bind("matches", &["pattern", "str"])?;
     let pattern: String = crate::args::convert("matches", "pattern", &pattern.unwrap_or(Value::None))?;
     let s: String = crate::args::convert("matches", "str", &s.unwrap_or(Value::None))?;
-    let rx = Regex::new(&pattern).map_err(|e| EvalError::new(format!("matches: {e}")))?;
+    let rx = go_regex(&pattern).map_err(|e| EvalError::new(format!("matches: {e}")))?;
     Ok(Value::Bool(rx.is_match(&s)))
 }
 
@@ -394,7 +445,11 @@ impl NativeValue for HasFields {
             return Err(EvalError::new("cannot set field on a frozen hasfields"));
         }
         if name.starts_with("no") {
-            let hint = crate::hint::did_you_mean(name, self.attr_names().iter().map(|s| s.as_str()));
+            let names = self.attr_names();
+            let hint = match crate::hint::closest(name, names.iter().map(|s| s.as_str())) {
+                Some(c) => format!(" (did you mean .{c}?)"),
+                None => String::new(),
+            };
             return Err(EvalError::new(format!("no .{name} field{hint}")));
         }
         self.attrs.borrow_mut().insert(name.to_string(), value);
@@ -455,6 +510,19 @@ pub fn conformance_predeclared() -> Predeclared {
     p.insert("fibonacci".into(), Value::native(Fibonacci));
     p.insert("struct".into(), Builtin::func("struct", tmp_make_struct));
     p
+}
+
+/// The engine's own library modules by load name: `json.star` and `math.star`
+/// (each binds one member named after the module), as starlark-go's tests load them.
+pub fn library_modules(name: &str) -> Option<Members> {
+    let (member, value) = match name {
+        "json.star" => ("json", crate::library::json::module()),
+        "math.star" => ("math", crate::library::math::module()),
+        _ => return None,
+    };
+    let mut m = Members::new();
+    m.insert(member.to_string(), value);
+    Some(m)
 }
 
 /// A module value from members (for module providers).

@@ -24,8 +24,7 @@ fn read(p: &Path) -> String {
 }
 
 fn modules(name: &str) -> Option<engine::Members> {
-    let _ = name; // TODO(lead): json.star, math.star from engine::library once it lands
-    None
+    engine::starlarktest::library_modules(name)
 }
 
 fn run(rel: &str, mode: Mode, assert_source: &str) -> engine::starlarktest::FileReport {

@@ -154,7 +154,7 @@ fn static_errors_have_positions_and_hints() {
 #[test]
 fn keyword_argument_hints() {
     let e = eval_error("def f(count=1):\n    return count\nf(cuont=2)\n");
-    assert_eq!(e.msg, "function f got an unexpected keyword argument cuont (did you mean count?)");
+    assert_eq!(e.msg, "function f got an unexpected keyword argument \"cuont\" (did you mean count?)");
 }
 
 #[test]

@@ -400,7 +400,8 @@ fn comprehensions() {
         shape("{k: v for k, v in d.items() if k if v}"),
         "(dictcomp k:v (for (tuple k v) (call (. d items))) (if k) (if v))"
     );
-    assert_eq!(shape("[x for x, in y]"), "(listcomp x (for (tuple x) y))");
+    assert_eq!(shape("[x for x, y, in z]"), "(listcomp x (for (tuple x y) z))");
+    assert_err("_ = [x for x, in y]", 1, 17, "got in, want primary expression");
     assert_eq!(shape("[a for b in c or d]"), "(listcomp a (for b (or c d)))");
     assert_eq!(
         shape("[a for b in c if lambda: d]"),
@@ -414,7 +415,7 @@ fn comprehensions() {
     assert_err("_ = [x for x in 1, 2]", 1, 19, "got ',', want ']', for, or if");
     assert_err("_ = [x for x in a if b else c]", 1, 28, "got else, want ']', for, or if");
     assert_err("_ = [x for x in lambda: y]", 1, 23, "got lambda, want primary expression");
-    assert_err("_ = {x for y in z}", 1, 10, "got for, want ':'");
+    assert_err("_ = {x for y in z}", 1, 11, "got for, want ':'");
 }
 
 #[test]
@@ -460,7 +461,10 @@ fn expression_positions() {
     assert_eq!((op, op_pos), (BinaryOp::NotIn, p(1, 7)));
 
     // Parenthesized tuples start at the paren; bare ones at their first element.
-    assert_eq!(expr(" (a, b)").pos, p(1, 2));
+    let ExprKind::List(elems) = expr("[(a, b)]").kind else {
+        panic!()
+    };
+    assert_eq!(elems[0].pos, p(1, 2));
     assert_eq!(expr("a , b").pos, p(1, 1));
     assert_eq!(expr("[x for x in y]").pos, p(1, 1));
     assert_eq!(expr("x if y else z").pos, p(1, 1));
@@ -599,7 +603,7 @@ fn compound_statements() {
     // Statements the resolver rejects still parse.
     file("break\nreturn 1\ndef f():\n  load('m', 'x')\n");
     assert_err("if x:\npass", 2, 5, "got pass, want indent");
-    assert_err("print 1 2", 1, 10, "got int literal, want newline");
+    assert_err("print 1 2", 1, 8, "got int literal, want newline");
     assert_err("x = 1 +\n2", 2, 1, "got newline, want primary expression");
     assert_err("_ = a if b", 1, 7, "conditional expression without else clause");
     assert_err("f(1+2 = 3)", 1, 8, "keyword argument must have form name=expr");
@@ -641,7 +645,7 @@ fn load_statements() {
     assert_err(
         "load('a', x)",
         1,
-        12,
+        13,
         "load operand must be \"x\" or x=\"originalname\" (want '=' after x)",
     );
     assert_err(

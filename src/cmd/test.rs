@@ -27,7 +27,7 @@ pub fn run(files: &[PathBuf], mode: TestMode) -> Result<ExitCode> {
     };
     let harness = Harness {
         assert_source: ASSERT_STAR,
-        modules: Rc::new(|_name: &str| None),
+        modules: Rc::new(engine::starlarktest::library_modules),
         predeclared: &conformance_predeclared,
         max_steps: 0,
     };

@@ -122,8 +122,9 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
         if let Some(i) = code.locals[..nparams].iter().position(|p| p.as_str() == &**k) {
             if locals[i].is_some() {
                 return Err(EvalError::new(format!(
-                    "function {} got multiple values for parameter {k}",
-                    f.name()
+                    "function {} got multiple values for parameter {}",
+                    f.name(),
+                    quoted(k)
                 )));
             }
             locals[i] = Some(v.clone());
@@ -134,8 +135,9 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
                 let key = Value::str(k);
                 if d.get(&key)?.is_some() {
                     return Err(EvalError::new(format!(
-                        "function {} got multiple values for parameter {k}",
-                        f.name()
+                        "function {} got multiple values for parameter {}",
+                        f.name(),
+                        quoted(k)
                     )));
                 }
                 d.insert(key, v.clone())?;
@@ -146,8 +148,9 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
                     code.locals[..nparams].iter().map(|s| s.as_str()),
                 );
                 return Err(EvalError::new(format!(
-                    "function {} got an unexpected keyword argument {k}{hint}",
-                    f.name()
+                    "function {} got an unexpected keyword argument {}{hint}",
+                    f.name(),
+                    quoted(k)
                 )));
             }
         }
@@ -171,4 +174,9 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
         )));
     }
     Ok(locals)
+}
+
+/// A parameter name as starlark-go prints a string value in messages: `"name"`.
+fn quoted(name: &str) -> String {
+    crate::values::repr(&Value::str(name))
 }

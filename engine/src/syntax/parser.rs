@@ -554,17 +554,19 @@ impl<'a> Parser<'a> {
     /// test_nocond = lambda_nocond | or_expr: a test that does not consume
     /// a trailing `if ... else ...` (used after `if` in comprehensions).
     fn test_no_cond(&mut self) -> PResult<Expr> {
-        if self.tok.kind == Tok::Lambda {
-            self.lambda(false)
+        self.enter(NEST_COST)?;
+        let x = if self.tok.kind == Tok::Lambda {
+            self.lambda(false)?
         } else {
-            self.binary(0)
-        }
+            self.binary(0)?
+        };
+        self.leave(NEST_COST);
+        Ok(x)
     }
 
     /// lambda = LAMBDA [params] ':' test. With `!allow_cond` the body is a
     /// test_nocond.
     fn lambda(&mut self, allow_cond: bool) -> PResult<Expr> {
-        self.enter(NEST_COST)?;
         let pos = self.advance()?.pos;
         let params = if self.tok.kind == Tok::Colon {
             Vec::new()
@@ -577,7 +579,6 @@ impl<'a> Parser<'a> {
         } else {
             self.test_no_cond()?
         };
-        self.leave(NEST_COST);
         let ret = Stmt {
             pos: body.pos,
             kind: StmtKind::Return(Some(body)),

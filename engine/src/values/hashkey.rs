@@ -130,6 +130,10 @@ pub fn hash_value(v: &Value) -> Result<u64> {
             mix(acc)
         }
         Value::Native(n) => n.hash()?,
+        // starlark-go words these two differently from the containers.
+        Value::Range(_) | Value::Module(_) => {
+            return Err(EvalError::new(format!("unhashable: {}", v.type_name())))
+        }
         other => {
             return Err(EvalError::new(format!(
                 "unhashable type: {}",

@@ -212,8 +212,9 @@ fn add(x: &Value, y: &Value) -> Result<Option<Value>> {
 }
 
 fn repeat_count(n: &Value, len: usize) -> Result<usize> {
+    // starlark-go takes the count as an int32.
     let i = match n {
-        Value::Int(i) => *i,
+        Value::Int(i) if i32::try_from(*i).is_ok() => *i,
         _ => {
             return Err(EvalError::new(format!(
                 "repeat count {} too large",

@@ -106,7 +106,9 @@ fn write_inner(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
             out.push_str("])");
         }
         Value::Range(r) => {
-            if r.step == 1 {
+            if r.step == 1 && r.start == 0 {
+                out.push_str(&format!("range({})", r.stop));
+            } else if r.step == 1 {
                 out.push_str(&format!("range({}, {})", r.start, r.stop));
             } else {
                 out.push_str(&format!("range({}, {}, {})", r.start, r.stop, r.step));

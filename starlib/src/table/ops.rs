@@ -101,9 +101,7 @@ pub fn group_ids(fname: &str, cols: &[ArrayRef]) -> Result<Groups> {
     let rows = conv.convert_columns(cols).map_err(|e| arrow_err(fname, e))?;
     let mut map: FxHashMap<&[u8], u32> = FxHashMap::default();
     for i in 0..n {
-        let key = rows.row(i);
-        let key: &[u8] = key.as_ref();
-        // The row bytes borrow from `rows`, which outlives the map.
+        let key: &[u8] = rows.row(i).data();
         let id = push_group(&mut g, i as u32, map.get(key).copied());
         map.entry(key).or_insert(id);
     }
@@ -288,8 +286,7 @@ pub fn join_indices(fname: &str, left: &[ArrayRef], right: &[ArrayRef], how: &st
         if has_null(right, j) {
             continue;
         }
-        let r = rrows.row(j);
-        let key: &[u8] = r.as_ref();
+        let key: &[u8] = rrows.row(j).data();
         map.entry(key).or_default().push(j as u32);
     }
     let mut out = JoinIndices {
@@ -298,8 +295,7 @@ pub fn join_indices(fname: &str, left: &[ArrayRef], right: &[ArrayRef], how: &st
     };
     let mut matched = vec![false; nr];
     for i in 0..nl {
-        let l = lrows.row(i);
-        let key: &[u8] = l.as_ref();
+        let key: &[u8] = lrows.row(i).data();
         let hits = if has_null(left, i) { None } else { map.get(key) };
         match hits {
             Some(js) => {
