@@ -7,7 +7,7 @@ Usage: python3 bench/engine.py [--runs N]   (from the repository root)
 Builds what it needs: quarry (release), starlark-go (Go, GOPATH mode,
 from Debian's golang-starlark-dev), starlark-rust (cargo install starlark_bin).
 """
-import argparse, math, os, shutil, subprocess, sys, time
+import argparse, math, os, re, shutil, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAMS = os.path.join(ROOT, "bench", "starlark")
@@ -42,12 +42,15 @@ def build():
 def run_once(cmd, path):
     """(seconds, stdout, max RSS in KiB) of one run."""
     start = time.perf_counter()
-    p = subprocess.Popen(cmd + [path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = p.communicate()
+    # Merge the streams: starlark-rust prints to stderr.
+    p = subprocess.Popen(cmd + [path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, _ = p.communicate()
     elapsed = time.perf_counter() - start
     if p.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed on {path}: {err.decode(errors='replace')}")
-    return elapsed, out.decode(), 0
+        raise RuntimeError(f"{cmd[0]} failed on {path}: {out.decode(errors='replace')}")
+    # starlark-rust appends a summary ("1 files, 0 errors, ...") to its output.
+    lines = [l for l in out.decode().splitlines() if not re.match(r"^\d+ files?, \d+ errors", l)]
+    return elapsed, "\n".join(lines), 0
 
 
 def max_rss_kib(cmd, path):

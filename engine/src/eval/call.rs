@@ -15,18 +15,10 @@ pub fn call_value(thread: &mut Thread, f: &Value, args: &Args) -> Result<Value> 
             let locals = bind_args(c, &args.positional, &args.named)?;
             call_closure(thread, c, locals)
         }
-        Value::Builtin(b) => {
-            enter(thread, None, &b.name)?;
-            let r = b.call(thread, args);
-            thread.calls.pop();
-            r
-        }
-        Value::Native(n) if n.is_callable() => {
-            enter(thread, None, n.type_name())?;
-            let r = n.call(thread, args);
-            thread.calls.pop();
-            r
-        }
+        // Built-ins get no call record: the depth limit counts Starlark frames,
+        // and a built-in that calls back into Starlark creates one.
+        Value::Builtin(b) => b.call(thread, args),
+        Value::Native(n) if n.is_callable() => n.call(thread, args),
         _ => Err(EvalError::new(format!(
             "invalid call of non-function ({})",
             f.type_name()
@@ -35,19 +27,19 @@ pub fn call_value(thread: &mut Thread, f: &Value, args: &Args) -> Result<Value> 
 }
 
 /// Pushes a call record, enforcing the depth limit.
-pub(crate) fn enter(thread: &mut Thread, code: Option<Rc<crate::compile::FuncCode>>, name: &str) -> Result<()> {
+pub(crate) fn enter(thread: &mut Thread, code: &Rc<crate::compile::FuncCode>) -> Result<()> {
     if thread.calls.len() >= thread.max_depth() {
         return Err(EvalError::with_kind(
             ErrorKind::StackOverflow,
             format!(
-                "stack overflow: maximum call depth ({}) exceeded in {name}",
-                thread.max_depth()
+                "stack overflow: maximum call depth ({}) exceeded in {}",
+                thread.max_depth(),
+                code.name
             ),
         ));
     }
     thread.calls.push(CallRecord {
-        code,
-        name: name.to_string(),
+        code: code.clone(),
         pc: 0,
     });
     Ok(())
@@ -59,7 +51,7 @@ pub(crate) fn call_closure(thread: &mut Thread, c: &Rc<Closure>, locals: Vec<Opt
         && thread
             .calls
             .iter()
-            .any(|r| r.code.as_ref().is_some_and(|code| Rc::ptr_eq(code, &c.code)))
+            .any(|r| Rc::ptr_eq(&r.code, &c.code))
     {
         return Err(EvalError::new(format!(
             "function {} called recursively",
@@ -73,8 +65,20 @@ pub(crate) fn call_closure(thread: &mut Thread, c: &Rc<Closure>, locals: Vec<Opt
 /// Binds arguments to the parameters of `f`, returning the initial locals.
 pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) -> Result<Vec<Option<Value>>> {
     let code = &f.code;
-    let mut locals: Vec<Option<Value>> = vec![None; code.locals.len()];
     let nparams = code.num_params as usize;
+    // Fast path: exactly the positional parameters, nothing else.
+    if named.is_empty()
+        && positional.len() == nparams
+        && code.num_kwonly == 0
+        && !code.has_varargs
+        && !code.has_kwargs
+    {
+        let mut locals = Vec::with_capacity(code.locals.len());
+        locals.extend(positional.iter().map(|v| Some(v.clone())));
+        locals.resize(code.locals.len(), None);
+        return Ok(locals);
+    }
+    let mut locals: Vec<Option<Value>> = vec![None; code.locals.len()];
     let nactual = positional.len() + named.len();
     if nparams == 0 && !code.has_varargs && !code.has_kwargs {
         if nactual > 0 {

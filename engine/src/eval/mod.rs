@@ -93,10 +93,9 @@ impl CancelHandle {
     }
 }
 
-/// An active call, for backtraces and recursion checks.
+/// An active Starlark call, for backtraces and recursion checks.
 pub(crate) struct CallRecord {
-    pub code: Option<Rc<FuncCode>>,
-    pub name: String,
+    pub code: Rc<FuncCode>,
     /// The instruction being executed in this frame.
     pub pc: usize,
 }
@@ -254,12 +253,10 @@ impl Thread {
     pub fn call_stack(&self) -> Vec<crate::error::Frame> {
         self.calls
             .iter()
-            .filter_map(|c| {
-                c.code.as_ref().map(|code| crate::error::Frame {
-                    function: c.name.clone(),
-                    path: code.path.to_string(),
-                    pos: code.pos_at(c.pc),
-                })
+            .map(|c| crate::error::Frame {
+                function: c.code.name.clone(),
+                path: c.code.path.to_string(),
+                pos: c.code.pos_at(c.pc),
             })
             .collect()
     }

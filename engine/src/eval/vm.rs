@@ -8,7 +8,7 @@ use super::{ModuleEnv, Thread};
 use crate::args::Args;
 use crate::compile::{CallShape, FuncCode, Op};
 use crate::error::{EvalError, Frame, Result};
-use crate::syntax::ast::Scope;
+use crate::syntax::ast::{BinaryOp, Scope};
 use crate::values::ops::{self, ValueIter};
 use crate::values::{Cell, Closure, HashKey, Module, Value};
 use std::rc::Rc;
@@ -21,7 +21,7 @@ pub(crate) fn run_frame(
     freevars: &[Cell],
     mut locals: Vec<Option<Value>>,
 ) -> Result<Value> {
-    call::enter(thread, Some(code.clone()), &code.name)?;
+    call::enter(thread, code)?;
     let mut cells: Vec<Cell> = code
         .cells
         .iter()
@@ -85,6 +85,7 @@ fn unassigned_local(name: &str) -> EvalError {
 }
 
 /// Approximate bytes held by a freshly built value, for the allocation budget.
+#[inline]
 fn fresh_size(v: &Value) -> usize {
     match v {
         Value::Str(s) => 24 + s.len(),
@@ -236,6 +237,15 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 thread.stack.push(r);
             }
             Op::Binary(b) => {
+                // Small-int fast path, in place on the stack top.
+                let n = thread.stack.len();
+                if n >= 2 {
+                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]) {
+                        thread.stack.truncate(n - 1);
+                        thread.stack[n - 2] = r;
+                        continue;
+                    }
+                }
                 let y = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
                 let r = ops::binary(b, &x, &y)?;
@@ -246,6 +256,14 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 thread.stack.push(r);
             }
             Op::InplaceBinary(b) => {
+                let n = thread.stack.len();
+                if n >= 2 {
+                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]) {
+                        thread.stack.truncate(n - 1);
+                        thread.stack[n - 2] = r;
+                        continue;
+                    }
+                }
                 let y = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
                 let r = ops::inplace_binary(b, &x, &y)?;
@@ -260,7 +278,12 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::Jump(t) => pc = jump(thread, pc, t)?,
             Op::JumpIfFalse(t) => {
-                if !pop(&mut thread.stack).truth() {
+                let v = pop(&mut thread.stack);
+                let truth = match v {
+                    Value::Bool(b) => b,
+                    ref other => other.truth(),
+                };
+                if !truth {
                     pc = jump(thread, pc, t)?;
                 }
             }
@@ -426,6 +449,64 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
         }
     }
+}
+
+/// `x op y` on small ints and floats, when the result is cheap and exact;
+/// None sends the operation down the general path (which also reports errors).
+#[inline(always)]
+fn scalar_fast_path(op: BinaryOp, x: &Value, y: &Value) -> Option<Value> {
+    match (x, y) {
+        (Value::Int(a), Value::Int(b)) => int_fast_path(op, *a, *b),
+        (Value::Float(a), Value::Float(b)) => float_fast_path(op, *a, *b),
+        (Value::Float(a), Value::Int(b)) if b.unsigned_abs() < (1 << 53) => float_fast_path(op, *a, *b as f64),
+        (Value::Int(a), Value::Float(b)) if a.unsigned_abs() < (1 << 53) => float_fast_path(op, *a as f64, *b),
+        _ => None,
+    }
+}
+
+/// Float arithmetic and comparisons without NaN (NaN ordering is special).
+#[inline(always)]
+fn float_fast_path(op: BinaryOp, x: f64, y: f64) -> Option<Value> {
+    use BinaryOp::*;
+    if x.is_nan() || y.is_nan() {
+        return None;
+    }
+    Some(match op {
+        Add => Value::Float(x + y),
+        Sub => Value::Float(x - y),
+        Mul => Value::Float(x * y),
+        Div if y != 0.0 => Value::Float(x / y),
+        Lt => Value::Bool(x < y),
+        Le => Value::Bool(x <= y),
+        Gt => Value::Bool(x > y),
+        Ge => Value::Bool(x >= y),
+        Eq => Value::Bool(x == y),
+        Ne => Value::Bool(x != y),
+        _ => return None,
+    })
+}
+
+/// `x op y` on two small ints when the result is cheap and exact.
+#[inline(always)]
+fn int_fast_path(op: BinaryOp, x: i64, y: i64) -> Option<Value> {
+    use BinaryOp::*;
+    Some(match op {
+        Add => Value::Int(x.checked_add(y)?),
+        Sub => Value::Int(x.checked_sub(y)?),
+        Mul => Value::Int(x.checked_mul(y)?),
+        Mod if y > 0 && x >= 0 => Value::Int(x % y),
+        FloorDiv if y > 0 && x >= 0 => Value::Int(x / y),
+        Lt => Value::Bool(x < y),
+        Le => Value::Bool(x <= y),
+        Gt => Value::Bool(x > y),
+        Ge => Value::Bool(x >= y),
+        Eq => Value::Bool(x == y),
+        Ne => Value::Bool(x != y),
+        BitAnd => Value::Int(x & y),
+        BitOr => Value::Int(x | y),
+        BitXor => Value::Int(x ^ y),
+        _ => return None,
+    })
 }
 
 /// The target of a jump; a backward jump counts as a step, so that every

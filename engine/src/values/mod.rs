@@ -36,7 +36,6 @@ use std::cell::Cell as StdCell;
 use std::rc::Rc;
 
 /// A Starlark value.
-#[derive(Clone)]
 pub enum Value {
     /// `None`
     None,
@@ -72,6 +71,33 @@ pub enum Value {
     Module(Rc<Module>),
     /// A value type defined by the host.
     Native(Rc<Box<dyn NativeValue>>),
+}
+
+impl Clone for Value {
+    /// Scalars copy; heap values bump a reference count. Inlined: this is
+    /// on every hot path of the evaluator.
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::None => Value::None,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::BigInt(b) => Value::BigInt(b.clone()),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Bytes(b) => Value::Bytes(b.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Tuple(t) => Value::Tuple(t.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Set(s) => Value::Set(s.clone()),
+            Value::Range(r) => Value::Range(r.clone()),
+            Value::Function(f) => Value::Function(f.clone()),
+            Value::Builtin(b) => Value::Builtin(b.clone()),
+            Value::Struct(s) => Value::Struct(s.clone()),
+            Value::Module(m) => Value::Module(m.clone()),
+            Value::Native(n) => Value::Native(n.clone()),
+        }
+    }
 }
 
 /// `range(start, stop, step)` with its length precomputed.

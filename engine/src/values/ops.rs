@@ -635,8 +635,8 @@ pub enum ValueIter {
     Dict(Rc<Dict>, usize),
     /// Over a set.
     Set(Rc<Set>, usize),
-    /// Over a range.
-    Range(RangeValue, i64),
+    /// Over a range: the range, the next index, and the length.
+    Range(RangeValue, i64, i64),
     /// Over a native value's iterator.
     Native(super::NativeIter),
 }
@@ -644,6 +644,7 @@ pub enum ValueIter {
 impl ValueIter {
     /// The next element.
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next(&mut self) -> Option<Value> {
         match self {
             ValueIter::List(l, i) => {
@@ -666,8 +667,8 @@ impl ValueIter {
                 *i += 1;
                 Some(v)
             }
-            ValueIter::Range(r, i) => {
-                if *i >= r.len() {
+            ValueIter::Range(r, i, len) => {
+                if *i >= *len {
                     return None;
                 }
                 let v = r.at(*i);
@@ -706,7 +707,7 @@ pub fn iterate(x: &Value) -> Option<ValueIter> {
             s.guard.begin_iter();
             ValueIter::Set(s.clone(), 0)
         }
-        Value::Range(r) => ValueIter::Range((**r).clone(), 0),
+        Value::Range(r) => ValueIter::Range((**r).clone(), 0, r.len()),
         Value::Native(n) => ValueIter::Native(n.iterate()?),
         _ => return None,
     })
