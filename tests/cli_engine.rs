@@ -28,7 +28,10 @@ fn run_script(name: &str, src: &str) -> Output {
 
 #[test]
 fn run_prints_output_and_exits_zero() {
-    let out = run_script("ok.star", "def f(n):\n    return n * 2\nprint(\"result:\", f(21))\n");
+    let out = run_script(
+        "ok.star",
+        "def f(n):\n    return n * 2\nprint(\"result:\", f(21))\n",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "result: 42\n");
 }
@@ -46,8 +49,14 @@ fn run_reports_a_runtime_error_with_caret_and_backtrace() {
     let out = run_script("boom.star", "def f(x):\n    return x + \"a\"\n\nf(1)\n");
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("boom.star:2:14: unknown binary op: int + string"), "{err}");
-    assert!(err.contains("    return x + \"a\"\n             ^\n"), "{err}");
+    assert!(
+        err.contains("boom.star:2:14: unknown binary op: int + string"),
+        "{err}"
+    );
+    assert!(
+        err.contains("    return x + \"a\"\n             ^\n"),
+        "{err}"
+    );
     assert!(err.contains("Traceback (most recent call last):"), "{err}");
     assert!(err.contains("boom.star:4:2: in <toplevel>"), "{err}");
     assert!(err.contains("boom.star:2:14: in f"), "{err}");
@@ -55,15 +64,29 @@ fn run_reports_a_runtime_error_with_caret_and_backtrace() {
 
 #[test]
 fn run_stops_a_runaway_script_at_the_step_limit() {
-    let p = tmp("forever.star", "def f():\n    while True:\n        pass\nf()\n");
-    let out = quarry().args(["run", "--max-steps", "100000"]).arg(&p).output().unwrap();
+    let p = tmp(
+        "forever.star",
+        "def f():\n    while True:\n        pass\nf()\n",
+    );
+    let out = quarry()
+        .args(["run", "--max-steps", "100000"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("too many steps"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("too many steps"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn run_of_a_missing_file_is_a_clear_error() {
-    let out = quarry().args(["run", "/nonexistent/x.star"]).output().unwrap();
+    let out = quarry()
+        .args(["run", "/nonexistent/x.star"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot read /nonexistent/x.star"));
 }
@@ -89,8 +112,14 @@ fn test_command_reports_passing_and_failing_files() {
     let out = quarry().arg("test").arg(&good).arg(&bad).output().unwrap();
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains(&format!("PASS {} (2 chunks)", good.display())), "{stdout}");
-    assert!(stdout.contains(&format!("FAIL {} (1 chunks)", bad.display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("PASS {} (2 chunks)", good.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("FAIL {} (1 chunks)", bad.display())),
+        "{stdout}"
+    );
     assert!(stdout.contains("Error: 2 != 3"), "{stdout}");
     assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
     let out = quarry().arg("test").arg(&good).output().unwrap();
@@ -115,5 +144,9 @@ fn repl_keeps_state_between_inputs_and_prints_values() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "42\n120\n\"still alive\"\n");
-    assert!(text(&out.stderr).contains("undefined: nope"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("undefined: nope"),
+        "{}",
+        text(&out.stderr)
+    );
 }

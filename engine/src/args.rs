@@ -33,7 +33,11 @@ impl Args {
     /// Binds arguments to parameters by position, then by name. A parameter
     /// name ending in `?` is optional (`None` in the result when absent);
     /// others are required. Errors are worded as starlark-go's UnpackArgs.
-    pub fn bind<const N: usize>(&self, fname: &str, params: &[&str; N]) -> Result<[Option<Value>; N]> {
+    pub fn bind<const N: usize>(
+        &self,
+        fname: &str,
+        params: &[&str; N],
+    ) -> Result<[Option<Value>; N]> {
         const NONE: Option<Value> = None;
         let mut out = [NONE; N];
         if self.positional.len() > N {
@@ -75,7 +79,9 @@ impl Args {
     /// positional ones, worded as starlark-go's UnpackPositionalArgs.
     pub fn positional_only(&self, fname: &str, min: usize, max: usize) -> Result<&[Value]> {
         if !self.named.is_empty() {
-            return Err(EvalError::new(format!("{fname}: unexpected keyword arguments")));
+            return Err(EvalError::new(format!(
+                "{fname}: unexpected keyword arguments"
+            )));
         }
         let n = self.positional.len();
         if n < min {
@@ -166,7 +172,12 @@ pub fn convert<T: FromValue>(fname: &str, pname: &str, v: &Value) -> Result<T> {
 }
 
 /// Converts an optional argument, using `default` when absent (or None).
-pub fn convert_or<T: FromValue>(fname: &str, pname: &str, v: &Option<Value>, default: T) -> Result<T> {
+pub fn convert_or<T: FromValue>(
+    fname: &str,
+    pname: &str,
+    v: &Option<Value>,
+    default: T,
+) -> Result<T> {
     match v {
         None | Some(Value::None) => Ok(default),
         Some(v) => convert(fname, pname, v),

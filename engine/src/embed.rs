@@ -61,8 +61,12 @@ impl Error {
     pub fn position(&self) -> Option<(String, u32, u32)> {
         match self {
             Error::Syntax(e) => Some((e.path.clone(), e.pos.line, e.pos.col)),
-            Error::Resolve(errs) => errs.first().map(|e| (e.path.clone(), e.pos.line, e.pos.col)),
-            Error::Eval(e) => e.innermost().map(|f| (f.path.clone(), f.pos.line, f.pos.col)),
+            Error::Resolve(errs) => errs
+                .first()
+                .map(|e| (e.path.clone(), e.pos.line, e.pos.col)),
+            Error::Eval(e) => e
+                .innermost()
+                .map(|f| (f.path.clone(), f.pos.line, f.pos.col)),
         }
     }
 }
@@ -119,7 +123,12 @@ impl Session {
 
 impl Thread {
     /// Executes a file with predeclared names and returns its (frozen) globals.
-    pub fn exec_file(&mut self, path: &str, src: &str, predeclared: Predeclared) -> Result<Members, Error> {
+    pub fn exec_file(
+        &mut self,
+        path: &str,
+        src: &str,
+        predeclared: Predeclared,
+    ) -> Result<Members, Error> {
         let pre = Rc::new(predeclared);
         let program = {
             let p = pre.clone();
@@ -131,13 +140,22 @@ impl Thread {
     }
 
     /// Runs a compiled program and returns its (frozen) globals.
-    pub fn exec_program(&mut self, program: &Program, predeclared: Predeclared) -> Result<Members, Error> {
+    pub fn exec_program(
+        &mut self,
+        program: &Program,
+        predeclared: Predeclared,
+    ) -> Result<Members, Error> {
         let env = self.run_program(program, Rc::new(predeclared))?;
         Ok(env.members())
     }
 
     /// Evaluates a single expression.
-    pub fn eval_expr(&mut self, path: &str, src: &str, predeclared: Predeclared) -> Result<Value, Error> {
+    pub fn eval_expr(
+        &mut self,
+        path: &str,
+        src: &str,
+        predeclared: Predeclared,
+    ) -> Result<Value, Error> {
         let mut expr = parse_expr(path, src)?;
         let pre = Rc::new(predeclared);
         let p2 = pre.clone();

@@ -19,8 +19,12 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
             continue;
         }
         let lc = c.to_lowercase();
-        let d = if lc == lname { 0 } else { levenshtein(&lname, &lc) };
-        if d <= max && best.map_or(true, |(_, bd)| d < bd) {
+        let d = if lc == lname {
+            0
+        } else {
+            levenshtein(&lname, &lc)
+        };
+        if d <= max && best.is_none_or(|(_, bd)| d < bd) {
             best = Some((c, d));
         }
     }

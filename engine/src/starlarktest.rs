@@ -65,7 +65,11 @@ pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<C
     let mut chunks = Vec::new();
     let mut linenum: u32 = 1;
     for chunk in data.split("\n---\n") {
-        let source = format!("{}{}", "\n".repeat(linenum.saturating_sub(1) as usize), chunk);
+        let source = format!(
+            "{}{}",
+            "\n".repeat(linenum.saturating_sub(1) as usize),
+            chunk
+        );
         let mut want_errors = BTreeMap::new();
         for line in chunk.split('\n') {
             if let Some(at) = line.find("###") {
@@ -84,7 +88,10 @@ pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<C
         }
         // The "---" separator line.
         linenum += 1;
-        chunks.push(Chunk { source, want_errors });
+        chunks.push(Chunk {
+            source,
+            want_errors,
+        });
     }
     chunks
 }
@@ -114,7 +121,9 @@ pub fn go_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
                 let first = parts.next().unwrap_or("");
                 !first.is_empty()
                     && first.bytes().all(|d| d.is_ascii_digit())
-                    && parts.next().is_none_or(|s| s.bytes().all(|d| d.is_ascii_digit()))
+                    && parts
+                        .next()
+                        .is_none_or(|s| s.bytes().all(|d| d.is_ascii_digit()))
             }) && i > 0;
             if is_rep {
                 repetition_end = close.map(|k| i + 1 + k);
@@ -221,17 +230,18 @@ impl Harness<'_> {
         for chunk in chunks {
             report.chunks += 1;
             let mut want = chunk.want_errors.clone();
-            let mut got = |line: u32, msg: &str, failures: &mut Vec<String>| match want.remove(&line) {
-                Some(rx) => {
-                    if !rx.is_match(msg) {
-                        failures.push(format!(
-                            "{path}:{line}: error {msg:?} does not match pattern {:?}",
-                            rx.as_str()
-                        ));
+            let mut got =
+                |line: u32, msg: &str, failures: &mut Vec<String>| match want.remove(&line) {
+                    Some(rx) => {
+                        if !rx.is_match(msg) {
+                            failures.push(format!(
+                                "{path}:{line}: error {msg:?} does not match pattern {:?}",
+                                rx.as_str()
+                            ));
+                        }
                     }
-                }
-                None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
-            };
+                    None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
+                };
             let dialect = chunk_dialect(&chunk.source);
             match mode {
                 Mode::Parse => {
@@ -262,18 +272,21 @@ impl Harness<'_> {
                     }
                     match r {
                         Ok(_) => {}
-                        Err(Error::Eval(e)) => match e.backtrace.iter().rev().find(|f| f.path == path) {
-                            Some(f) => got(f.pos.line, &e.msg, &mut report.failures),
-                            None => report.failures.push(e.backtrace_string()),
-                        },
+                        Err(Error::Eval(e)) => {
+                            match e.backtrace.iter().rev().find(|f| f.path == path) {
+                                Some(f) => got(f.pos.line, &e.msg, &mut report.failures),
+                                None => report.failures.push(e.backtrace_string()),
+                            }
+                        }
                         Err(e) => report.failures.push(e.to_string()),
                     }
                 }
             }
             for (line, rx) in want {
-                report
-                    .failures
-                    .push(format!("{path}:{line}: expected error matching {:?}", rx.as_str()));
+                report.failures.push(format!(
+                    "{path}:{line}: expected error matching {:?}",
+                    rx.as_str()
+                ));
             }
         }
         report
@@ -288,15 +301,17 @@ impl Harness<'_> {
         thread.set_local(TEST_PATH_KEY, path.to_string());
         let assert_source = self.assert_source.to_string();
         let modules = self.modules.clone();
-        thread.set_loader(move |t: &mut Thread, module: &str, _from: &str| -> Result<Members> {
-            if module == "assert.star" {
-                return load_assert(t, &assert_source);
-            }
-            match modules(module) {
-                Some(m) => Ok(m),
-                None => Err(EvalError::new(format!("no such module: {module}"))),
-            }
-        });
+        thread.set_loader(
+            move |t: &mut Thread, module: &str, _from: &str| -> Result<Members> {
+                if module == "assert.star" {
+                    return load_assert(t, &assert_source);
+                }
+                match modules(module) {
+                    Some(m) => Ok(m),
+                    None => Err(EvalError::new(format!("no such module: {module}"))),
+                }
+            },
+        );
         thread
     }
 }
@@ -321,7 +336,10 @@ fn native_error(thread: &mut Thread, args: &Args) -> Result<Value> {
         Value::Str(s) => s.to_str_lossy().into_owned(),
         v => crate::values::repr(v),
     };
-    let path = thread.local::<String>(TEST_PATH_KEY).cloned().unwrap_or_default();
+    let path = thread
+        .local::<String>(TEST_PATH_KEY)
+        .cloned()
+        .unwrap_or_default();
     let stack = thread.call_stack();
     let at = stack
         .iter()
@@ -347,7 +365,8 @@ fn native_catch(thread: &mut Thread, args: &Args) -> Result<Value> {
 
 fn native_matches(_thread: &mut Thread, args: &Args) -> Result<Value> {
     let [pattern, s] = args.bind("matches", &["pattern", "str"])?;
-    let pattern: String = crate::args::convert("matches", "pattern", &pattern.unwrap_or(Value::None))?;
+    let pattern: String =
+        crate::args::convert("matches", "pattern", &pattern.unwrap_or(Value::None))?;
     let s: String = crate::args::convert("matches", "str", &s.unwrap_or(Value::None))?;
     let rx = go_regex(&pattern).map_err(|e| EvalError::new(format!("matches: {e}")))?;
     Ok(Value::Bool(rx.is_match(&s)))
@@ -455,7 +474,12 @@ impl NativeValue for HasFields {
         self.attrs.borrow_mut().insert(name.to_string(), value);
         Ok(())
     }
-    fn binary(&self, op: crate::syntax::ast::BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
+    fn binary(
+        &self,
+        op: crate::syntax::ast::BinaryOp,
+        other: &Value,
+        left: bool,
+    ) -> Result<Option<Value>> {
         if op == crate::syntax::ast::BinaryOp::Add && !left {
             if let Value::List(_) = other {
                 return Ok(Some(Value::Int(42)));
@@ -535,7 +559,11 @@ fn tmp_make_struct(_t: &mut Thread, args: &Args) -> Result<Value> {
     if !args.positional.is_empty() {
         return Err(EvalError::new("struct: unexpected positional arguments"));
     }
-    let fields = args.named.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let fields = args
+        .named
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     Ok(Value::Struct(Rc::new(crate::values::Struct::new(fields))))
 }
 
@@ -544,6 +572,10 @@ fn tmp_make_module(_t: &mut Thread, args: &Args) -> Result<Value> {
         Some(Value::Str(s)) => s.to_str_lossy().into_owned(),
         _ => return Err(EvalError::new("module: got no name")),
     };
-    let members = args.named.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let members = args
+        .named
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     Ok(module_value(&name, members))
 }

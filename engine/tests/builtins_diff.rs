@@ -12,16 +12,28 @@ fn predeclared() -> Predeclared {
     let mut p = Predeclared::default();
     p.insert("json".into(), engine::library::json::module());
     p.insert("math".into(), engine::library::math::module());
-    p.insert("struct".into(), Builtin::func("struct", engine::builtins::make_struct));
-    p.insert("module".into(), Builtin::func("module", engine::builtins::make_module));
+    p.insert(
+        "struct".into(),
+        Builtin::func("struct", engine::builtins::make_struct),
+    );
+    p.insert(
+        "module".into(),
+        Builtin::func("module", engine::builtins::make_module),
+    );
     p
 }
 
 #[test]
 #[ignore]
 fn diff_driver() {
-    let Ok(dir) = std::env::var("BUILTINS_DIFF_DIR") else { return };
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    let Ok(dir) = std::env::var("BUILTINS_DIFF_DIR") else {
+        return;
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.extension().and_then(|e| e.to_str()) != Some("star") {

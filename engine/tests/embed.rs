@@ -37,7 +37,11 @@ fn globals_are_returned_and_frozen() {
     let err = t
         .exec_file("u.star", "x.append(3) if False else None\nx[0] = 9\n", pre)
         .unwrap_err();
-    assert!(err.to_string().contains("cannot assign to element of frozen list"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot assign to element of frozen list"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -45,7 +49,11 @@ fn step_budget_stops_an_infinite_loop() {
     let mut t = Thread::new(Dialect::transform());
     t.set_max_steps(10_000);
     let err = t
-        .exec_file("t.star", "def f():\n    while True:\n        pass\nf()\n", Default::default())
+        .exec_file(
+            "t.star",
+            "def f():\n    while True:\n        pass\nf()\n",
+            Default::default(),
+        )
         .unwrap_err();
     match err {
         Error::Eval(e) => {
@@ -67,7 +75,11 @@ fn cancellation_from_another_thread_stops_a_tight_loop_promptly() {
     });
     let start = Instant::now();
     let err = t
-        .exec_file("t.star", "def f():\n    while True:\n        pass\nf()\n", Default::default())
+        .exec_file(
+            "t.star",
+            "def f():\n    while True:\n        pass\nf()\n",
+            Default::default(),
+        )
         .unwrap_err();
     let waited = start.elapsed();
     canceller.join().unwrap();
@@ -75,7 +87,10 @@ fn cancellation_from_another_thread_stops_a_tight_loop_promptly() {
         Error::Eval(e) => assert_eq!(e.kind, ErrorKind::Cancelled),
         other => panic!("{other}"),
     }
-    assert!(waited < Duration::from_secs(5), "cancellation took {waited:?}");
+    assert!(
+        waited < Duration::from_secs(5),
+        "cancellation took {waited:?}"
+    );
 }
 
 #[test]
@@ -84,12 +99,17 @@ fn deep_recursion_is_a_starlark_error_not_a_crash() {
     let e = eval_error("def f(n):\n    return f(n + 1)\nf(0)\n");
     assert_eq!(e.kind, ErrorKind::StackOverflow);
     assert!(e.msg.contains("stack overflow"), "{}", e.msg);
-    assert!(e.backtrace.len() > 900, "backtrace has {} frames", e.backtrace.len());
+    assert!(
+        e.backtrace.len() > 900,
+        "backtrace has {} frames",
+        e.backtrace.len()
+    );
 }
 
 #[test]
 fn recursion_within_the_depth_limit_works_on_a_small_stack() {
-    let m = exec("def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\nd = depth(900)\n").unwrap();
+    let m = exec("def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\nd = depth(900)\n")
+        .unwrap();
     assert_eq!(int_of(&m, "d"), 900);
 }
 
@@ -97,9 +117,16 @@ fn recursion_within_the_depth_limit_works_on_a_small_stack() {
 fn recursion_is_refused_when_the_dialect_forbids_it() {
     let mut t = Thread::new(Dialect::standard());
     let err = t
-        .exec_file("t.star", "def f(n):\n    return 0 if n == 0 else f(n - 1)\nf(3)\n", Default::default())
+        .exec_file(
+            "t.star",
+            "def f(n):\n    return 0 if n == 0 else f(n - 1)\nf(3)\n",
+            Default::default(),
+        )
         .unwrap_err();
-    assert!(err.to_string().contains("function f called recursively"), "{err}");
+    assert!(
+        err.to_string().contains("function f called recursively"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -124,17 +151,32 @@ fn memory_budget_gives_a_clear_error() {
 
 #[test]
 fn runtime_errors_carry_a_backtrace_innermost_last() {
-    let src = "def inner(x):\n    return x + \"a\"\n\ndef outer():\n    return inner(1)\n\nouter()\n";
+    let src =
+        "def inner(x):\n    return x + \"a\"\n\ndef outer():\n    return inner(1)\n\nouter()\n";
     let e = eval_error(src);
     assert_eq!(e.msg, "unknown binary op: int + string");
-    let frames: Vec<(String, u32)> = e.backtrace.iter().map(|f| (f.function.clone(), f.pos.line)).collect();
+    let frames: Vec<(String, u32)> = e
+        .backtrace
+        .iter()
+        .map(|f| (f.function.clone(), f.pos.line))
+        .collect();
     assert_eq!(
         frames,
-        vec![("<toplevel>".to_string(), 7), ("outer".to_string(), 5), ("inner".to_string(), 2)]
+        vec![
+            ("<toplevel>".to_string(), 7),
+            ("outer".to_string(), 5),
+            ("inner".to_string(), 2)
+        ]
     );
     let text = e.backtrace_string();
-    assert!(text.starts_with("Traceback (most recent call last):\n  t.star:7:"), "{text}");
-    assert!(text.ends_with("Error: unknown binary op: int + string"), "{text}");
+    assert!(
+        text.starts_with("Traceback (most recent call last):\n  t.star:7:"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Error: unknown binary op: int + string"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -154,7 +196,10 @@ fn static_errors_have_positions_and_hints() {
 #[test]
 fn keyword_argument_hints() {
     let e = eval_error("def f(count=1):\n    return count\nf(cuont=2)\n");
-    assert_eq!(e.msg, "function f got an unexpected keyword argument \"cuont\" (did you mean count?)");
+    assert_eq!(
+        e.msg,
+        "function f got an unexpected keyword argument \"cuont\" (did you mean count?)"
+    );
 }
 
 #[test]
@@ -163,18 +208,35 @@ fn compiled_programs_round_trip_through_bytes() {
     let program = compile("p.star", src, &Dialect::transform(), &|_| false).unwrap();
     let bytes = program.to_bytes();
     let back = engine::compile::Program::from_bytes(&bytes).unwrap();
-    let m1 = Thread::new(Dialect::transform()).exec_program(&program, Default::default()).unwrap();
-    let m2 = Thread::new(Dialect::transform()).exec_program(&back, Default::default()).unwrap();
+    let m1 = Thread::new(Dialect::transform())
+        .exec_program(&program, Default::default())
+        .unwrap();
+    let m2 = Thread::new(Dialect::transform())
+        .exec_program(&back, Default::default())
+        .unwrap();
     for name in ["r", "big", "s"] {
-        assert_eq!(engine::values::repr(&m1[name]), engine::values::repr(&m2[name]), "{name}");
+        assert_eq!(
+            engine::values::repr(&m1[name]),
+            engine::values::repr(&m2[name]),
+            "{name}"
+        );
     }
     assert_eq!(engine::values::repr(&m2["r"]), "[1, 5, 2, 8, 1]");
-    assert_eq!(engine::values::repr(&m2["big"]), "123456789012345678901234567890");
+    assert_eq!(
+        engine::values::repr(&m2["big"]),
+        "123456789012345678901234567890"
+    );
 }
 
 #[test]
 fn corrupt_program_bytes_are_rejected_not_panicking() {
-    let program = compile("p.star", "x = [i for i in range(3)]\n", &Dialect::transform(), &|_| false).unwrap();
+    let program = compile(
+        "p.star",
+        "x = [i for i in range(3)]\n",
+        &Dialect::transform(),
+        &|_| false,
+    )
+    .unwrap();
     let bytes = program.to_bytes();
     for cut in 0..bytes.len() {
         assert!(engine::compile::Program::from_bytes(&bytes[..cut]).is_err());
@@ -199,14 +261,20 @@ fn repl_sessions_keep_globals_and_partial_state() {
     let out = t.exec_chunk(&mut s, "x = 20\ny = x + 1\n");
     assert!(out.error.is_none());
     let out = t.exec_chunk(&mut s, "x * 2 + y");
-    assert_eq!(out.value.map(|v| engine::values::repr(&v)), Some("61".into()));
+    assert_eq!(
+        out.value.map(|v| engine::values::repr(&v)),
+        Some("61".into())
+    );
     let out = t.exec_chunk(&mut s, "z = 5\nw = z + \"boom\"\n");
     assert!(out.error.is_some());
     let m = s.members();
     assert_eq!(int_of(&m, "z"), 5, "partial module keeps z");
     assert!(!m.contains_key("w"));
     let out = t.exec_chunk(&mut s, "def f():\n    return x + z\nf()\n");
-    assert_eq!(out.value.map(|v| engine::values::repr(&v)), Some("25".into()));
+    assert_eq!(
+        out.value.map(|v| engine::values::repr(&v)),
+        Some("25".into())
+    );
 }
 
 #[test]
@@ -231,32 +299,50 @@ fn load_caches_modules_and_detects_cycles() {
         let mut t = Thread::new(Dialect::transform());
         let sources = sources.clone();
         let loads = loads.clone();
-        t.set_loader(move |t: &mut Thread, module: &str, _from: &str| -> engine::error::Result<Members> {
-            loads.borrow_mut().push(module.to_string());
-            let src = sources
-                .iter()
-                .find(|(n, _)| *n == module)
-                .map(|(_, s)| *s)
-                .ok_or_else(|| EvalError::new(format!("no module {module}")))?;
-            t.exec_file(module, src, Default::default())
-                .map_err(|e| EvalError::new(e.to_string()))
-        });
+        t.set_loader(
+            move |t: &mut Thread, module: &str, _from: &str| -> engine::error::Result<Members> {
+                loads.borrow_mut().push(module.to_string());
+                let src = sources
+                    .iter()
+                    .find(|(n, _)| *n == module)
+                    .map(|(_, s)| *s)
+                    .ok_or_else(|| EvalError::new(format!("no module {module}")))?;
+                t.exec_file(module, src, Default::default())
+                    .map_err(|e| EvalError::new(e.to_string()))
+            },
+        );
         t
     };
     let mut t = make_thread();
     let m = t
-        .exec_file("main.star", "load(\"a.star\", \"a\")\nload(\"b.star\", bee=\"b\")\nr = a + bee\n", Default::default())
+        .exec_file(
+            "main.star",
+            "load(\"a.star\", \"a\")\nload(\"b.star\", bee=\"b\")\nr = a + bee\n",
+            Default::default(),
+        )
         .unwrap();
     assert_eq!(int_of(&m, "r"), 83);
-    assert_eq!(*loads.borrow(), vec!["a.star".to_string(), "b.star".to_string()], "b.star loaded once");
+    assert_eq!(
+        *loads.borrow(),
+        vec!["a.star".to_string(), "b.star".to_string()],
+        "b.star loaded once"
+    );
     let err = make_thread()
         .exec_file("main.star", "load(\"c.star\", \"c\")\n", Default::default())
         .unwrap_err();
     assert!(err.to_string().contains("cycle in load graph"), "{err}");
     let err = make_thread()
-        .exec_file("main.star", "load(\"b.star\", \"bb\")\n", Default::default())
+        .exec_file(
+            "main.star",
+            "load(\"b.star\", \"bb\")\n",
+            Default::default(),
+        )
         .unwrap_err();
-    assert!(err.to_string().contains("load: name bb not found in module b.star (did you mean b?)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("load: name bb not found in module b.star (did you mean b?)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -265,21 +351,37 @@ fn print_hook_receives_output() {
     let mut t = Thread::new(Dialect::transform());
     let o = out.clone();
     t.set_print(move |s| o.borrow_mut().push(s.to_string()));
-    t.exec_file("t.star", "print(\"a\", 1, [2])\nprint(\"x\", \"y\", sep=\"-\")\n", Default::default())
-        .unwrap();
-    assert_eq!(*out.borrow(), vec!["a 1 [2]".to_string(), "x-y".to_string()]);
+    t.exec_file(
+        "t.star",
+        "print(\"a\", 1, [2])\nprint(\"x\", \"y\", sep=\"-\")\n",
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        *out.borrow(),
+        vec!["a 1 [2]".to_string(), "x-y".to_string()]
+    );
 }
 
 #[test]
 fn dialect_options_are_per_thread() {
     let src = "def f():\n    i = 0\n    while i < 3:\n        i += 1\n    return i\nx = f()\n";
     let standard = Thread::new(Dialect::standard()).exec_file("t.star", src, Default::default());
-    assert!(standard.unwrap_err().to_string().contains("does not support while loops"));
-    let m = Thread::new(Dialect::transform()).exec_file("t.star", src, Default::default()).unwrap();
+    assert!(standard
+        .unwrap_err()
+        .to_string()
+        .contains("does not support while loops"));
+    let m = Thread::new(Dialect::transform())
+        .exec_file("t.star", src, Default::default())
+        .unwrap();
     assert_eq!(int_of(&m, "x"), 3);
     let toplevel = "for i in range(3):\n    pass\n";
-    assert!(Thread::new(Dialect::transform()).exec_file("t.star", toplevel, Default::default()).is_err());
-    assert!(Thread::new(Dialect::permissive()).exec_file("t.star", toplevel, Default::default()).is_ok());
+    assert!(Thread::new(Dialect::transform())
+        .exec_file("t.star", toplevel, Default::default())
+        .is_err());
+    assert!(Thread::new(Dialect::permissive())
+        .exec_file("t.star", toplevel, Default::default())
+        .is_ok());
 }
 
 #[test]

@@ -103,14 +103,25 @@ fn starlark_go_errors_star() {
             .any(|line| chunk.source.lines().any(|l| l == *line));
         if is_resolver_chunk {
             resolver_chunks_seen += 1;
-            assert!(chunk.want.is_empty(), "resolver chunk at line {} has expectations", chunk.first_line);
+            assert!(
+                chunk.want.is_empty(),
+                "resolver chunk at line {} has expectations",
+                chunk.first_line
+            );
         }
-        assert!(chunk.want.len() <= 1, "chunk at line {} expects several errors", chunk.first_line);
-        match (parse_file("errors.star", &chunk.source), chunk.want.iter().next()) {
+        assert!(
+            chunk.want.len() <= 1,
+            "chunk at line {} expects several errors",
+            chunk.first_line
+        );
+        match (
+            parse_file("errors.star", &chunk.source),
+            chunk.want.iter().next(),
+        ) {
             (Ok(_), None) => {}
-            (Ok(_), Some((line, rx))) => {
-                failures.push(format!("line {line}: parse succeeded, want error matching {rx}"))
-            }
+            (Ok(_), Some((line, rx))) => failures.push(format!(
+                "line {line}: parse succeeded, want error matching {rx}"
+            )),
             (Err(e), None) => failures.push(format!(
                 "chunk at line {}: unexpected error: {e}",
                 chunk.first_line
@@ -119,12 +130,19 @@ fn starlark_go_errors_star() {
                 if e.pos.line as usize != line {
                     failures.push(format!("line {line}: error on wrong line: {e} (want {rx})"));
                 } else if !rx.is_match(&e.msg) {
-                    failures.push(format!("line {line}: error {:?} does not match {rx}", e.msg));
+                    failures.push(format!(
+                        "line {line}: error {:?} does not match {rx}",
+                        e.msg
+                    ));
                 }
             }
         }
     }
-    assert_eq!(resolver_chunks_seen, RESOLVER_CHUNKS.len(), "resolver chunks not all found");
+    assert_eq!(
+        resolver_chunks_seen,
+        RESOLVER_CHUNKS.len(),
+        "resolver chunks not all found"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} chunks failed:\n{}",

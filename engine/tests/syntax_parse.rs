@@ -178,7 +178,10 @@ fn int_literals() {
         int("0xffffffffffffffffffff"),
         BigInt::parse_bytes(b"ffffffffffffffffffff", 16).unwrap()
     );
-    assert_eq!(int("0o7777777777777777777777777"), BigInt::parse_bytes(b"7777777777777777777777777", 8).unwrap());
+    assert_eq!(
+        int("0o7777777777777777777777777"),
+        BigInt::parse_bytes(b"7777777777777777777777777", 8).unwrap()
+    );
     let bits = format!("0b1{}", "0".repeat(70));
     assert_eq!(int(&bits), BigInt::from(1) << 70u32);
 }
@@ -256,7 +259,12 @@ fn bytes_literals() {
 #[test]
 fn string_literal_errors() {
     assert_err(r#"x = "\q""#, 1, 5, r"invalid escape sequence \q");
-    assert_err(r#"x = r"a" + "\x4""#, 1, 12, r"truncated escape sequence \x4");
+    assert_err(
+        r#"x = r"a" + "\x4""#,
+        1,
+        12,
+        r"truncated escape sequence \x4",
+    );
     assert_err(r#"x = "\x-0""#, 1, 5, r"invalid escape sequence \x-0");
     assert_err(r#"x = "\400""#, 1, 5, r"invalid escape sequence \400");
     assert_err(r#"x = "\u12""#, 1, 5, r"truncated escape sequence \u12");
@@ -314,8 +322,18 @@ fn layout() {
 
 #[test]
 fn reserved_words() {
-    assert_err("x = class", 1, 10, "got illegal token, want primary expression");
-    assert_err("import foo", 1, 7, "got illegal token, want primary expression");
+    assert_err(
+        "x = class",
+        1,
+        10,
+        "got illegal token, want primary expression",
+    );
+    assert_err(
+        "import foo",
+        1,
+        7,
+        "got illegal token, want primary expression",
+    );
     // starlark-go does not reserve `assert`.
     file("assert.eq(1, 1)\n");
 }
@@ -334,7 +352,10 @@ fn precedence() {
     assert_eq!(shape("not not a"), "(not (not a))");
     assert_eq!(shape("a if b else c if d else e"), "(if b a (if d c e))");
     assert_eq!(shape("a or b if c or d else e"), "(if (or c d) (or a b) e)");
-    assert_eq!(shape("a | b ^ c & d << e + f"), "(| a (^ b (& c (<< d (+ e f)))))");
+    assert_eq!(
+        shape("a | b ^ c & d << e + f"),
+        "(| a (^ b (& c (<< d (+ e f)))))"
+    );
     assert_eq!(shape("a << b >> c"), "(>> (<< a b) c)");
     assert_eq!(shape("-a * b"), "(* (- a) b)");
     assert_eq!(shape("-a.b(c)[d]"), "(- (index (call (. a b) c) d))");
@@ -348,10 +369,30 @@ fn precedence() {
 
 #[test]
 fn comparisons_do_not_associate() {
-    assert_err("x = a < b < c", 1, 12, "< does not associate with < (use parens)");
-    assert_err("x = a == b != c", 1, 14, "== does not associate with != (use parens)");
-    assert_err("x = a in b not in c", 1, 18, "in does not associate with not in (use parens)");
-    assert_err("x = a == b | c > d", 1, 17, "== does not associate with > (use parens)");
+    assert_err(
+        "x = a < b < c",
+        1,
+        12,
+        "< does not associate with < (use parens)",
+    );
+    assert_err(
+        "x = a == b != c",
+        1,
+        14,
+        "== does not associate with != (use parens)",
+    );
+    assert_err(
+        "x = a in b not in c",
+        1,
+        18,
+        "in does not associate with not in (use parens)",
+    );
+    assert_err(
+        "x = a == b | c > d",
+        1,
+        17,
+        "== does not associate with > (use parens)",
+    );
     assert_err("x = a not b", 1, 12, "got identifier, want in");
     assert_err("x = a + not b", 1, 12, "got not, want primary expression");
 }
@@ -379,10 +420,7 @@ fn primaries_and_suffixes() {
     assert_eq!(shape("x[1:2:3]"), "(slice x 1 2 3)");
     assert_eq!(shape("x[1, 2:]"), "(slice x (tuple 1 2) _ _)");
     assert_eq!(shape("f()"), "(call f)");
-    assert_eq!(
-        shape("f(a, b=1, *c, **d,)"),
-        "(call f a b=1 *c **d)"
-    );
+    assert_eq!(shape("f(a, b=1, *c, **d,)"), "(call f a b=1 *c **d)");
     // Argument order is the resolver's business.
     assert_eq!(shape("f(**d, *c, b=1, a)"), "(call f **d *c b=1 a)");
     assert_eq!(shape("f()()"), "(call (call f))");
@@ -400,9 +438,16 @@ fn comprehensions() {
         shape("{k: v for k, v in d.items() if k if v}"),
         "(dictcomp k:v (for (tuple k v) (call (. d items))) (if k) (if v))"
     );
-    assert_eq!(shape("[x for x, y, in z]"), "(listcomp x (for (tuple x y) z))");
-    assert_err("_ = [x for x, in y]", 1, 17, "got in, want primary expression");
-    assert_eq!(shape("[a for b in c or d]"), "(listcomp a (for b (or c d)))");
+    assert_err(
+        "_ = [x for x, in y]",
+        1,
+        17,
+        "got in, want primary expression",
+    );
+    assert_eq!(
+        shape("[a for b in c or d]"),
+        "(listcomp a (for b (or c d)))"
+    );
     assert_eq!(
         shape("[a for b in c if lambda: d]"),
         "(listcomp a (for b c) (if (lambda/0 d)))"
@@ -412,9 +457,24 @@ fn comprehensions() {
         "(listcomp x (for x (tuple (lambda/0 1) 2)))"
     );
     // The operand of `in` is restricted.
-    assert_err("_ = [x for x in 1, 2]", 1, 19, "got ',', want ']', for, or if");
-    assert_err("_ = [x for x in a if b else c]", 1, 28, "got else, want ']', for, or if");
-    assert_err("_ = [x for x in lambda: y]", 1, 23, "got lambda, want primary expression");
+    assert_err(
+        "_ = [x for x in 1, 2]",
+        1,
+        19,
+        "got ',', want ']', for, or if",
+    );
+    assert_err(
+        "_ = [x for x in a if b else c]",
+        1,
+        28,
+        "got else, want ']', for, or if",
+    );
+    assert_err(
+        "_ = [x for x in lambda: y]",
+        1,
+        23,
+        "got lambda, want primary expression",
+    );
     assert_err("_ = {x for y in z}", 1, 11, "got for, want ':'");
 }
 
@@ -428,7 +488,9 @@ fn lambdas() {
     assert_eq!(f.name, "lambda");
     assert_eq!(f.pos, p(1, 1));
     assert_eq!(f.params.len(), 5);
-    assert!(matches!(&f.body[..], [Stmt { pos, kind: StmtKind::Return(Some(_)) }] if *pos == p(1, 28)));
+    assert!(
+        matches!(&f.body[..], [Stmt { pos, kind: StmtKind::Return(Some(_)) }] if *pos == p(1, 28))
+    );
     assert_eq!(shape("lambda: lambda: 1"), "(lambda/0 (lambda/0 1))");
 }
 
@@ -445,7 +507,10 @@ fn expression_positions() {
         panic!()
     };
     assert_eq!(name.pos, p(1, 13));
-    let ExprKind::Index { x: call, lbrack, .. } = &idx.kind else {
+    let ExprKind::Index {
+        x: call, lbrack, ..
+    } = &idx.kind
+    else {
         panic!()
     };
     assert_eq!(*lbrack, p(1, 9));
@@ -479,13 +544,22 @@ fn expression_positions() {
 fn parse_expr_api() {
     assert_eq!(shape("a, b\n\n# comment\n"), "(tuple a b)");
     let e = expr_err("a b");
-    assert_eq!((e.pos, e.msg.as_str()), (p(1, 4), "got identifier after expression, want EOF"));
+    assert_eq!(
+        (e.pos, e.msg.as_str()),
+        (p(1, 4), "got identifier after expression, want EOF")
+    );
     let e = expr_err("");
     assert_eq!(e.msg, "got end of file, want primary expression");
     let e = expr_err("a, b,");
-    assert_eq!((e.pos, e.msg.as_str()), (p(1, 5), "unparenthesized tuple with trailing comma"));
+    assert_eq!(
+        (e.pos, e.msg.as_str()),
+        (p(1, 5), "unparenthesized tuple with trailing comma")
+    );
     assert_eq!(e.path, "t.star");
-    assert_eq!(e.to_string(), "t.star:1:5: unparenthesized tuple with trailing comma");
+    assert_eq!(
+        e.to_string(),
+        "t.star:1:5: unparenthesized tuple with trailing comma"
+    );
 }
 
 // ---- Statements ----
@@ -494,7 +568,10 @@ fn parse_expr_api() {
 fn assignments() {
     let f = file("x = 1\na.b, [c[0], (d, e)] = f\nx += 1; y //= 2; z >>= 3;\n");
     assert_eq!(f.stmts.len(), 5);
-    let StmtKind::Assign { lhs, op, op_pos, .. } = &f.stmts[1].kind else {
+    let StmtKind::Assign {
+        lhs, op, op_pos, ..
+    } = &f.stmts[1].kind
+    else {
         panic!()
     };
     assert_eq!((*op, *op_pos), (None, p(2, 21)));
@@ -524,7 +601,12 @@ fn assignments() {
     }
     // Assignability is checked by the resolver.
     file("1 = 2\n(a, b) += 1\n");
-    assert_err("a, b, = 1, 2", 1, 5, "unparenthesized tuple with trailing comma");
+    assert_err(
+        "a, b, = 1, 2",
+        1,
+        5,
+        "unparenthesized tuple with trailing comma",
+    );
     file("(a, b,) = 1, 2");
 }
 
@@ -538,7 +620,10 @@ fn def_params() {
     else {
         panic!()
     };
-    assert_eq!((*pos, name.name.as_str(), name.pos), (p(1, 1), "f", p(1, 5)));
+    assert_eq!(
+        (*pos, name.name.as_str(), name.pos),
+        (p(1, 1), "f", p(1, 5))
+    );
     assert_eq!((func.name.as_str(), func.pos), ("f", p(1, 1)));
     assert!(name.scope.is_none());
     let params: Vec<String> = func
@@ -560,7 +645,9 @@ fn def_params() {
     let StmtKind::Def(_, func) = &f.stmts[0].kind else {
         panic!()
     };
-    assert!(matches!(&func.params[..], [Param::Star(None, star), Param::Required(_)] if *star == p(1, 7)));
+    assert!(
+        matches!(&func.params[..], [Param::Star(None, star), Param::Required(_)] if *star == p(1, 7))
+    );
     file("def h(): pass\n");
     assert_err("def f(a, *-b): pass", 1, 12, "got '-', want ','");
     assert_err("def pass(): pass", 1, 9, "not an identifier");
@@ -591,7 +678,10 @@ fn compound_statements() {
     let StmtKind::For { vars, iter, body } = &f.stmts[1].kind else {
         panic!()
     };
-    assert_eq!((sx(vars), sx(iter)), ("(tuple x y)".into(), "(tuple z w)".into()));
+    assert_eq!(
+        (sx(vars), sx(iter)),
+        ("(tuple x y)".into(), "(tuple z w)".into())
+    );
     assert_eq!(body.len(), 1);
     assert_eq!(f.stmts[2].pos, p(10, 1));
     // `if` without `elif`/`else` has an empty else branch.
@@ -605,8 +695,18 @@ fn compound_statements() {
     assert_err("if x:\npass", 2, 5, "got pass, want indent");
     assert_err("print 1 2", 1, 8, "got int literal, want newline");
     assert_err("x = 1 +\n2", 2, 1, "got newline, want primary expression");
-    assert_err("_ = a if b", 1, 7, "conditional expression without else clause");
-    assert_err("f(1+2 = 3)", 1, 8, "keyword argument must have form name=expr");
+    assert_err(
+        "_ = a if b",
+        1,
+        7,
+        "conditional expression without else clause",
+    );
+    assert_err(
+        "f(1+2 = 3)",
+        1,
+        8,
+        "keyword argument must have form name=expr",
+    );
     assert_err("f(a=1, *, b=2)", 1, 10, "got ',', want primary expression");
     assert_err("print(1, 2, 3\n", 2, 1, "got end of file, want ')'");
 }
@@ -616,16 +716,20 @@ fn load_statements() {
     let f = file("load('m.star', 'a', b = \"c\",)\n");
     let Stmt {
         pos,
-        kind: StmtKind::Load {
-            module,
-            module_pos,
-            bindings,
-        },
+        kind:
+            StmtKind::Load {
+                module,
+                module_pos,
+                bindings,
+            },
     } = &f.stmts[0]
     else {
         panic!()
     };
-    assert_eq!((*pos, module.as_str(), *module_pos), (p(1, 1), "m.star", p(1, 6)));
+    assert_eq!(
+        (*pos, module.as_str(), *module_pos),
+        (p(1, 1), "m.star", p(1, 6))
+    );
     assert_eq!(bindings.len(), 2);
     let (local, name, name_pos) = &bindings[0];
     assert_eq!((local.name.as_str(), local.pos), ("a", p(1, 17)));
@@ -634,8 +738,18 @@ fn load_statements() {
     assert_eq!((local.name.as_str(), local.pos), ("b", p(1, 21)));
     assert_eq!((name.as_str(), *name_pos), ("c", p(1, 26)));
 
-    assert_err("load('')", 1, 5, "load statement must import at least 1 symbol");
-    assert_err("load(1, 2)", 1, 7, "first operand of load statement must be a string literal");
+    assert_err(
+        "load('')",
+        1,
+        5,
+        "load statement must import at least 1 symbol",
+    );
+    assert_err(
+        "load(1, 2)",
+        1,
+        7,
+        "first operand of load statement must be a string literal",
+    );
     assert_err(
         "load('a', 1)",
         1,
@@ -671,7 +785,7 @@ fn file_fields() {
 /// depend on a large one.
 fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
-        .stack_size(4 << 20)
+        .stack_size(2 << 20)
         .spawn(f)
         .expect("spawn")
         .join()

@@ -35,7 +35,10 @@ pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<Stri
         }
         engine::Error::Eval(e) => {
             if let Some(f) = e.innermost() {
-                out.push_str(&format!("{}:{}:{}: {}\n", f.path, f.pos.line, f.pos.col, e.msg));
+                out.push_str(&format!(
+                    "{}:{}:{}: {}\n",
+                    f.path, f.pos.line, f.pos.col, e.msg
+                ));
                 out.push_str(&caret(&f.path, f.pos.line, f.pos.col));
             } else {
                 out.push_str(&format!("{}\n", e.msg));

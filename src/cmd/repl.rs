@@ -12,18 +12,18 @@ fn needs_more(buf: &str) -> bool {
         return true;
     }
     // Inside a block: continue until a blank line.
-    buf.lines().count() > 1 && !buf.ends_with("\n\n")
-        || {
-            let opens = buf.matches(['(', '[', '{']).count();
-            let closes = buf.matches([')', ']', '}']).count();
-            opens > closes
-        }
+    buf.lines().count() > 1 && !buf.ends_with("\n\n") || {
+        let opens = buf.matches(['(', '[', '{']).count();
+        let closes = buf.matches([')', ']', '}']).count();
+        opens > closes
+    }
 }
 
 /// Runs the REPL until end of input.
 pub fn run() -> Result<ExitCode> {
     let mut rl = rustyline::DefaultEditor::new()?;
-    let history = std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".quarry_history"));
+    let history =
+        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".quarry_history"));
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 /// Runs the script; exit 1 with the rendered error on failure.
 pub fn run(file: &Path, max_steps: u64) -> Result<ExitCode> {
-    let src = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let src =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut thread = engine::Thread::new(engine::Dialect::transform());
     if max_steps > 0 {
         thread.set_max_steps(max_steps);

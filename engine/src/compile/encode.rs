@@ -304,7 +304,10 @@ fn bad(what: &str) -> DecodeError {
 
 impl<'a> R<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.at.checked_add(n).ok_or_else(|| bad("length overflow"))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or_else(|| bad("length overflow"))?;
         let s = self.b.get(self.at..end).ok_or_else(|| bad("truncated"))?;
         self.at = end;
         Ok(s)

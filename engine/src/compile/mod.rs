@@ -246,6 +246,10 @@ impl Compiler {
     }
 
     fn stmt(&mut self, s: &Stmt) {
+        crate::stack::guard(|| self.stmt_inner(s))
+    }
+
+    fn stmt_inner(&mut self, s: &Stmt) {
         let pos = s.pos;
         match &s.kind {
             StmtKind::Expr(e) => {
@@ -253,7 +257,12 @@ impl Compiler {
                 self.emit(Op::Pop, pos);
             }
             StmtKind::Pass => {}
-            StmtKind::Assign { lhs, op, op_pos, rhs } => match op {
+            StmtKind::Assign {
+                lhs,
+                op,
+                op_pos,
+                rhs,
+            } => match op {
                 None => {
                     self.expr(rhs);
                     self.assign(lhs);
@@ -483,6 +492,10 @@ impl Compiler {
     // ---- expressions ----
 
     fn expr(&mut self, e: &Expr) {
+        crate::stack::guard(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &Expr) {
         let pos = e.pos;
         match &e.kind {
             ExprKind::Ident(id) => self.load_ident(id),

@@ -46,13 +46,12 @@ pub(crate) fn enter(thread: &mut Thread, code: &Rc<crate::compile::FuncCode>) ->
 }
 
 /// Runs a closure with already-bound locals.
-pub(crate) fn call_closure(thread: &mut Thread, c: &Rc<Closure>, locals: Vec<Option<Value>>) -> Result<Value> {
-    if !thread.dialect.recursion
-        && thread
-            .calls
-            .iter()
-            .any(|r| Rc::ptr_eq(&r.code, &c.code))
-    {
+pub(crate) fn call_closure(
+    thread: &mut Thread,
+    c: &Rc<Closure>,
+    locals: Vec<Option<Value>>,
+) -> Result<Value> {
+    if !thread.dialect.recursion && thread.calls.iter().any(|r| Rc::ptr_eq(&r.code, &c.code)) {
         return Err(EvalError::new(format!(
             "function {} called recursively",
             c.name()
@@ -63,7 +62,11 @@ pub(crate) fn call_closure(thread: &mut Thread, c: &Rc<Closure>, locals: Vec<Opt
 }
 
 /// Binds arguments to the parameters of `f`, returning the initial locals.
-pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) -> Result<Vec<Option<Value>>> {
+pub fn bind_args(
+    f: &Closure,
+    positional: &[Value],
+    named: &[(Rc<str>, Value)],
+) -> Result<Vec<Option<Value>>> {
     let code = &f.code;
     let nparams = code.num_params as usize;
     // Fast path: exactly the positional parameters, nothing else.
@@ -123,7 +126,10 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
         None
     };
     for (k, v) in named {
-        if let Some(i) = code.locals[..nparams].iter().position(|p| p.as_str() == &**k) {
+        if let Some(i) = code.locals[..nparams]
+            .iter()
+            .position(|p| p.as_str() == &**k)
+        {
             if locals[i].is_some() {
                 return Err(EvalError::new(format!(
                     "function {} got multiple values for parameter {}",
@@ -147,10 +153,8 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
                 d.insert(key, v.clone())?;
             }
             None => {
-                let hint = crate::hint::did_you_mean(
-                    k,
-                    code.locals[..nparams].iter().map(|s| s.as_str()),
-                );
+                let hint =
+                    crate::hint::did_you_mean(k, code.locals[..nparams].iter().map(|s| s.as_str()));
                 return Err(EvalError::new(format!(
                     "function {} got an unexpected keyword argument {}{hint}",
                     f.name(),
@@ -160,10 +164,10 @@ pub fn bind_args(f: &Closure, positional: &[Value], named: &[(Rc<str>, Value)]) 
         }
     }
     let mut missing = Vec::new();
-    for i in n..nparams {
-        if locals[i].is_none() {
+    for (i, slot) in locals.iter_mut().enumerate().take(nparams).skip(n) {
+        if slot.is_none() {
             match f.defaults.get(i).cloned().flatten() {
-                Some(d) => locals[i] = Some(d),
+                Some(d) => *slot = Some(d),
                 None => missing.push(code.locals[i].clone()),
             }
         }

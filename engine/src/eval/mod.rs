@@ -77,6 +77,12 @@ where
     }
 }
 
+/// Where `print` output goes.
+type PrintHook = Box<dyn FnMut(&str)>;
+
+/// A cached outcome of loading a module.
+type LoadResult = std::result::Result<Members, EvalError>;
+
 /// A handle that cancels a running thread from anywhere (another OS thread, a timer).
 #[derive(Clone, Default)]
 pub struct CancelHandle(Arc<AtomicBool>);
@@ -114,9 +120,9 @@ pub struct Thread {
     max_depth: usize,
     allocated: usize,
     alloc_limit: usize,
-    print: Option<Box<dyn FnMut(&str)>>,
+    print: Option<PrintHook>,
     loader: Option<Rc<dyn Loader>>,
-    load_cache: FxHashMap<String, std::result::Result<Members, EvalError>>,
+    load_cache: FxHashMap<String, LoadResult>,
     loading: Vec<String>,
     pub(crate) universe: Rc<FxHashMap<String, Value>>,
     locals: FxHashMap<String, Box<dyn Any>>,
@@ -216,7 +222,10 @@ impl Thread {
         if self.allocated > self.alloc_limit {
             return Err(EvalError::with_kind(
                 ErrorKind::Memory,
-                format!("memory limit exceeded: allocated more than {} bytes", self.alloc_limit),
+                format!(
+                    "memory limit exceeded: allocated more than {} bytes",
+                    self.alloc_limit
+                ),
             ));
         }
         Ok(())
@@ -237,7 +246,10 @@ impl Thread {
         if self.steps > self.max_steps {
             return Err(EvalError::with_kind(
                 ErrorKind::StepBudget,
-                format!("Starlark computation cancelled: too many steps (limit {})", self.max_steps),
+                format!(
+                    "Starlark computation cancelled: too many steps (limit {})",
+                    self.max_steps
+                ),
             ));
         }
         if self.cancel.is_cancelled() {
@@ -268,7 +280,11 @@ impl Thread {
 
     /// Runs a compiled program as a new module; returns its environment.
     /// Globals are frozen when the module completes successfully.
-    pub fn run_program(&mut self, program: &Program, predeclared: Rc<Predeclared>) -> Result<Rc<ModuleEnv>> {
+    pub fn run_program(
+        &mut self,
+        program: &Program,
+        predeclared: Rc<Predeclared>,
+    ) -> Result<Rc<ModuleEnv>> {
         let env = Rc::new(ModuleEnv {
             path: program.path.clone(),
             names: RefCell::new(program.globals.clone()),
@@ -293,11 +309,17 @@ impl Thread {
             return r.clone();
         }
         if self.loading.iter().any(|m| m == module) {
-            return Err(EvalError::new(format!("cannot load {module}: cycle in load graph")));
+            return Err(EvalError::new(format!(
+                "cannot load {module}: cycle in load graph"
+            )));
         }
         let loader = match self.loader.clone() {
             Some(l) => l,
-            None => return Err(EvalError::new(format!("cannot load {module}: no loader configured"))),
+            None => {
+                return Err(EvalError::new(format!(
+                    "cannot load {module}: no loader configured"
+                )))
+            }
         };
         self.loading.push(module.to_string());
         let saved_calls = std::mem::take(&mut self.calls);

@@ -81,7 +81,9 @@ fn top(stack: &[Value]) -> Value {
 }
 
 fn unassigned_local(name: &str) -> EvalError {
-    EvalError::new(format!("local variable {name} referenced before assignment"))
+    EvalError::new(format!(
+        "local variable {name} referenced before assignment"
+    ))
 }
 
 /// Approximate bytes held by a freshly built value, for the allocation budget.
@@ -181,7 +183,10 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 match v {
                     Some(v) => thread.stack.push(v),
                     None => {
-                        let name = code.free_vars.get(i as usize).map_or("?", |fv| fv.0.as_str());
+                        let name = code
+                            .free_vars
+                            .get(i as usize)
+                            .map_or("?", |fv| fv.0.as_str());
                         return Err(unassigned_local(name));
                     }
                 }
@@ -205,7 +210,9 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 // can only come from a corrupt program.
                 match f.module.globals.borrow_mut().get_mut(i as usize) {
                     Some(slot) => *slot = Some(v),
-                    None => return Err(EvalError::new("internal error: global index out of range")),
+                    None => {
+                        return Err(EvalError::new("internal error: global index out of range"))
+                    }
                 }
             }
             Op::LoadPredeclared(n) => {
@@ -240,7 +247,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 // Small-int fast path, in place on the stack top.
                 let n = thread.stack.len();
                 if n >= 2 {
-                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]) {
+                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1])
+                    {
                         thread.stack.truncate(n - 1);
                         thread.stack[n - 2] = r;
                         continue;
@@ -258,7 +266,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::InplaceBinary(b) => {
                 let n = thread.stack.len();
                 if n >= 2 {
-                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]) {
+                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1])
+                    {
                         thread.stack.truncate(n - 1);
                         thread.stack[n - 2] = r;
                         continue;
@@ -439,7 +448,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 match m.members.get(&name) {
                     Some(v) => thread.stack.push(v.clone()),
                     None => {
-                        let hint = crate::hint::did_you_mean(&name, m.members.keys().map(|s| s.as_str()));
+                        let hint =
+                            crate::hint::did_you_mean(&name, m.members.keys().map(|s| s.as_str()));
                         return Err(EvalError::new(format!(
                             "load: name {name} not found in module {}{hint}",
                             m.name
@@ -458,8 +468,12 @@ fn scalar_fast_path(op: BinaryOp, x: &Value, y: &Value) -> Option<Value> {
     match (x, y) {
         (Value::Int(a), Value::Int(b)) => int_fast_path(op, *a, *b),
         (Value::Float(a), Value::Float(b)) => float_fast_path(op, *a, *b),
-        (Value::Float(a), Value::Int(b)) if b.unsigned_abs() < (1 << 53) => float_fast_path(op, *a, *b as f64),
-        (Value::Int(a), Value::Float(b)) if a.unsigned_abs() < (1 << 53) => float_fast_path(op, *a as f64, *b),
+        (Value::Float(a), Value::Int(b)) if b.unsigned_abs() < (1 << 53) => {
+            float_fast_path(op, *a, *b as f64)
+        }
+        (Value::Int(a), Value::Float(b)) if a.unsigned_abs() < (1 << 53) => {
+            float_fast_path(op, *a as f64, *b)
+        }
         _ => None,
     }
 }
@@ -533,7 +547,9 @@ fn const_str(code: &FuncCode, k: u32) -> String {
 
 fn unpack(thread: &mut Thread, x: &Value, n: usize) -> Result<()> {
     let items = match x {
-        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Range(_) => ops::collect(x)?,
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Range(_) => {
+            ops::collect(x)?
+        }
         Value::Native(nv) => match nv.iterate() {
             Some(it) => it.take(n + 1).collect(),
             None => {
@@ -663,7 +679,8 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
                             .named
                             .push((Rc::from(s.to_str_lossy().as_ref()), v.clone())),
                         other => {
-                            let msg = format!("keywords must be strings, not {}", other.type_name());
+                            let msg =
+                                format!("keywords must be strings, not {}", other.type_name());
                             thread.stack.truncate(fpos);
                             return Err(EvalError::new(msg));
                         }

@@ -29,7 +29,11 @@ pub struct ResolveError {
 
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path, self.pos.line, self.pos.col, self.msg)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.pos.line, self.pos.col, self.msg
+        )
     }
 }
 
@@ -69,7 +73,11 @@ pub fn resolve_file(
     r.next_func = 0;
     r.stmts(&mut file.stmts);
     file.scope = r.function_scope(r.module_locals.clone(), Vec::new(), None);
-    file.globals = r.globals_order.iter().map(|&b| r.bindings[b].name.clone()).collect();
+    file.globals = r
+        .globals_order
+        .iter()
+        .map(|&b| r.bindings[b].name.clone())
+        .collect();
     Ok(())
 }
 
@@ -417,7 +425,11 @@ impl<'a> Resolver<'a> {
             names.extend(self.blocks[id].bindings.keys().map(|s| s.as_str()));
             b = self.blocks[id].parent;
         }
-        names.extend(self.globals_order.iter().map(|&g| self.bindings[g].name.as_str()));
+        names.extend(
+            self.globals_order
+                .iter()
+                .map(|&g| self.bindings[g].name.as_str()),
+        );
         names.sort_unstable();
         hint::did_you_mean(name, names.into_iter())
     }
@@ -463,7 +475,13 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn lookup_lexical(&mut self, name: &str, pos: Pos, use_env: BlockId, env: BlockId) -> BindingId {
+    fn lookup_lexical(
+        &mut self,
+        name: &str,
+        pos: Pos,
+        use_env: BlockId,
+        env: BlockId,
+    ) -> BindingId {
         if env == 0 {
             return self.use_toplevel(name, pos, use_env);
         }
@@ -495,7 +513,10 @@ impl<'a> Resolver<'a> {
         f: Option<&Func>,
     ) -> FunctionScope {
         FunctionScope {
-            locals: locals.iter().map(|&b| self.bindings[b].name.clone()).collect(),
+            locals: locals
+                .iter()
+                .map(|&b| self.bindings[b].name.clone())
+                .collect(),
             cells: locals
                 .iter()
                 .enumerate()
@@ -521,12 +542,20 @@ impl<'a> Resolver<'a> {
     }
 
     fn stmt(&mut self, stmt: &mut Stmt) {
+        crate::stack::guard(|| self.stmt_inner(stmt))
+    }
+
+    fn stmt_inner(&mut self, stmt: &mut Stmt) {
         let pos = stmt.pos;
         match &mut stmt.kind {
             StmtKind::Expr(e) => self.expr(e),
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {
-                    let word = if matches!(stmt.kind, StmtKind::Break) { "break" } else { "continue" };
+                    let word = if matches!(stmt.kind, StmtKind::Break) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
                     self.error(pos, format!("{word} not in a loop"));
                 }
             }
@@ -595,13 +624,18 @@ impl<'a> Resolver<'a> {
                     if name.starts_with('_') {
                         self.error(
                             *name_pos,
-                            format!("load: names with leading underscores are not exported: {name}"),
+                            format!(
+                                "load: names with leading underscores are not exported: {name}"
+                            ),
                         );
                     }
                     if self.dialect.load_binds_globally {
                         self.bind(local);
                     } else if self.bind_local(local) && !self.dialect.global_reassign {
-                        self.error(local.pos, format!("cannot reassign top-level {}", local.name));
+                        self.error(
+                            local.pos,
+                            format!("cannot reassign top-level {}", local.name),
+                        );
                     }
                 }
             }
@@ -657,6 +691,10 @@ impl<'a> Resolver<'a> {
     // ---- expressions ----
 
     fn expr(&mut self, e: &mut Expr) {
+        crate::stack::guard(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &mut Expr) {
         match &mut e.kind {
             ExprKind::Ident(id) => self.use_name(id),
             ExprKind::Literal(_) => {}
@@ -681,7 +719,9 @@ impl<'a> Resolver<'a> {
                 self.expr(x);
                 self.expr(index);
             }
-            ExprKind::Slice { x, lo, hi, step, .. } => {
+            ExprKind::Slice {
+                x, lo, hi, step, ..
+            } => {
                 self.expr(x);
                 for p in [lo, hi, step].into_iter().flatten() {
                     self.expr(p);
@@ -786,10 +826,16 @@ impl<'a> Resolver<'a> {
                 Arg::Named(id, _) => id.pos,
             };
             if npos > 255 {
-                self.error(pos, format!("{npos} positional arguments in call, limit is 255"));
+                self.error(
+                    pos,
+                    format!("{npos} positional arguments in call, limit is 255"),
+                );
             }
             if nnamed > 255 {
-                self.error(pos, format!("{nnamed} keyword arguments in call, limit is 255"));
+                self.error(
+                    pos,
+                    format!("{nnamed} keyword arguments in call, limit is 255"),
+                );
             }
         }
     }

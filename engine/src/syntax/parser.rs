@@ -10,8 +10,8 @@
 //! and of call arguments, and where `load`, `break`, `return` etc. may appear.
 
 use super::ast::{
-    Arg, BinaryOp, Clause, ComprehensionBody, Expr, ExprKind, File, Function, FunctionScope,
-    Ident, Literal, Param, Pos, Stmt, StmtKind, UnaryOp,
+    Arg, BinaryOp, Clause, ComprehensionBody, Expr, ExprKind, File, Function, FunctionScope, Ident,
+    Literal, Param, Pos, Stmt, StmtKind, UnaryOp,
 };
 use super::scanner::{ScanError, Scanner, Tok, Token, Value};
 use super::SyntaxError;
@@ -31,13 +31,15 @@ const NOT_PREC: i8 = 2;
 /// Precedence of the (non-associative) comparison operators.
 const CMP_PREC: i8 = 3;
 
-type PResult<T> = Result<T, SyntaxError>;
+/// Parser results. Errors are boxed to keep the (recursive) parser's stack
+/// frames small.
+type PResult<T> = Result<T, Box<SyntaxError>>;
 
 /// Parses a whole file. The result's `scope` and `globals` are left empty
 /// for the resolver to fill.
 pub fn parse_file(path: &str, src: &str) -> Result<File, SyntaxError> {
-    let mut p = Parser::new(path, src)?;
-    let stmts = p.file_input()?;
+    let mut p = Parser::new(path, src).map_err(|e| *e)?;
+    let stmts = p.file_input().map_err(|e| *e)?;
     Ok(File {
         path: path.to_owned(),
         stmts,
@@ -49,18 +51,8 @@ pub fn parse_file(path: &str, src: &str) -> Result<File, SyntaxError> {
 /// Parses a single expression, which may be an unparenthesized tuple
 /// `a, b`. Trailing newlines and comments are allowed.
 pub fn parse_expr(path: &str, src: &str) -> Result<Expr, SyntaxError> {
-    let mut p = Parser::new(path, src)?;
-    let x = p.expr(false)?;
-    if p.tok.kind == Tok::Newline {
-        p.advance()?;
-    }
-    if p.tok.kind != Tok::Eof {
-        return Err(p.error_here(format!(
-            "got {} after expression, want EOF",
-            p.tok.kind.describe()
-        )));
-    }
-    Ok(x)
+    let mut p = Parser::new(path, src).map_err(|e| *e)?;
+    p.expr_input().map_err(|e| *e)
 }
 
 /// The parser state: the scanner and one token of lookahead.
@@ -76,9 +68,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(path: &'a str, src: &'a str) -> PResult<Parser<'a>> {
         let mut scanner = Scanner::new(src);
-        let tok = scanner
-            .next_token()
-            .map_err(|e| scan_error(path, e))?;
+        let tok = scanner.next_token().map_err(|e| scan_error(path, e))?;
         Ok(Parser {
             path,
             scanner,
@@ -87,48 +77,106 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// expr_input = expr [NEWLINE] EOF
+    fn expr_input(&mut self) -> PResult<Expr> {
+        let x = self.expr(false)?;
+        if self.tok.kind == Tok::Newline {
+            self.advance()?;
+        }
+        if self.tok.kind != Tok::Eof {
+            return Err(self.error_got_after_expr());
+        }
+        Ok(x)
+    }
+
     // ---- Token helpers ----
 
-    /// Moves to the next token, returning the one consumed.
-    fn advance(&mut self) -> PResult<Token> {
-        let next = self
-            .scanner
-            .next_token()
-            .map_err(|e| scan_error(self.path, e))?;
-        Ok(std::mem::replace(&mut self.tok, next))
+    /// Moves to the next token, returning the position of the one consumed.
+    fn advance(&mut self) -> PResult<Pos> {
+        let next = match self.scanner.next_token() {
+            Ok(next) => next,
+            Err(e) => return Err(scan_error(self.path, e)),
+        };
+        Ok(std::mem::replace(&mut self.tok, next).pos)
+    }
+
+    /// Takes the lookahead token's value and moves to the next token.
+    fn advance_value(&mut self) -> PResult<(Pos, Value)> {
+        let value = std::mem::take(&mut self.tok.value);
+        Ok((self.advance()?, value))
     }
 
     /// Consumes a token of kind `want`, or fails with "got X, want Y".
-    fn expect(&mut self, want: Tok) -> PResult<Token> {
+    fn expect(&mut self, want: Tok) -> PResult<Pos> {
         if self.tok.kind != want {
-            return Err(self.error_here(format!(
-                "got {}, want {}",
-                self.tok.kind.describe(),
-                want.describe()
-            )));
+            return Err(self.error_got(&want.describe()));
         }
         self.advance()
     }
 
-    fn error_at(&self, pos: Pos, msg: impl Into<String>) -> SyntaxError {
-        SyntaxError {
+    // ---- Errors (kept out of line, to keep the parser's frames small) ----
+
+    /// An error at `pos`.
+    #[cold]
+    #[inline(never)]
+    fn error_at(&self, pos: Pos, msg: String) -> Box<SyntaxError> {
+        Box::new(SyntaxError {
             path: self.path.to_owned(),
             pos,
-            msg: msg.into(),
-        }
+            msg,
+        })
     }
 
     /// An error at the end of the lookahead token, where starlark-go
     /// reports most parse errors.
-    fn error_here(&self, msg: impl Into<String>) -> SyntaxError {
-        self.error_at(self.tok.end, msg)
+    #[cold]
+    #[inline(never)]
+    fn error_here(&self, msg: &str) -> Box<SyntaxError> {
+        self.error_at(self.tok.end, msg.to_owned())
+    }
+
+    /// "got <lookahead>, want <want>"
+    #[cold]
+    #[inline(never)]
+    fn error_got(&self, want: &str) -> Box<SyntaxError> {
+        let got = self.tok.kind.describe();
+        self.error_at(self.tok.end, format!("got {got}, want {want}"))
+    }
+
+    /// "got <lookahead> after expression, want EOF"
+    #[cold]
+    #[inline(never)]
+    fn error_got_after_expr(&self) -> Box<SyntaxError> {
+        let got = self.tok.kind.describe();
+        self.error_at(
+            self.tok.end,
+            format!("got {got} after expression, want EOF"),
+        )
+    }
+
+    /// "<prev> does not associate with <lookahead> (use parens)"
+    #[cold]
+    #[inline(never)]
+    fn error_not_associative(&self, prev: Tok) -> Box<SyntaxError> {
+        let (prev, op) = (prev.name(), self.tok.kind.name());
+        self.error_at(
+            self.tok.end,
+            format!("{prev} does not associate with {op} (use parens)"),
+        )
+    }
+
+    /// "got <lookahead>, want '<end>', for, or if"
+    #[cold]
+    #[inline(never)]
+    fn error_want_clause(&self, end: Tok) -> Box<SyntaxError> {
+        self.error_got(&format!("'{}', for, or if", end.name()))
     }
 
     /// Spends `cost` of the nesting budget.
     fn enter(&mut self, cost: u32) -> PResult<()> {
         self.depth += cost;
         if self.depth > MAX_DEPTH {
-            return Err(self.error_at(self.tok.pos, "nesting too deep"));
+            return Err(self.error_at(self.tok.pos, "nesting too deep".to_owned()));
         }
         Ok(())
     }
@@ -143,8 +191,8 @@ impl<'a> Parser<'a> {
         if self.tok.kind != Tok::Ident {
             return Err(self.error_here("not an identifier"));
         }
-        let t = self.advance()?;
-        Ok(Ident::new(name_of(t.value), t.pos))
+        let (pos, value) = self.advance_value()?;
+        Ok(Ident::new(name_of(value), pos))
     }
 
     // ---- Statements ----
@@ -164,20 +212,21 @@ impl<'a> Parser<'a> {
 
     /// stmt = def_stmt | if_stmt | for_stmt | while_stmt | simple_stmt
     fn stmt(&mut self, stmts: &mut Vec<Stmt>) -> PResult<()> {
+        // (One `?` for all arms keeps this recursive frame small.)
         let stmt = match self.tok.kind {
-            Tok::Def => self.def_stmt()?,
-            Tok::If => self.if_stmt()?,
-            Tok::For => self.for_stmt()?,
-            Tok::While => self.while_stmt()?,
+            Tok::Def => self.def_stmt(),
+            Tok::If => self.if_stmt(),
+            Tok::For => self.for_stmt(),
+            Tok::While => self.while_stmt(),
             _ => return self.simple_stmt(stmts),
         };
-        stmts.push(stmt);
+        stmts.push(stmt?);
         Ok(())
     }
 
     /// def_stmt = DEF IDENT '(' params ')' ':' suite
     fn def_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let name = self.ident()?;
         self.expect(Tok::LParen)?;
         let params = self.params()?;
@@ -201,41 +250,42 @@ impl<'a> Parser<'a> {
     ///
     /// Each `elif` becomes an `If` nested in the `else_` of the previous one.
     fn if_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
-        let cond = self.test()?;
-        self.expect(Tok::Colon)?;
-        let then = self.suite()?;
+        let (pos, cond, then) = self.if_arm()?;
         let mut elifs = Vec::new();
         let mut spent = 0;
         while self.tok.kind == Tok::Elif {
             self.enter(CHAIN_COST)?;
             spent += CHAIN_COST;
-            let pos = self.advance()?.pos;
-            let cond = self.test()?;
-            self.expect(Tok::Colon)?;
-            let body = self.suite()?;
-            elifs.push((pos, cond, body));
+            elifs.push(self.if_arm()?);
         }
-        let mut else_ = Vec::new();
-        if self.tok.kind == Tok::Else {
-            self.advance()?;
-            self.expect(Tok::Colon)?;
-            else_ = self.suite()?;
-        }
+        let else_ = if self.tok.kind == Tok::Else {
+            self.else_arm()
+        } else {
+            Ok(Vec::new())
+        };
         self.leave(spent);
-        for (pos, cond, then) in elifs.into_iter().rev() {
-            let kind = StmtKind::If { cond, then, else_ };
-            else_ = vec![Stmt { pos, kind }];
-        }
-        Ok(Stmt {
-            pos,
-            kind: StmtKind::If { cond, then, else_ },
-        })
+        Ok(if_node(pos, cond, then, elifs, else_?))
+    }
+
+    /// (IF | ELIF) test ':' suite
+    fn if_arm(&mut self) -> PResult<(Pos, Expr, Vec<Stmt>)> {
+        let pos = self.advance()?;
+        let cond = self.test()?;
+        self.expect(Tok::Colon)?;
+        let body = self.suite()?;
+        Ok((pos, cond, body))
+    }
+
+    /// ELSE ':' suite
+    fn else_arm(&mut self) -> PResult<Vec<Stmt>> {
+        self.advance()?;
+        self.expect(Tok::Colon)?;
+        self.suite()
     }
 
     /// for_stmt = FOR loop_variables IN expr ':' suite
     fn for_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let vars = self.loop_variables()?;
         self.expect(Tok::In)?;
         let iter = self.expr(false)?;
@@ -249,7 +299,7 @@ impl<'a> Parser<'a> {
 
     /// while_stmt = WHILE test ':' suite
     fn while_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let cond = self.test()?;
         self.expect(Tok::Colon)?;
         let body = self.suite()?;
@@ -331,13 +381,13 @@ impl<'a> Parser<'a> {
             Tok::Load => return self.load_stmt(),
             _ => return self.expr_or_assign_stmt(),
         };
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         Ok(Stmt { pos, kind })
     }
 
     /// return_stmt = RETURN [expr]
     fn return_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let result = if matches!(self.tok.kind, Tok::Eof | Tok::Newline | Tok::Semi) {
             None
         } else {
@@ -360,7 +410,7 @@ impl<'a> Parser<'a> {
                 kind: StmtKind::Expr(lhs),
             });
         };
-        let op_pos = self.advance()?.pos;
+        let op_pos = self.advance()?;
         let rhs = self.expr(false)?;
         Ok(Stmt {
             pos,
@@ -375,14 +425,13 @@ impl<'a> Parser<'a> {
 
     /// load_stmt = LOAD '(' STRING {',' (IDENT '=')? STRING} [','] ')'
     fn load_stmt(&mut self) -> PResult<Stmt> {
-        let pos = self.advance()?.pos;
-        let lparen = self.expect(Tok::LParen)?.pos;
+        let pos = self.advance()?;
+        let lparen = self.expect(Tok::LParen)?;
         if self.tok.kind != Tok::String {
             return Err(self.error_here("first operand of load statement must be a string literal"));
         }
-        let module_tok = self.advance()?;
-        let module_pos = module_tok.pos;
-        let module = string_of(module_tok.value);
+        let (module_pos, value) = self.advance_value()?;
+        let module = string_of(value);
         let mut bindings = Vec::new();
         while !matches!(self.tok.kind, Tok::RParen | Tok::Eof) {
             self.expect(Tok::Comma)?;
@@ -395,32 +444,36 @@ impl<'a> Parser<'a> {
                 Tok::Ident => {
                     let local = self.ident()?;
                     if self.tok.kind != Tok::Eq {
-                        return Err(self.error_here(format!(
+                        let msg = format!(
                             "load operand must be \"{0}\" or {0}=\"originalname\" (want '=' after {0})",
                             local.name
-                        )));
+                        );
+                        return Err(self.error_here(&msg));
                     }
                     self.advance()?;
                     if self.tok.kind != Tok::String {
-                        return Err(self.error_here(format!(
+                        let msg = format!(
                             "original name of loaded symbol must be quoted: {}=\"originalname\"",
                             local.name
-                        )));
+                        );
+                        return Err(self.error_here(&msg));
                     }
                     let (name, name_pos) = self.load_name()?;
                     bindings.push((local, name, name_pos));
                 }
                 other => {
-                    return Err(self.error_here(format!(
+                    let msg = format!(
                         "load operand must be \"name\" or localname=\"name\" (got {})",
                         other.describe()
-                    )))
+                    );
+                    return Err(self.error_here(&msg));
                 }
             }
         }
         self.expect(Tok::RParen)?;
         if bindings.is_empty() {
-            return Err(self.error_at(lparen, "load statement must import at least 1 symbol"));
+            let msg = "load statement must import at least 1 symbol";
+            return Err(self.error_at(lparen, msg.to_owned()));
         }
         Ok(Stmt {
             pos,
@@ -436,9 +489,9 @@ impl<'a> Parser<'a> {
     /// inside the quotes (one column after the string's start, as in
     /// starlark-go).
     fn load_name(&mut self) -> PResult<(String, Pos)> {
-        let t = self.advance()?;
-        let pos = Pos::new(t.pos.line, t.pos.col.saturating_add(1));
-        Ok((string_of(t.value), pos))
+        let (pos, value) = self.advance_value()?;
+        let pos = Pos::new(pos.line, pos.col.saturating_add(1));
+        Ok((string_of(value), pos))
     }
 
     /// params = [param {',' param} [',']]
@@ -460,7 +513,7 @@ impl<'a> Parser<'a> {
                     Param::StarStar(self.ident()?)
                 }
                 Tok::Star => {
-                    let star = self.advance()?.pos;
+                    let star = self.advance()?;
                     let name = if self.tok.kind == Tok::Ident {
                         Some(self.ident()?)
                     } else {
@@ -503,10 +556,11 @@ impl<'a> Parser<'a> {
     /// expr_list = {',' test} [','], appended to `list`.
     fn exprs(&mut self, mut list: Vec<Expr>, allow_trailing_comma: bool) -> PResult<Vec<Expr>> {
         while self.tok.kind == Tok::Comma {
-            let comma = self.advance()?.pos;
+            let comma = self.advance()?;
             if terminates_expr_list(self.tok.kind) {
                 if !allow_trailing_comma {
-                    return Err(self.error_at(comma, "unparenthesized tuple with trailing comma"));
+                    let msg = "unparenthesized tuple with trailing comma";
+                    return Err(self.error_at(comma, msg.to_owned()));
                 }
                 break;
             }
@@ -519,25 +573,31 @@ impl<'a> Parser<'a> {
     fn test(&mut self) -> PResult<Expr> {
         self.enter(NEST_COST)?;
         let x = if self.tok.kind == Tok::Lambda {
-            self.lambda(true)?
+            self.lambda(true)
         } else {
-            let x = self.binary(0)?;
-            if self.tok.kind == Tok::If {
-                self.cond_tail(x)?
-            } else {
-                x
-            }
+            self.or_expr_or_cond()
         };
         self.leave(NEST_COST);
-        Ok(x)
+        x
+    }
+
+    /// or_expr [IF or_expr ELSE test]
+    fn or_expr_or_cond(&mut self) -> PResult<Expr> {
+        let x = self.binary(0)?;
+        if self.tok.kind == Tok::If {
+            self.cond_tail(x)
+        } else {
+            Ok(x)
+        }
     }
 
     /// The `IF or_expr ELSE test` of a conditional expression.
     fn cond_tail(&mut self, then: Expr) -> PResult<Expr> {
-        let if_pos = self.advance()?.pos;
+        let if_pos = self.advance()?;
         let cond = self.binary(0)?;
         if self.tok.kind != Tok::Else {
-            return Err(self.error_at(if_pos, "conditional expression without else clause"));
+            let msg = "conditional expression without else clause";
+            return Err(self.error_at(if_pos, msg.to_owned()));
         }
         self.advance()?;
         let else_ = self.test()?;
@@ -567,7 +627,7 @@ impl<'a> Parser<'a> {
     /// lambda = LAMBDA [params] ':' test. With `!allow_cond` the body is a
     /// test_nocond.
     fn lambda(&mut self, allow_cond: bool) -> PResult<Expr> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let params = if self.tok.kind == Tok::Colon {
             Vec::new()
         } else {
@@ -575,49 +635,28 @@ impl<'a> Parser<'a> {
         };
         self.expect(Tok::Colon)?;
         let body = if allow_cond {
-            self.test()?
+            self.test()
         } else {
-            self.test_no_cond()?
+            self.test_no_cond()
         };
-        let ret = Stmt {
-            pos: body.pos,
-            kind: StmtKind::Return(Some(body)),
-        };
-        let function = Function {
-            name: "lambda".to_owned(),
-            pos,
-            params,
-            body: vec![ret],
-            scope: FunctionScope::default(),
-        };
-        Ok(Expr {
-            pos,
-            kind: ExprKind::Lambda(Box::new(function)),
-        })
+        Ok(lambda_node(pos, params, body?))
     }
 
     /// Binary operators of precedence `min_prec` or higher, and unary `not`
     /// if `min_prec` allows it, by precedence climbing. Operators associate
     /// to the left, except comparisons, which do not associate at all.
     fn binary(&mut self, min_prec: i8) -> PResult<Expr> {
-        let mut x = if self.tok.kind == Tok::Not && min_prec <= NOT_PREC {
-            self.not_expr()?
+        let first = if self.tok.kind == Tok::Not && min_prec <= NOT_PREC {
+            self.not_expr()
         } else {
-            self.primary_with_suffix()?
+            self.primary_with_suffix()
         };
+        let mut x = first?;
         let mut prev_cmp: Option<Tok> = None;
         let mut spent = 0;
         loop {
             if self.tok.kind == Tok::Not {
-                // In this context `not` must be followed by `in`.
-                self.advance()?;
-                if self.tok.kind != Tok::In {
-                    return Err(self.error_here(format!(
-                        "got {}, want in",
-                        self.tok.kind.describe()
-                    )));
-                }
-                self.tok.kind = Tok::NotIn;
+                self.not_in()?;
             }
             let Some((op, prec)) = binary_op(self.tok.kind) else {
                 break;
@@ -626,35 +665,35 @@ impl<'a> Parser<'a> {
                 break;
             }
             if let (Some(prev), CMP_PREC) = (prev_cmp, prec) {
-                return Err(self.error_here(format!(
-                    "{} does not associate with {} (use parens)",
-                    prev.name(),
-                    self.tok.kind.name()
-                )));
+                return Err(self.error_not_associative(prev));
             }
             self.enter(CHAIN_COST)?;
             spent += CHAIN_COST;
-            let op_tok = self.advance()?;
+            let op_kind = self.tok.kind;
+            let op_pos = self.advance()?;
             let y = self.binary(prec + 1)?;
-            prev_cmp = (prec == CMP_PREC).then_some(op_tok.kind);
-            x = Expr {
-                pos: x.pos,
-                kind: ExprKind::Binary {
-                    op,
-                    op_pos: op_tok.pos,
-                    x: Box::new(x),
-                    y: Box::new(y),
-                },
-            };
+            prev_cmp = (prec == CMP_PREC).then_some(op_kind);
+            x = binary_node(op, op_pos, x, y);
         }
         self.leave(spent);
         Ok(x)
     }
 
+    /// Consumes the `not` of a binary `not in`, and turns the following
+    /// `in` into a `not in` token (positioned at the `in`).
+    fn not_in(&mut self) -> PResult<()> {
+        self.advance()?;
+        if self.tok.kind != Tok::In {
+            return Err(self.error_got("in"));
+        }
+        self.tok.kind = Tok::NotIn;
+        Ok(())
+    }
+
     /// not_expr = NOT not_expr | comparison
     fn not_expr(&mut self) -> PResult<Expr> {
         self.enter(NEST_COST)?;
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         let x = self.binary(NOT_PREC)?;
         self.leave(NEST_COST);
         Ok(Expr {
@@ -673,29 +712,33 @@ impl<'a> Parser<'a> {
         while matches!(self.tok.kind, Tok::Dot | Tok::LBrack | Tok::LParen) {
             self.enter(CHAIN_COST)?;
             spent += CHAIN_COST;
-            x = match self.tok.kind {
-                Tok::Dot => {
-                    self.advance()?;
-                    let name = self.ident()?;
-                    Expr {
-                        pos: x.pos,
-                        kind: ExprKind::Dot {
-                            x: Box::new(x),
-                            name,
-                        },
-                    }
-                }
-                Tok::LBrack => self.slice_suffix(x)?,
-                _ => self.call_suffix(x)?,
+            let suffixed = match self.tok.kind {
+                Tok::Dot => self.dot_suffix(x),
+                Tok::LBrack => self.slice_suffix(x),
+                _ => self.call_suffix(x),
             };
+            x = suffixed?;
         }
         self.leave(spent);
         Ok(x)
     }
 
+    /// dot_suffix = '.' IDENT
+    fn dot_suffix(&mut self, x: Expr) -> PResult<Expr> {
+        self.advance()?;
+        let name = self.ident()?;
+        Ok(Expr {
+            pos: x.pos,
+            kind: ExprKind::Dot {
+                x: Box::new(x),
+                name,
+            },
+        })
+    }
+
     /// slice_suffix = '[' expr ']' | '[' [expr] ':' [test] [':' [test]] ']'
     fn slice_suffix(&mut self, x: Expr) -> PResult<Expr> {
-        let lbrack = self.advance()?.pos;
+        let lbrack = self.advance()?;
         let pos = x.pos;
         let x = Box::new(x);
         let mut lo = None;
@@ -743,7 +786,7 @@ impl<'a> Parser<'a> {
 
     /// call_suffix = '(' [args] ')'
     fn call_suffix(&mut self, func: Expr) -> PResult<Expr> {
-        let lparen = self.expect(Tok::LParen)?.pos;
+        let lparen = self.expect(Tok::LParen)?;
         let args = if self.tok.kind == Tok::RParen {
             Vec::new()
         } else {
@@ -807,57 +850,58 @@ impl<'a> Parser<'a> {
     ///         | ('-' | '+' | '~') primary_with_suffix
     fn primary(&mut self) -> PResult<Expr> {
         match self.tok.kind {
-            Tok::Ident => {
-                let id = self.ident()?;
-                Ok(Expr {
-                    pos: id.pos,
-                    kind: ExprKind::Ident(id),
-                })
-            }
-            Tok::Int | Tok::Float | Tok::String | Tok::Bytes => {
-                let t = self.advance()?;
-                let lit = match t.value {
-                    Value::Int(n) => Literal::Int(n),
-                    Value::Float(f) => Literal::Float(f),
-                    Value::Str(s) => Literal::String(s),
-                    Value::Bytes(b) => Literal::Bytes(b),
-                    Value::None | Value::Name(_) => {
-                        return Err(self.error_at(t.pos, "internal error: literal without value"))
-                    }
-                };
-                Ok(Expr {
-                    pos: t.pos,
-                    kind: ExprKind::Literal(lit),
-                })
-            }
+            Tok::Ident => self.ident_expr(),
+            Tok::Int | Tok::Float | Tok::String | Tok::Bytes => self.literal(),
             Tok::LBrack => self.list(),
             Tok::LBrace => self.dict(),
             Tok::LParen => self.paren(),
             Tok::Minus | Tok::Plus | Tok::Tilde => self.unary(),
-            other => Err(self.error_here(format!(
-                "got {}, want primary expression",
-                other.describe()
-            ))),
+            _ => Err(self.error_got("primary expression")),
         }
+    }
+
+    /// An identifier as an expression.
+    fn ident_expr(&mut self) -> PResult<Expr> {
+        let id = self.ident()?;
+        Ok(Expr {
+            pos: id.pos,
+            kind: ExprKind::Ident(id),
+        })
+    }
+
+    /// An int, float, string or bytes literal.
+    fn literal(&mut self) -> PResult<Expr> {
+        let (pos, value) = self.advance_value()?;
+        let lit = match value {
+            Value::Int(n) => Literal::Int(n),
+            Value::Float(f) => Literal::Float(f),
+            Value::Str(s) => Literal::String(s),
+            Value::Bytes(b) => Literal::Bytes(b),
+            Value::None | Value::Name(_) => {
+                let msg = "internal error: literal without value";
+                return Err(self.error_at(pos, msg.to_owned()));
+            }
+        };
+        Ok(Expr {
+            pos,
+            kind: ExprKind::Literal(lit),
+        })
     }
 
     /// unary = ('-' | '+' | '~') primary_with_suffix
     fn unary(&mut self) -> PResult<Expr> {
         self.enter(NEST_COST)?;
-        let t = self.advance()?;
-        let op = match t.kind {
+        let op = match self.tok.kind {
             Tok::Minus => UnaryOp::Minus,
             Tok::Plus => UnaryOp::Plus,
             _ => UnaryOp::Tilde,
         };
+        let pos = self.advance()?;
         let x = self.primary_with_suffix()?;
         self.leave(NEST_COST);
         Ok(Expr {
-            pos: t.pos,
-            kind: ExprKind::Unary {
-                op,
-                x: Box::new(x),
-            },
+            pos,
+            kind: ExprKind::Unary { op, x: Box::new(x) },
         })
     }
 
@@ -866,7 +910,7 @@ impl<'a> Parser<'a> {
     /// `(x)` is a [`ExprKind::Paren`]; `()`, `(x,)` and `(x, y)` are tuples
     /// positioned at the `(`.
     fn paren(&mut self) -> PResult<Expr> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         if self.tok.kind == Tok::RParen {
             self.advance()?;
             return Ok(Expr {
@@ -886,7 +930,7 @@ impl<'a> Parser<'a> {
 
     /// list = '[' ']' | '[' test expr_list ']' | '[' test comp_suffix
     fn list(&mut self) -> PResult<Expr> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         if self.tok.kind == Tok::RBrack {
             self.advance()?;
             return Ok(Expr {
@@ -909,7 +953,7 @@ impl<'a> Parser<'a> {
 
     /// dict = '{' '}' | '{' entry {',' entry} [','] '}' | '{' entry comp_suffix
     fn dict(&mut self) -> PResult<Expr> {
-        let pos = self.advance()?.pos;
+        let pos = self.advance()?;
         if self.tok.kind == Tok::RBrace {
             self.advance()?;
             return Ok(Expr {
@@ -922,7 +966,11 @@ impl<'a> Parser<'a> {
             let body = ComprehensionBody::Dict(Box::new(k), Box::new(v));
             return self.comprehension(pos, body, Tok::RBrace);
         }
-        let mut entries = vec![(k, v)];
+        self.dict_entries(pos, vec![(k, v)])
+    }
+
+    /// The rest of a dict literal after its first entry.
+    fn dict_entries(&mut self, pos: Pos, mut entries: Vec<(Expr, Expr)>) -> PResult<Expr> {
         while self.tok.kind == Tok::Comma {
             self.advance()?;
             if self.tok.kind == Tok::RBrace {
@@ -954,24 +1002,20 @@ impl<'a> Parser<'a> {
         while self.tok.kind != end {
             let clause = match self.tok.kind {
                 Tok::For => {
-                    let pos = self.advance()?.pos;
+                    let pos = self.advance()?;
                     let vars = self.loop_variables()?;
                     self.expect(Tok::In)?;
+                    self.enter(NEST_COST)?;
                     let iter = self.binary(0)?;
+                    self.leave(NEST_COST);
                     Clause::For { pos, vars, iter }
                 }
                 Tok::If => {
-                    let pos = self.advance()?.pos;
+                    let pos = self.advance()?;
                     let cond = self.test_no_cond()?;
                     Clause::If { pos, cond }
                 }
-                other => {
-                    return Err(self.error_here(format!(
-                        "got {}, want '{}', for, or if",
-                        other.describe(),
-                        end.name()
-                    )))
-                }
+                _ => return Err(self.error_want_clause(end)),
             };
             clauses.push(clause);
         }
@@ -983,12 +1027,15 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn scan_error(path: &str, e: ScanError) -> SyntaxError {
-    SyntaxError {
+/// A scanner error, as a syntax error in file `path`.
+#[cold]
+#[inline(never)]
+fn scan_error(path: &str, e: ScanError) -> Box<SyntaxError> {
+    Box::new(SyntaxError {
         path: path.to_owned(),
         pos: e.pos,
         msg: e.msg,
-    }
+    })
 }
 
 /// An identifier token's name.
@@ -1005,6 +1052,57 @@ fn string_of(value: Value) -> String {
         Value::Str(s) => String::from_utf8(s)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         _ => String::new(),
+    }
+}
+
+/// An `if` statement; each `elif` becomes an `If` nested in the `else_` of
+/// the previous one.
+fn if_node(
+    pos: Pos,
+    cond: Expr,
+    then: Vec<Stmt>,
+    elifs: Vec<(Pos, Expr, Vec<Stmt>)>,
+    mut else_: Vec<Stmt>,
+) -> Stmt {
+    for (pos, cond, then) in elifs.into_iter().rev() {
+        let kind = StmtKind::If { cond, then, else_ };
+        else_ = vec![Stmt { pos, kind }];
+    }
+    Stmt {
+        pos,
+        kind: StmtKind::If { cond, then, else_ },
+    }
+}
+
+/// A lambda: a function named "lambda" whose body returns `body`.
+fn lambda_node(pos: Pos, params: Vec<Param>, body: Expr) -> Expr {
+    let ret = Stmt {
+        pos: body.pos,
+        kind: StmtKind::Return(Some(body)),
+    };
+    let function = Function {
+        name: "lambda".to_owned(),
+        pos,
+        params,
+        body: vec![ret],
+        scope: FunctionScope::default(),
+    };
+    Expr {
+        pos,
+        kind: ExprKind::Lambda(Box::new(function)),
+    }
+}
+
+/// The binary expression `x op y`.
+fn binary_node(op: BinaryOp, op_pos: Pos, x: Expr, y: Expr) -> Expr {
+    Expr {
+        pos: x.pos,
+        kind: ExprKind::Binary {
+            op,
+            op_pos,
+            x: Box::new(x),
+            y: Box::new(y),
+        },
     }
 }
 

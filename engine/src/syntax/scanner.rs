@@ -807,7 +807,11 @@ fn unquote(content: &[u8], raw: bool) -> Result<Vec<u8>, String> {
         let c = content[i];
         if c == b'\r' {
             out.push(b'\n');
-            i += if content.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+            i += if content.get(i + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
             continue;
         }
         if c != b'\\' || raw {
@@ -849,8 +853,7 @@ fn unescape(s: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
                 n = n * 8 + u32::from(s[len] - b'0');
                 len += 1;
             }
-            let byte =
-                u8::try_from(n).map_err(|_| format!("invalid escape sequence \\{n:03o}"))?;
+            let byte = u8::try_from(n).map_err(|_| format!("invalid escape sequence \\{n:03o}"))?;
             out.push(byte);
             Ok(len)
         }
@@ -868,7 +871,8 @@ fn unescape(s: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
                     0x10ffff
                 ));
             }
-            let ch = char::from_u32(n).ok_or_else(|| format!("invalid Unicode code point U+{n:04X}"))?;
+            let ch =
+                char::from_u32(n).ok_or_else(|| format!("invalid Unicode code point U+{n:04X}"))?;
             let mut buf = [0u8; 4];
             out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
             Ok(size)
@@ -964,7 +968,21 @@ mod tests {
             kinds("def f():\n  pass\n"),
             [Def, Ident, LParen, RParen, Colon, Newline, Indent, Pass, Newline, Outdent, Eof]
         );
-        assert_eq!(kinds("f(\n1\n)\n"), [Ident, LParen, Int, RParen, Newline, Eof]);
-        assert_eq!(kinds("/ // /= //= ///="), [Slash, SlashSlash, SlashEq, SlashSlashEq, SlashSlash, SlashEq, Eof]);
+        assert_eq!(
+            kinds("f(\n1\n)\n"),
+            [Ident, LParen, Int, RParen, Newline, Eof]
+        );
+        assert_eq!(
+            kinds("/ // /= //= ///="),
+            [
+                Slash,
+                SlashSlash,
+                SlashEq,
+                SlashSlashEq,
+                SlashSlash,
+                SlashEq,
+                Eof
+            ]
+        );
     }
 }

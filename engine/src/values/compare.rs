@@ -100,10 +100,15 @@ fn eq_inner(x: &Value, y: &Value, depth: u32) -> Result<bool> {
             }
             true
         }
-        (Value::Native(a), _) => std::rc::Rc::ptr_eq(a, match y {
-            Value::Native(b) => b,
-            _ => return a.equals(y),
-        }) || a.equals(y)?,
+        (Value::Native(a), _) => {
+            std::rc::Rc::ptr_eq(
+                a,
+                match y {
+                    Value::Native(b) => b,
+                    _ => return a.equals(y),
+                },
+            ) || a.equals(y)?
+        }
         _ => x.ptr_eq(y),
     })
 }

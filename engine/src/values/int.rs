@@ -229,7 +229,9 @@ pub fn shift(left: bool, x: &Value, y: &Value) -> Result<Value> {
                 a >> n
             }));
         }
-        Ok(Value::from_bigint(big(x) >> (n.min(u32::MAX as i64) as usize)))
+        Ok(Value::from_bigint(
+            big(x) >> (n.min(u32::MAX as i64) as usize),
+        ))
     }
 }
 
@@ -308,14 +310,4 @@ pub fn float_to_int(f: f64) -> Result<Value> {
         return Ok(Value::Int(t as i64));
     }
     Ok(Value::from_bigint(BigInt::from_f64_exact(t)))
-}
-
-/// `abs` of an int.
-pub fn abs(x: &Value) -> Value {
-    if let Value::Int(a) = x {
-        if let Some(r) = a.checked_abs() {
-            return Value::Int(r);
-        }
-    }
-    Value::from_bigint(big(x).abs())
 }

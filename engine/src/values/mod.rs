@@ -240,13 +240,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Range(_) => "range",
             Value::Function(_) => "function",
-            Value::Builtin(b) => {
-                if b.recv.is_some() {
-                    "builtin_function_or_method"
-                } else {
-                    "builtin_function_or_method"
-                }
-            }
+            Value::Builtin(_) => "builtin_function_or_method",
             Value::Struct(_) => "struct",
             Value::Module(_) => "module",
             Value::Native(n) => n.type_name(),
@@ -263,10 +257,10 @@ impl Value {
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
-            Value::List(l) => l.len() > 0,
+            Value::List(l) => !l.is_empty(),
             Value::Tuple(t) => !t.is_empty(),
-            Value::Dict(d) => d.len() > 0,
-            Value::Set(s) => s.len() > 0,
+            Value::Dict(d) => !d.is_empty(),
+            Value::Set(s) => !s.is_empty(),
             Value::Range(r) => !r.is_empty(),
             Value::Native(n) => n.truth(),
             _ => true,
@@ -306,11 +300,9 @@ impl Value {
     /// Freezes this value and everything reachable from it.
     pub fn freeze(&self) {
         match self {
-            Value::List(l) => {
-                if l.guard.freeze() {
-                    for v in l.items().iter() {
-                        v.freeze();
-                    }
+            Value::List(l) if l.guard.freeze() => {
+                for v in l.items().iter() {
+                    v.freeze();
                 }
             }
             Value::Tuple(t) => {
@@ -318,12 +310,10 @@ impl Value {
                     v.freeze();
                 }
             }
-            Value::Dict(d) => {
-                if d.guard.freeze() {
-                    for (k, v) in d.entries().iter() {
-                        k.value.freeze();
-                        v.freeze();
-                    }
+            Value::Dict(d) if d.guard.freeze() => {
+                for (k, v) in d.entries().iter() {
+                    k.value.freeze();
+                    v.freeze();
                 }
             }
             Value::Set(s) => {

@@ -16,6 +16,7 @@ pub type NativeIter = Box<dyn Iterator<Item = Value>>;
 /// A host-defined Starlark value type. Every method has a default, so a type
 /// implements only what it supports; unsupported operations give the same
 /// errors as for built-in types.
+#[allow(clippy::len_without_is_empty)] // `len` is Starlark's optional len(x), not a collection size
 pub trait NativeValue {
     /// The type name, as `type(x)` returns it.
     fn type_name(&self) -> &str;
@@ -34,7 +35,10 @@ pub trait NativeValue {
 
     /// Hash for use as a dict key; unhashable by default.
     fn hash(&self) -> Result<u64> {
-        Err(EvalError::new(format!("unhashable type: {}", self.type_name())))
+        Err(EvalError::new(format!(
+            "unhashable type: {}",
+            self.type_name()
+        )))
     }
 
     /// Makes the value (and what it holds) immutable.
@@ -63,7 +67,11 @@ pub trait NativeValue {
     /// `x[key]`.
     fn index(&self, key: &Value) -> Result<Value> {
         let _ = key;
-        Err(EvalError::new(format!("unhandled index operation {}[{}]", self.type_name(), key.type_name())))
+        Err(EvalError::new(format!(
+            "unhandled index operation {}[{}]",
+            self.type_name(),
+            key.type_name()
+        )))
     }
 
     /// `x[key] = v`.
@@ -112,7 +120,10 @@ pub trait NativeValue {
     /// `x(...)`, if callable.
     fn call(&self, thread: &mut Thread, args: &Args) -> Result<Value> {
         let _ = (thread, args);
-        Err(EvalError::new(format!("invalid call of non-function ({})", self.type_name())))
+        Err(EvalError::new(format!(
+            "invalid call of non-function ({})",
+            self.type_name()
+        )))
     }
 
     /// Whether `call` is implemented (for `callable`-style checks).

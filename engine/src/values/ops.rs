@@ -183,7 +183,9 @@ fn float_op(x: &Value, y: &Value, f: impl Fn(f64, f64) -> Result<f64>) -> Result
 
 fn add(x: &Value, y: &Value) -> Result<Option<Value>> {
     Ok(match (x, y) {
-        (Value::Int(_) | Value::BigInt(_), Value::Int(_) | Value::BigInt(_)) => Some(int::add(x, y)),
+        (Value::Int(_) | Value::BigInt(_), Value::Int(_) | Value::BigInt(_)) => {
+            Some(int::add(x, y))
+        }
         (Value::Str(a), Value::Str(b)) => {
             let mut v = Vec::with_capacity(a.len() + b.len());
             v.extend_from_slice(a.as_bytes());
@@ -228,7 +230,9 @@ fn repeat_count(n: &Value, len: usize) -> Result<usize> {
     let i = usize::try_from(i).unwrap_or(usize::MAX);
     match len.checked_mul(i) {
         Some(sz) if sz < MAX_ALLOC => Ok(i),
-        _ => Err(EvalError::new(format!("excessive repeat ({len} * {i} elements)"))),
+        _ => Err(EvalError::new(format!(
+            "excessive repeat ({len} * {i} elements)"
+        ))),
     }
 }
 
@@ -305,7 +309,12 @@ fn set_op(op: BinaryOp, a: &Set, b: &Set) -> Result<Value> {
 pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
     if op == BinaryOp::Add {
         if let Value::List(l) = x {
-            if let Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(_) | Value::Range(_) = y {
+            if let Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Range(_) = y
+            {
                 let items = collect(y)?;
                 l.items_mut("apply += to")?.extend(items);
                 return Ok(x.clone());
@@ -422,14 +431,20 @@ pub fn unary(op: UnaryOp, x: &Value) -> Result<Value> {
         UnaryOp::Tilde => "~",
         UnaryOp::Not => "not",
     };
-    Err(EvalError::new(format!("unknown unary op: {sym} {}", x.type_name())))
+    Err(EvalError::new(format!(
+        "unknown unary op: {sym} {}",
+        x.type_name()
+    )))
 }
 
 /// An index as an i64 ("got T, want int" otherwise).
 pub fn as_index_int(v: &Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::BigInt(_) => Err(EvalError::new(format!("{} out of range", int::to_string(v)))),
+        Value::BigInt(_) => Err(EvalError::new(format!(
+            "{} out of range",
+            int::to_string(v)
+        ))),
         _ => Err(EvalError::new(format!("got {}, want int", v.type_name()))),
     }
 }
@@ -449,7 +464,8 @@ fn out_of_range(i: i64, n: usize, x: &Value) -> EvalError {
 
 /// Normalises a possibly negative index into `0..n`.
 pub fn resolve_index(x: &Value, key: &Value, n: usize) -> Result<usize> {
-    let i = as_index_int(key).map_err(|e| EvalError::new(format!("{} index: {}", x.type_name(), e.msg)))?;
+    let i = as_index_int(key)
+        .map_err(|e| EvalError::new(format!("{} index: {}", x.type_name(), e.msg)))?;
     let j = if i < 0 { i + n as i64 } else { i };
     if j < 0 || j >= n as i64 {
         return Err(out_of_range(i, n, x));
@@ -484,7 +500,10 @@ pub fn index(x: &Value, key: &Value) -> Result<Value> {
         }
         Value::Dict(d) => match d.get(key)? {
             Some(v) => Ok(v),
-            None => Err(EvalError::new(format!("key {} not in dict", super::repr(key)))),
+            None => Err(EvalError::new(format!(
+                "key {} not in dict",
+                super::repr(key)
+            ))),
         },
         Value::Native(n) => n.index(key),
         _ => Err(EvalError::new(format!(
@@ -534,7 +553,8 @@ pub fn slice_indices(n: usize, lo: &Value, hi: &Value, step: &Value) -> Result<V
     let n = n as i64;
     let step = match step {
         Value::None => 1,
-        _ => as_index_int(step).map_err(|e| EvalError::new(format!("invalid slice step: {}", e.msg)))?,
+        _ => as_index_int(step)
+            .map_err(|e| EvalError::new(format!("invalid slice step: {}", e.msg)))?,
     };
     if step == 0 {
         return Err(EvalError::new("zero is not a valid slice step"));
@@ -566,11 +586,15 @@ pub fn slice(x: &Value, lo: &Value, hi: &Value, step: &Value) -> Result<Value> {
         Value::List(l) => {
             let items = l.items();
             let idx = slice_indices(items.len(), lo, hi, step)?;
-            Ok(Value::list(idx.into_iter().map(|i| items[i].clone()).collect()))
+            Ok(Value::list(
+                idx.into_iter().map(|i| items[i].clone()).collect(),
+            ))
         }
         Value::Tuple(t) => {
             let idx = slice_indices(t.len(), lo, hi, step)?;
-            Ok(Value::tuple(idx.into_iter().map(|i| t[i].clone()).collect()))
+            Ok(Value::tuple(
+                idx.into_iter().map(|i| t[i].clone()).collect(),
+            ))
         }
         Value::Str(s) => {
             let b = s.as_bytes();
@@ -583,11 +607,15 @@ pub fn slice(x: &Value, lo: &Value, hi: &Value, step: &Value) -> Result<Value> {
                 });
             }
             let idx = slice_indices(b.len(), lo, hi, step)?;
-            Ok(Value::str_bytes(idx.into_iter().map(|i| b[i]).collect::<Vec<u8>>()))
+            Ok(Value::str_bytes(
+                idx.into_iter().map(|i| b[i]).collect::<Vec<u8>>(),
+            ))
         }
         Value::Bytes(b) => {
             let idx = slice_indices(b.len(), lo, hi, step)?;
-            Ok(Value::Bytes(Rc::new(idx.into_iter().map(|i| b[i]).collect())))
+            Ok(Value::Bytes(Rc::new(
+                idx.into_iter().map(|i| b[i]).collect(),
+            )))
         }
         Value::Range(r) => {
             let n = r.len() as usize;
@@ -605,7 +633,10 @@ pub fn slice(x: &Value, lo: &Value, hi: &Value, step: &Value) -> Result<Value> {
                 step: new_step,
             })))
         }
-        _ => Err(EvalError::new(format!("invalid slice operand {}", x.type_name()))),
+        _ => Err(EvalError::new(format!(
+            "invalid slice operand {}",
+            x.type_name()
+        ))),
     }
 }
 

@@ -163,7 +163,11 @@ pub fn format_float_g(f: f64) -> String {
         return "nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+inf".into() } else { "-inf".into() };
+        return if f > 0.0 {
+            "+inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let mut s = go_format_g_shortest(f);
     if !s.contains('.') && !s.contains('e') {
@@ -175,7 +179,11 @@ pub fn format_float_g(f: f64) -> String {
 /// Go's `%g` with shortest precision (`strconv.FormatFloat(f, 'g', -1, 64)`).
 pub fn go_format_g_shortest(f: f64) -> String {
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-tripping digits: "-1.2345e-7".
     let sci = format!("{:e}", f);
