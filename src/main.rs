@@ -33,6 +33,10 @@ enum Command {
         /// What to check: run the chunks (exec), or only resolve or parse them.
         #[arg(long, value_enum, default_value_t = cmd::test::TestMode::Exec)]
         mode: cmd::test::TestMode,
+        /// Use starlark-go 2021's API surface (sets with only `union`, json
+        /// without `encode_indent`), as the packaged starlark-go test files expect.
+        #[arg(long)]
+        legacy_api: bool,
     },
     /// An interactive Starlark session with line editing and history.
     Repl,
@@ -42,7 +46,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { file, max_steps } => cmd::run::run(&file, max_steps),
-        Command::Test { files, mode } => cmd::test::run(&files, mode),
+        Command::Test {
+            files,
+            mode,
+            legacy_api,
+        } => cmd::test::run(&files, mode, legacy_api),
         Command::Repl => cmd::repl::run(),
     };
     match result {

@@ -198,11 +198,13 @@ pub fn chunk_dialect(source: &str) -> Dialect {
         global_reassign,
         top_level_control: global_reassign,
         load_binds_globally: has("loadbindsglobally"),
+        legacy_api: false,
     }
 }
 
-/// What a test run may load besides `assert.star`.
-pub type ModuleProvider = dyn Fn(&str) -> Option<Members>;
+/// What a test run may load besides `assert.star`: module name and the
+/// loading thread's dialect to members.
+pub type ModuleProvider = dyn Fn(&str, &Dialect) -> Option<Members>;
 
 /// Runs chunked test files.
 pub struct Harness<'a> {
@@ -214,6 +216,8 @@ pub struct Harness<'a> {
     pub predeclared: &'a dyn Fn() -> Predeclared,
     /// A step budget per chunk (0 for none), so a runaway test cannot hang the run.
     pub max_steps: u64,
+    /// Run with starlark-go 2021's API surface (see [`Dialect::legacy_api`]).
+    pub legacy_api: bool,
 }
 
 const FAILURES_KEY: &str = "starlarktest.failures";
@@ -242,7 +246,10 @@ impl Harness<'_> {
                     }
                     None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
                 };
-            let dialect = chunk_dialect(&chunk.source);
+            let dialect = Dialect {
+                legacy_api: self.legacy_api,
+                ..chunk_dialect(&chunk.source)
+            };
             match mode {
                 Mode::Parse => {
                     if let Err(e) = parse_file(path, &chunk.source) {
@@ -306,7 +313,7 @@ impl Harness<'_> {
                 if module == "assert.star" {
                     return load_assert(t, &assert_source);
                 }
-                match modules(module) {
+                match modules(module, &t.dialect) {
                     Some(m) => Ok(m),
                     None => Err(EvalError::new(format!("no such module: {module}"))),
                 }
@@ -322,7 +329,10 @@ fn load_assert(thread: &mut Thread, source: &str) -> Result<Members> {
     pre.insert("error".into(), Builtin::func("error", native_error));
     pre.insert("catch".into(), Builtin::func("catch", native_catch));
     pre.insert("matches".into(), Builtin::func("matches", native_matches));
-    pre.insert("module".into(), Builtin::func("module", tmp_make_module));
+    pre.insert(
+        "module".into(),
+        Builtin::func("module", crate::builtins::make_module),
+    );
     pre.insert("_freeze".into(), Builtin::func("freeze", native_freeze));
     let saved = std::mem::replace(&mut thread.dialect, Dialect::standard());
     let r = thread.exec_file("assert.star", source, pre);
@@ -532,14 +542,19 @@ pub fn conformance_predeclared() -> Predeclared {
         }),
     );
     p.insert("fibonacci".into(), Value::native(Fibonacci));
-    p.insert("struct".into(), Builtin::func("struct", tmp_make_struct));
+    p.insert(
+        "struct".into(),
+        Builtin::func("struct", crate::builtins::make_struct),
+    );
     p
 }
 
 /// The engine's own library modules by load name: `json.star` and `math.star`
-/// (each binds one member named after the module), as starlark-go's tests load them.
-pub fn library_modules(name: &str) -> Option<Members> {
+/// (each binds one member named after the module), as starlark-go's tests
+/// load them. Under [`Dialect::legacy_api`] json lacks `encode_indent`, as in 2021.
+pub fn library_modules(name: &str, dialect: &Dialect) -> Option<Members> {
     let (member, value) = match name {
+        "json.star" if dialect.legacy_api => ("json", legacy_json()),
         "json.star" => ("json", crate::library::json::module()),
         "math.star" => ("math", crate::library::math::module()),
         _ => return None,
@@ -549,33 +564,18 @@ pub fn library_modules(name: &str) -> Option<Members> {
     Some(m)
 }
 
+fn legacy_json() -> Value {
+    match crate::library::json::module() {
+        Value::Module(m) => {
+            let mut members = m.members.clone();
+            members.remove("encode_indent");
+            module_value(&m.name, members)
+        }
+        other => other,
+    }
+}
+
 /// A module value from members (for module providers).
 pub fn module_value(name: &str, members: Members) -> Value {
     Value::Module(Rc::new(Module::new(name, members)))
-}
-
-// TODO(lead): replace with builtins::make_struct / make_module once they land.
-fn tmp_make_struct(_t: &mut Thread, args: &Args) -> Result<Value> {
-    if !args.positional.is_empty() {
-        return Err(EvalError::new("struct: unexpected positional arguments"));
-    }
-    let fields = args
-        .named
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    Ok(Value::Struct(Rc::new(crate::values::Struct::new(fields))))
-}
-
-fn tmp_make_module(_t: &mut Thread, args: &Args) -> Result<Value> {
-    let name = match args.positional.first() {
-        Some(Value::Str(s)) => s.to_str_lossy().into_owned(),
-        _ => return Err(EvalError::new("module: got no name")),
-    };
-    let members = args
-        .named
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    Ok(module_value(&name, members))
 }

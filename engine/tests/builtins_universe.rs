@@ -241,10 +241,7 @@ fn newer_universe_functions() {
             Err("bytes: got int, want string, bytes, or iterable of ints"),
         ),
         ("bytes()", Err("bytes: got 0 arguments, want exactly 1")),
-        (
-            "str(bytes([97, 255, 98]))",
-            Ok("\"a\u{fffd}b\""),
-        ),
+        ("str(bytes([97, 255, 98]))", Ok("\"a\u{fffd}b\"")),
         ("ord(bytes([7]))", Ok("7")),
         ("ord(bytes([7, 8]))", Err("ord: bytes has length 2, want 1")),
         ("hash(bytes([97, 98, 99]))", Ok("440920331")),

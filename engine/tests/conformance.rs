@@ -23,8 +23,8 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
 }
 
-fn modules(name: &str) -> Option<engine::Members> {
-    engine::starlarktest::library_modules(name)
+fn modules(name: &str, dialect: &engine::Dialect) -> Option<engine::Members> {
+    engine::starlarktest::library_modules(name, dialect)
 }
 
 fn run(rel: &str, mode: Mode, assert_source: &str) -> engine::starlarktest::FileReport {
@@ -35,6 +35,8 @@ fn run(rel: &str, mode: Mode, assert_source: &str) -> engine::starlarktest::File
         modules: Rc::new(modules),
         predeclared: &conformance_predeclared,
         max_steps: 50_000_000,
+        // The packaged test files are from 2021: use that API surface.
+        legacy_api: true,
     };
     harness.run_file(&path.display().to_string(), &read(&path), mode)
 }

@@ -19,7 +19,7 @@ pub enum TestMode {
 }
 
 /// Runs each file, prints a line per file and a summary; exit 1 if any failed.
-pub fn run(files: &[PathBuf], mode: TestMode) -> Result<ExitCode> {
+pub fn run(files: &[PathBuf], mode: TestMode, legacy_api: bool) -> Result<ExitCode> {
     let mode = match mode {
         TestMode::Exec => Mode::Exec,
         TestMode::Resolve => Mode::Resolve,
@@ -30,6 +30,7 @@ pub fn run(files: &[PathBuf], mode: TestMode) -> Result<ExitCode> {
         modules: Rc::new(engine::starlarktest::library_modules),
         predeclared: &conformance_predeclared,
         max_steps: 0,
+        legacy_api,
     };
     let (mut passed, mut failed) = (0, 0);
     for f in files {

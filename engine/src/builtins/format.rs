@@ -26,7 +26,11 @@ pub fn format_float(f: f64, conv: u8) -> String {
         return "nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+inf".into() } else { "-inf".into() };
+        return if f > 0.0 {
+            "+inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     match conv {
         b'e' | b'E' => {
@@ -206,7 +210,9 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
                 None => args.clone(),
             }
         };
-        let c = *fmt.get(i).ok_or_else(|| EvalError::new("incomplete format"))?;
+        let c = *fmt
+            .get(i)
+            .ok_or_else(|| EvalError::new("incomplete format"))?;
         match c {
             b's' | b'r' => write_value(&mut out, &arg, c == b's'),
             b'd' | b'i' | b'o' | b'x' | b'X' => {
@@ -248,7 +254,9 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
                     let b = s.as_bytes();
                     let (r, size) = decode_rune(b);
                     if size != b.len() || b.is_empty() {
-                        return Err(EvalError::new("%c format requires a single-character string"));
+                        return Err(EvalError::new(
+                            "%c format requires a single-character string",
+                        ));
                     }
                     push_char(&mut out, r);
                 }
@@ -260,12 +268,7 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
                 }
             },
             b'%' => out.push(b'%'),
-            _ => {
-                return Err(EvalError::new(format!(
-                    "unknown conversion %{}",
-                    c as char
-                )))
-            }
+            _ => return Err(EvalError::new(format!("unknown conversion %{}", c as char))),
         }
         if out.len() > MAX_RESULT {
             return Err(excessive());
@@ -345,7 +348,8 @@ pub(crate) fn format_method(thread: &mut Thread, recv: &StrValue, args: &Args) -
         let field = &format[..close];
         format = &format[close + 1..];
 
-        let (name, conv, spec): (&[u8], &[u8], &[u8]) = match field.iter().position(|&c| c == b'!') {
+        let (name, conv, spec): (&[u8], &[u8], &[u8]) = match field.iter().position(|&c| c == b'!')
+        {
             None => match field.iter().position(|&c| c == b':') {
                 None => (field, b"s", b""),
                 Some(k) => (&field[..k], b"s", &field[k + 1..]),

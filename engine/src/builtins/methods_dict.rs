@@ -25,7 +25,10 @@ pub const METHODS: MethodTable = &[
 fn recv_dict<'a>(recv: &'a Value, fname: &str) -> Result<&'a Rc<Dict>> {
     match recv {
         Value::Dict(d) => Ok(d),
-        _ => Err(name_err(fname, format!("got {}, want dict", recv.type_name()))),
+        _ => Err(name_err(
+            fname,
+            format!("got {}, want dict", recv.type_name()),
+        )),
     }
 }
 
@@ -66,7 +69,9 @@ fn keys(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn pop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("pop", args, 1, 2)?;
     let d = recv_dict(recv, "pop")?;
-    d.guard.check("delete from", "hash table").map_err(|e| name_err("pop", e))?;
+    d.guard
+        .check("delete from", "hash table")
+        .map_err(|e| name_err("pop", e))?;
     if d.is_empty() {
         // As starlark-go, which looks nothing up (and hashes nothing) in an empty table.
         return match a.get(1) {

@@ -1,6 +1,8 @@
 //! Methods of lists: append, clear, extend, index, insert, pop, remove.
 
-use super::unpack::{as_int, as_int32, check_iterable, collect_param, name_err, param_err, positional};
+use super::unpack::{
+    as_int, as_int32, check_iterable, collect_param, name_err, param_err, positional,
+};
 use super::MethodTable;
 use crate::args::Args;
 use crate::error::{EvalError, Result};
@@ -22,29 +24,37 @@ pub const METHODS: MethodTable = &[
 fn recv_list<'a>(recv: &'a Value, fname: &str) -> Result<&'a Rc<List>> {
     match recv {
         Value::List(l) => Ok(l),
-        _ => Err(name_err(fname, format!("got {}, want list", recv.type_name()))),
+        _ => Err(name_err(
+            fname,
+            format!("got {}, want list", recv.type_name()),
+        )),
     }
 }
 
 /// starlark-go's `indices`: optional start and end arguments of a method
 /// over a sequence of length `len`, negative values counted from the end,
 /// then clamped to `[0, len]`. Start may exceed end.
-pub(crate) fn indices(start: Option<&Value>, end: Option<&Value>, len: usize) -> std::result::Result<(usize, usize), String> {
+pub(crate) fn indices(
+    start: Option<&Value>,
+    end: Option<&Value>,
+    len: usize,
+) -> std::result::Result<(usize, usize), String> {
     let n = len as i64;
-    let conv = |v: Option<&Value>, default: i64, what: &str| -> std::result::Result<usize, String> {
-        let i = match v {
-            None | Some(Value::None) => default,
-            Some(v) => {
-                let i = as_int32(v).map_err(|e| format!("invalid {what} index: {e}"))?;
-                if i < 0 {
-                    i.saturating_add(n)
-                } else {
-                    i
+    let conv =
+        |v: Option<&Value>, default: i64, what: &str| -> std::result::Result<usize, String> {
+            let i = match v {
+                None | Some(Value::None) => default,
+                Some(v) => {
+                    let i = as_int32(v).map_err(|e| format!("invalid {what} index: {e}"))?;
+                    if i < 0 {
+                        i.saturating_add(n)
+                    } else {
+                        i
+                    }
                 }
-            }
+            };
+            Ok(i.clamp(0, n) as usize)
         };
-        Ok(i.clamp(0, n) as usize)
-    };
     Ok((conv(start, 0, "start")?, conv(end, n, "end")?))
 }
 
@@ -53,21 +63,29 @@ pub(crate) fn out_of_range(i: i64, n: usize, type_name: &str) -> String {
     if n == 0 {
         format!("index {i} out of range: empty {type_name}")
     } else {
-        format!("{type_name} index {i} out of range [{}:{}]", -(n as i64), n as i64 - 1)
+        format!(
+            "{type_name} index {i} out of range [{}:{}]",
+            -(n as i64),
+            n as i64 - 1
+        )
     }
 }
 
 fn append(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("append", args, 1, 1)?;
     let l = recv_list(recv, "append")?;
-    l.items_mut("append to").map_err(|e| name_err("append", e))?.push(a[0].clone());
+    l.items_mut("append to")
+        .map_err(|e| name_err("append", e))?
+        .push(a[0].clone());
     Ok(Value::None)
 }
 
 fn clear(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     positional("clear", args, 0, 0)?;
     let l = recv_list(recv, "clear")?;
-    l.items_mut("clear").map_err(|e| name_err("clear", e))?.clear();
+    l.items_mut("clear")
+        .map_err(|e| name_err("clear", e))?
+        .clear();
     Ok(Value::None)
 }
 
@@ -75,9 +93,13 @@ fn extend(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("extend", args, 1, 1)?;
     let l = recv_list(recv, "extend")?;
     check_iterable(&a[0]).map_err(|e| param_err("extend", 1, e))?;
-    l.guard.check("extend", "list").map_err(|e| name_err("extend", e))?;
+    l.guard
+        .check("extend", "list")
+        .map_err(|e| name_err("extend", e))?;
     let items = collect_param(thread, "extend", 1, &a[0])?;
-    l.items_mut("extend").map_err(|e| name_err("extend", e))?.extend(items);
+    l.items_mut("extend")
+        .map_err(|e| name_err("extend", e))?
+        .extend(items);
     Ok(Value::None)
 }
 
@@ -103,9 +125,15 @@ fn insert(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("insert", args, 2, 2)?;
     let l = recv_list(recv, "insert")?;
     let index = as_int(&a[0]).map_err(|e| param_err("insert", 1, e))?;
-    let mut items = l.items_mut("insert into").map_err(|e| name_err("insert", e))?;
+    let mut items = l
+        .items_mut("insert into")
+        .map_err(|e| name_err("insert", e))?;
     let n = items.len() as i64;
-    let i = if index < 0 { index.saturating_add(n) } else { index };
+    let i = if index < 0 {
+        index.saturating_add(n)
+    } else {
+        index
+    };
     let i = i.clamp(0, n) as usize;
     items.insert(i, a[1].clone());
     Ok(Value::None)
@@ -119,7 +147,11 @@ fn pop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         Some(v) => as_int(v).map_err(|e| param_err("pop", 1, e))?,
         None => n as i64 - 1,
     };
-    let i = if orig < 0 { orig.saturating_add(n as i64) } else { orig };
+    let i = if orig < 0 {
+        orig.saturating_add(n as i64)
+    } else {
+        orig
+    };
     if i < 0 || i >= n as i64 {
         return Err(name_err("pop", out_of_range(orig, n, "list")));
     }
@@ -130,7 +162,9 @@ fn pop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn remove(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("remove", args, 1, 1)?;
     let l = recv_list(recv, "remove")?;
-    l.guard.check("remove from", "list").map_err(|e| name_err("remove", e))?;
+    l.guard
+        .check("remove from", "list")
+        .map_err(|e| name_err("remove", e))?;
     let n = l.len();
     for i in 0..n {
         let x = match l.get(i) {
@@ -138,7 +172,9 @@ fn remove(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             None => break,
         };
         if equals(&x, &a[0]).map_err(|e| name_err("remove", e))? {
-            let mut items = l.items_mut("remove from").map_err(|e| name_err("remove", e))?;
+            let mut items = l
+                .items_mut("remove from")
+                .map_err(|e| name_err("remove", e))?;
             if i < items.len() {
                 items.remove(i);
             }

@@ -12,6 +12,10 @@ use crate::values::{Set, Value};
 use std::rc::Rc;
 
 /// The method table, sorted by name.
+/// The set methods of starlark-go as packaged in 2021 (see `Dialect::legacy_api`).
+pub const LEGACY_METHODS: MethodTable = &[("union", union)];
+
+/// The method table, sorted by name.
 pub const METHODS: MethodTable = &[
     ("add", add),
     ("clear", clear),
@@ -34,7 +38,10 @@ pub const METHODS: MethodTable = &[
 fn recv_set<'a>(recv: &'a Value, fname: &str) -> Result<&'a Rc<Set>> {
     match recv {
         Value::Set(s) => Ok(s),
-        _ => Err(name_err(fname, format!("got {}, want set", recv.type_name()))),
+        _ => Err(name_err(
+            fname,
+            format!("got {}, want set", recv.type_name()),
+        )),
     }
 }
 
@@ -58,7 +65,9 @@ fn new_set(s: Set) -> Value {
 fn add(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("add", args, 1, 1)?;
     let s = recv_set(recv, "add")?;
-    s.guard.check("insert into", "hash table").map_err(|e| name_err("add", e))?;
+    s.guard
+        .check("insert into", "hash table")
+        .map_err(|e| name_err("add", e))?;
     s.insert(a[0].clone()).map_err(|e| name_err("add", e))?;
     Ok(Value::None)
 }
@@ -113,7 +122,9 @@ fn difference_update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<V
 fn discard(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("discard", args, 1, 1)?;
     let s = recv_set(recv, "discard")?;
-    s.guard.check("delete from", "hash table").map_err(|e| name_err("discard", e))?;
+    s.guard
+        .check("delete from", "hash table")
+        .map_err(|e| name_err("discard", e))?;
     s.remove(&a[0]).map_err(|e| name_err("discard", e))?;
     Ok(Value::None)
 }
@@ -152,7 +163,8 @@ fn intersection_update(thread: &mut Thread, recv: &Value, args: &Args) -> Result
     let keep = set_of("intersection_update", keep)?;
     for x in s.to_vec() {
         if !keep.contains(&x)? {
-            s.remove(&x).map_err(|e| name_err("intersection_update", e))?;
+            s.remove(&x)
+                .map_err(|e| name_err("intersection_update", e))?;
         }
     }
     Ok(Value::None)
@@ -174,7 +186,13 @@ fn isdisjoint(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn issubset(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("issubset", args, 0, 1)?;
     let s = recv_set(recv, "issubset")?;
-    let other = set_of("issubset", others(thread, "issubset", a)?.into_iter().flatten().collect())?;
+    let other = set_of(
+        "issubset",
+        others(thread, "issubset", a)?
+            .into_iter()
+            .flatten()
+            .collect(),
+    )?;
     for x in s.to_vec() {
         if !other.contains(&x)? {
             return Ok(Value::Bool(false));
@@ -211,7 +229,9 @@ fn pop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn remove(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("remove", args, 1, 1)?;
     let s = recv_set(recv, "remove")?;
-    s.guard.check("delete from", "hash table").map_err(|e| name_err("remove", e))?;
+    s.guard
+        .check("delete from", "hash table")
+        .map_err(|e| name_err("remove", e))?;
     if s.is_empty() {
         return Err(name_err("remove", "missing key"));
     }
@@ -248,7 +268,9 @@ fn symmetric_difference_update(thread: &mut Thread, recv: &Value, args: &Args) -
     let a = positional(NAME, args, 1, 1)?;
     let s = recv_set(recv, NAME)?;
     let other = set_of(NAME, collect_param(thread, NAME, 1, &a[0])?)?;
-    s.guard.check("insert into", "hash table").map_err(|e| name_err(NAME, e))?;
+    s.guard
+        .check("insert into", "hash table")
+        .map_err(|e| name_err(NAME, e))?;
     for x in other.to_vec() {
         if s.contains(&x)? {
             s.remove(&x).map_err(|e| name_err(NAME, e))?;
@@ -274,7 +296,9 @@ fn update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("update", args, 0, usize::MAX)?;
     let s = recv_set(recv, "update")?;
     let lists = others(thread, "update", a)?;
-    s.guard.check("insert into", "hash table").map_err(|e| name_err("update", e))?;
+    s.guard
+        .check("insert into", "hash table")
+        .map_err(|e| name_err("update", e))?;
     for x in lists.into_iter().flatten() {
         s.insert(x).map_err(|e| name_err("update", e))?;
     }

@@ -6,7 +6,8 @@ use super::iterables::{BytesElems, StrView, StrViewKind};
 use super::methods_list::indices;
 use super::text::{self, decode_last_rune, decode_rune, is_cased, is_space, runes};
 use super::unpack::{
-    as_bool, as_int, as_str, charge_bytes, charge_elems, check_iterable, name_err, param_err, positional,
+    as_bool, as_int, as_str, charge_bytes, charge_elems, check_iterable, name_err, param_err,
+    positional,
 };
 use super::MethodTable;
 use crate::args::Args;
@@ -60,12 +61,17 @@ pub const BYTES_METHODS: MethodTable = &[("elems", bytes_elems)];
 fn recv_str<'a>(recv: &'a Value, fname: &str) -> Result<&'a Rc<StrValue>> {
     match recv {
         Value::Str(s) => Ok(s),
-        _ => Err(name_err(fname, format!("got {}, want string", recv.type_name()))),
+        _ => Err(name_err(
+            fname,
+            format!("got {}, want string", recv.type_name()),
+        )),
     }
 }
 
 fn str_param<'a>(fname: &str, i: usize, v: &'a Value) -> Result<&'a [u8]> {
-    as_str(v).map(|s| s.as_bytes()).map_err(|e| param_err(fname, i, e))
+    as_str(v)
+        .map(|s| s.as_bytes())
+        .map_err(|e| param_err(fname, i, e))
 }
 
 fn new_str(b: &[u8]) -> Value {
@@ -124,7 +130,10 @@ fn bytes_elems(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     positional("elems", args, 0, 0)?;
     match recv {
         Value::Bytes(b) => Ok(Value::native(BytesElems::new(b.clone()))),
-        _ => Err(name_err("elems", format!("got {}, want bytes", recv.type_name()))),
+        _ => Err(name_err(
+            "elems",
+            format!("got {}, want bytes", recv.type_name()),
+        )),
     }
 }
 
@@ -154,7 +163,13 @@ fn starts_ends(recv: &Value, args: &Args, fname: &str, ends: bool) -> Result<Val
     let s = recv_str(recv, fname)?.as_bytes();
     let (start, end) = indices(a.get(1), a.get(2), s.len()).map_err(|e| name_err(fname, e))?;
     let s = &s[start..end.max(start)];
-    let test = |p: &[u8]| if ends { s.ends_with(p) } else { s.starts_with(p) };
+    let test = |p: &[u8]| {
+        if ends {
+            s.ends_with(p)
+        } else {
+            s.starts_with(p)
+        }
+    };
     match &a[0] {
         Value::Tuple(t) => {
             for (i, x) in t.iter().enumerate() {
@@ -190,7 +205,13 @@ fn endswith(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     starts_ends(recv, args, "endswith", true)
 }
 
-fn find_impl(recv: &Value, args: &Args, fname: &str, allow_missing: bool, last: bool) -> Result<Value> {
+fn find_impl(
+    recv: &Value,
+    args: &Args,
+    fname: &str,
+    allow_missing: bool,
+    last: bool,
+) -> Result<Value> {
     let a = positional(fname, args, 1, 3)?;
     let s = recv_str(recv, fname)?.as_bytes();
     let sub = str_param(fname, 1, &a[0])?;
@@ -262,11 +283,15 @@ fn is_cased_string(s: &[u8]) -> bool {
 }
 
 fn islower(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    predicate(recv, args, "islower", |s| is_cased_string(s) && text::lower(s) == s)
+    predicate(recv, args, "islower", |s| {
+        is_cased_string(s) && text::lower(s) == s
+    })
 }
 
 fn isupper(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    predicate(recv, args, "isupper", |s| is_cased_string(s) && text::upper(s) == s)
+    predicate(recv, args, "isupper", |s| {
+        is_cased_string(s) && text::upper(s) == s
+    })
 }
 
 fn istitle(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -423,7 +448,11 @@ fn partition_impl(recv: &Value, args: &Args, fname: &str, last: bool) -> Result<
     if sep.is_empty() {
         return Err(name_err(fname, "empty separator"));
     }
-    let i = if last { rfind_bytes(s, sep) } else { ops::find(s, sep) };
+    let i = if last {
+        rfind_bytes(s, sep)
+    } else {
+        ops::find(s, sep)
+    };
     let parts = match i {
         Some(i) => [new_str(&s[..i]), new_str(sep), new_str(&s[i + sep.len()..])],
         None if last => [Value::str(""), Value::str(""), new_str(s)],
@@ -476,8 +505,13 @@ fn replace(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     } else {
         limit as usize
     };
-    let size = (s.len() as u128 + n as u128 * new.len() as u128).saturating_sub(n as u128 * old.len() as u128);
-    charge_bytes(thread, "replace", usize::try_from(size).unwrap_or(usize::MAX))?;
+    let size = (s.len() as u128 + n as u128 * new.len() as u128)
+        .saturating_sub(n as u128 * old.len() as u128);
+    charge_bytes(
+        thread,
+        "replace",
+        usize::try_from(size).unwrap_or(usize::MAX),
+    )?;
     let mut out = Vec::with_capacity(size as usize);
     let mut start = 0usize;
     for i in 0..n {
@@ -602,10 +636,16 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
                 return Err(EvalError::new("split: empty separator"));
             }
             if maxsplit < 0 {
-                split_sep(s, sep, None).into_iter().map(|p| p.to_vec()).collect()
+                split_sep(s, sep, None)
+                    .into_iter()
+                    .map(|p| p.to_vec())
+                    .collect()
             } else if !rsplit {
                 let n = (maxsplit as usize).saturating_add(1);
-                split_sep(s, sep, Some(n)).into_iter().map(|p| p.to_vec()).collect()
+                split_sep(s, sep, Some(n))
+                    .into_iter()
+                    .map(|p| p.to_vec())
+                    .collect()
             } else {
                 let all = split_sep(s, sep, None);
                 let excess = all.len().saturating_sub(maxsplit as usize);
@@ -628,7 +668,9 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
     };
     charge_elems(thread, fname, parts.len())?;
     charge_bytes(thread, fname, s.len())?;
-    Ok(Value::list(parts.into_iter().map(Value::str_bytes).collect()))
+    Ok(Value::list(
+        parts.into_iter().map(Value::str_bytes).collect(),
+    ))
 }
 
 fn split(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -651,7 +693,11 @@ fn splitlines(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         let mut start = 0;
         for (i, &c) in s.iter().enumerate() {
             if c == b'\n' {
-                lines.push(if keepends { &s[start..=i] } else { &s[start..i] });
+                lines.push(if keepends {
+                    &s[start..=i]
+                } else {
+                    &s[start..i]
+                });
                 start = i + 1;
             }
         }

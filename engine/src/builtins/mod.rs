@@ -10,13 +10,14 @@ mod methods_string;
 mod structs;
 pub(crate) mod text;
 mod unicode_tables;
-pub(crate) mod unpack;
 mod universe;
+pub(crate) mod unpack;
 
 pub use structs::{make_module, make_struct};
 
 use crate::error::{EvalError, Result};
 use crate::values::{Builtin, MethodFn, Value};
+use crate::Dialect;
 use rustc_hash::FxHashMap;
 
 /// A method table: name and implementation, sorted by name.
@@ -39,25 +40,29 @@ pub fn is_universal(name: &str) -> bool {
     matches!(name, "None" | "True" | "False") || universe::FUNCTIONS.iter().any(|(n, _)| *n == name)
 }
 
-/// The method table of a built-in type.
-pub fn methods(v: &Value) -> MethodTable {
+/// The method table of a built-in type, for the dialect's API surface.
+pub fn methods(v: &Value, dialect: &Dialect) -> MethodTable {
     match v {
         Value::Str(_) => methods_string::STRING_METHODS,
         Value::Bytes(_) => methods_string::BYTES_METHODS,
         Value::List(_) => methods_list::METHODS,
         Value::Dict(_) => methods_dict::METHODS,
+        Value::Set(_) if dialect.legacy_api => methods_set::LEGACY_METHODS,
         Value::Set(_) => methods_set::METHODS,
         _ => &[],
     }
 }
 
 /// Names of `x`'s attributes and methods, sorted (for `dir` and hints).
-pub fn attr_names(x: &Value) -> Vec<String> {
+pub fn attr_names(x: &Value, dialect: &Dialect) -> Vec<String> {
     let mut names: Vec<String> = match x {
         Value::Struct(s) => s.fields.keys().cloned().collect(),
         Value::Module(m) => m.members.keys().cloned().collect(),
         Value::Native(n) => n.attr_names(),
-        _ => methods(x).iter().map(|(n, _)| n.to_string()).collect(),
+        _ => methods(x, dialect)
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect(),
     };
     names.sort();
     names.dedup();
@@ -76,7 +81,7 @@ pub fn nearest<'a>(x: &str, candidates: impl IntoIterator<Item = &'a str>) -> Op
     };
     let x = fold(x);
     let mut best = None;
-    let mut best_d = (x.len() + 1) / 2;
+    let mut best_d = x.len().div_ceil(2);
     for c in candidates {
         let d = levenshtein(&x, &fold(c), best_d);
         if d < best_d {
@@ -122,8 +127,8 @@ fn levenshtein(x: &[u8], y: &[u8], max: usize) -> usize {
     row[y.len()]
 }
 
-fn no_attr(x: &Value, name: &str) -> EvalError {
-    let names = attr_names(x);
+fn no_attr(x: &Value, name: &str, dialect: &Dialect) -> EvalError {
+    let names = attr_names(x, dialect);
     let hint = match nearest(name, names.iter().map(|s| s.as_str())) {
         Some(c) => format!(" (did you mean .{c}?)"),
         None => String::new(),
@@ -136,12 +141,12 @@ fn no_attr(x: &Value, name: &str) -> EvalError {
 }
 
 /// `x.name`, or None if there is no such attribute.
-pub fn try_get_attr(x: &Value, name: &str) -> Result<Option<Value>> {
+pub fn try_get_attr(x: &Value, name: &str, dialect: &Dialect) -> Result<Option<Value>> {
     Ok(match x {
         Value::Struct(s) => s.fields.get(name).cloned(),
         Value::Module(m) => m.members.get(name).cloned(),
         Value::Native(n) => n.get_attr(x, name)?,
-        _ => methods(x)
+        _ => methods(x, dialect)
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(n, f)| Builtin::method(n, x.clone(), *f)),
@@ -149,8 +154,8 @@ pub fn try_get_attr(x: &Value, name: &str) -> Result<Option<Value>> {
 }
 
 /// `x.name`, with a "did you mean" hint when absent.
-pub fn get_attr(x: &Value, name: &str) -> Result<Value> {
-    try_get_attr(x, name)?.ok_or_else(|| no_attr(x, name))
+pub fn get_attr(x: &Value, name: &str, dialect: &Dialect) -> Result<Value> {
+    try_get_attr(x, name, dialect)?.ok_or_else(|| no_attr(x, name, dialect))
 }
 
 /// `x.name = v`.

@@ -54,11 +54,16 @@ pub const FUNCTIONS: &[(&str, BuiltinFn)] = &[
 /// keyword arguments", "f: got N arguments, want {want}").
 fn exactly_one<'a>(fname: &str, args: &'a Args, want: &str) -> Result<&'a Value> {
     if !args.named.is_empty() {
-        return Err(EvalError::new(format!("{fname} does not accept keyword arguments")));
+        return Err(EvalError::new(format!(
+            "{fname} does not accept keyword arguments"
+        )));
     }
     match args.positional.as_slice() {
         [x] => Ok(x),
-        a => Err(name_err(fname, format!("got {} arguments, want {want}", a.len()))),
+        a => Err(name_err(
+            fname,
+            format!("got {} arguments, want {want}", a.len()),
+        )),
     }
 }
 
@@ -79,7 +84,10 @@ fn abs(_t: &mut Thread, args: &Args) -> Result<Value> {
             None => Value::from_bigint(BigInt::from(*i).abs()),
         }),
         Value::BigInt(b) => Ok(Value::from_bigint(b.abs())),
-        x => Err(EvalError::new(format!("got {}, want int or float", x.type_name()))),
+        x => Err(EvalError::new(format!(
+            "got {}, want int or float",
+            x.type_name()
+        ))),
     }
 }
 
@@ -130,9 +138,9 @@ fn bytes(thread: &mut Thread, args: &Args) -> Result<Value> {
                         return Err(name_err(
                             "bytes",
                             format!(
-                                "at index {i}, {} out of range (want value in unsigned 8-bit range)",
-                                repr(e)
-                            ),
+                            "at index {i}, {} out of range (want value in unsigned 8-bit range)",
+                            repr(e)
+                        ),
                         ))
                     }
                     _ => {
@@ -148,7 +156,10 @@ fn bytes(thread: &mut Thread, args: &Args) -> Result<Value> {
         }
         _ => Err(name_err(
             "bytes",
-            format!("got {}, want string, bytes, or iterable of ints", x.type_name()),
+            format!(
+                "got {}, want string, bytes, or iterable of ints",
+                x.type_name()
+            ),
         )),
     }
 }
@@ -157,7 +168,10 @@ fn chr(_t: &mut Thread, args: &Args) -> Result<Value> {
     let x = exactly_one("chr", args, "1")?;
     let i = as_int32(x).map_err(|e| name_err("chr", e))?;
     if i < 0 {
-        return Err(name_err("chr", format!("Unicode code point {i} out of range (<0)")));
+        return Err(name_err(
+            "chr",
+            format!("Unicode code point {i} out of range (<0)"),
+        ));
     }
     if i > 0x10ffff {
         return Err(name_err(
@@ -172,19 +186,27 @@ fn chr(_t: &mut Thread, args: &Args) -> Result<Value> {
 /// Adds the entries of `updates` (a dict, or an iterable of pairs) and then
 /// `kwargs` to `dict`: the common part of `dict(...)` and `dict.update(...)`.
 /// Errors are unprefixed; callers add "dict: " or "update: ".
-pub(crate) fn update_dict(dict: &Dict, updates: Option<&Value>, kwargs: &[(Rc<str>, Value)]) -> Result<()> {
+pub(crate) fn update_dict(
+    dict: &Dict,
+    updates: Option<&Value>,
+    kwargs: &[(Rc<str>, Value)],
+) -> Result<()> {
     if let Some(u) = updates {
         match u {
             Value::Dict(d) => {
-                let items: Vec<(Value, Value)> =
-                    d.entries().iter().map(|(k, v)| (k.value.clone(), v.clone())).collect();
+                let items: Vec<(Value, Value)> = d
+                    .entries()
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.clone()))
+                    .collect();
                 for (k, v) in items {
                     dict.insert(k, v)?;
                 }
             }
             _ => {
-                let mut it = ops::iterate(u)
-                    .ok_or_else(|| EvalError::new(format!("got {}, want iterable", u.type_name())))?;
+                let mut it = ops::iterate(u).ok_or_else(|| {
+                    EvalError::new(format!("got {}, want iterable", u.type_name()))
+                })?;
                 let mut i = 0usize;
                 while let Some(pair) = it.next() {
                     if !is_iterable(&pair) {
@@ -247,9 +269,9 @@ fn dict(_t: &mut Thread, args: &Args) -> Result<Value> {
     Ok(Value::Dict(Rc::new(d)))
 }
 
-fn dir(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn dir(t: &mut Thread, args: &Args) -> Result<Value> {
     let x = exactly_one("dir", args, "1")?;
-    let names = super::attr_names(x);
+    let names = super::attr_names(x, &t.dialect);
     Ok(Value::list(names.into_iter().map(Value::from).collect()))
 }
 
@@ -279,7 +301,10 @@ fn enumerate(thread: &mut Thread, args: &Args) -> Result<Value> {
 fn fail(_t: &mut Thread, args: &Args) -> Result<Value> {
     let [sep] = unpack("fail", &[], &args.named, ["sep?"])?;
     let sep = match &sep {
-        Some(v) => as_str(v).map_err(|e| param_err("fail", pname(&args.named, "sep"), e))?.as_bytes().to_vec(),
+        Some(v) => as_str(v)
+            .map_err(|e| param_err("fail", pname(&args.named, "sep"), e))?
+            .as_bytes()
+            .to_vec(),
         None => b" ".to_vec(),
     };
     let mut out = b"fail: ".to_vec();
@@ -304,7 +329,7 @@ fn underscore_ok(s: &[u8]) -> bool {
     if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = s[1].to_ascii_lowercase() == b'x';
+        hex = s[1].eq_ignore_ascii_case(&b'x');
     }
     while i < s.len() {
         let c = s[i];
@@ -338,8 +363,9 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     for c in int_part.chars().chain(frac_part.chars()) {
         m = m * 16.0 + c.to_digit(16)? as f64;
     }
-    let shift = exp.checked_sub(4 * frac_part.len() as i32)?;
-    Some(m * 2f64.powi(shift))
+    let shift = (exp as i64 - 4 * frac_part.len() as i64).clamp(-4000, 4000) as i32;
+    // Scale in two steps so that an intermediate power of two cannot overflow.
+    Some(m * 2f64.powi(shift / 2) * 2f64.powi(shift - shift / 2))
 }
 
 /// Go's `strconv.ParseFloat(s, 64)`: `Ok(±inf)` means out of range.
@@ -356,7 +382,9 @@ fn go_parse_float(s: &str) -> Option<f64> {
         parse_hex_float(h)?
     } else {
         let ok = body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-            && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+            && body
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
         if !ok {
             return None;
         }
@@ -390,12 +418,19 @@ fn float(_t: &mut Thread, args: &Args) -> Result<Value> {
     let x = match args.positional.as_slice() {
         [] => return Ok(Value::Float(0.0)),
         [x] => x,
-        a => return Err(EvalError::new(format!("float got {} arguments, wants 1", a.len()))),
+        a => {
+            return Err(EvalError::new(format!(
+                "float got {} arguments, wants 1",
+                a.len()
+            )))
+        }
     };
     match x {
         Value::Bool(b) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
         Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::BigInt(b) => crate::values::Int::Big(b.clone()).to_f64().map(Value::Float),
+        Value::BigInt(b) => crate::values::Int::Big(b.clone())
+            .to_f64()
+            .map(Value::Float),
         Value::Float(_) => Ok(x.clone()),
         Value::Str(s) => {
             let text = s.to_str_lossy();
@@ -416,12 +451,12 @@ pub(crate) fn struct_no_attr(s: &crate::values::Struct, name: &str) -> String {
     }
 }
 
-fn getattr(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn getattr(t: &mut Thread, args: &Args) -> Result<Value> {
     let a = positional("getattr", args, 2, 3)?;
     let name = as_str(&a[1]).map_err(|e| param_err("getattr", 2, e))?;
     let name = name.to_str_lossy();
     let dflt = a.get(2);
-    match super::try_get_attr(&a[0], &name) {
+    match super::try_get_attr(&a[0], &name, &t.dialect) {
         Ok(Some(v)) => return Ok(v),
         Ok(None) => {}
         Err(e) => {
@@ -443,14 +478,18 @@ fn getattr(_t: &mut Thread, args: &Args) -> Result<Value> {
     ))
 }
 
-fn hasattr(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn hasattr(t: &mut Thread, args: &Args) -> Result<Value> {
     let a = positional("hasattr", args, 2, 2)?;
     let name = as_str(&a[1]).map_err(|e| param_err("hasattr", 2, e))?;
     let name = name.to_str_lossy();
-    Ok(Value::Bool(match super::try_get_attr(&a[0], &name) {
-        Ok(v) => v.is_some(),
-        Err(_) => super::attr_names(&a[0]).iter().any(|n| *n == *name),
-    }))
+    Ok(Value::Bool(
+        match super::try_get_attr(&a[0], &name, &t.dialect) {
+            Ok(v) => v.is_some(),
+            Err(_) => super::attr_names(&a[0], &t.dialect)
+                .iter()
+                .any(|n| *n == *name),
+        },
+    ))
 }
 
 fn hash(_t: &mut Thread, args: &Args) -> Result<Value> {
@@ -515,8 +554,9 @@ fn int(thread: &mut Thread, args: &Args) -> Result<Value> {
         let b = match &base {
             None => 10,
             Some(bv) => {
-                let b = as_int32(bv)
-                    .map_err(|_| name_err("int", format!("for base, got {}, want int", bv.type_name())))?;
+                let b = as_int32(bv).map_err(|_| {
+                    name_err("int", format!("for base, got {}, want int", bv.type_name()))
+                })?;
                 if b != 0 && !(2..=36).contains(&b) {
                     return Err(name_err("int", "base must be an integer >= 2 && <= 36"));
                 }
@@ -532,7 +572,10 @@ fn int(thread: &mut Thread, args: &Args) -> Result<Value> {
         });
     }
     if base.is_some() {
-        return Err(name_err("int", "can't convert non-string with explicit base"));
+        return Err(name_err(
+            "int",
+            "can't convert non-string with explicit base",
+        ));
     }
     if let Value::Bool(b) = x {
         return Ok(Value::Int(b as i64));
@@ -583,7 +626,10 @@ fn min_max(thread: &mut Thread, args: &Args, fname: &str, op: BinaryOp) -> Resul
         &seq
     };
     let mut it = ops::iterate(iterable).ok_or_else(|| {
-        name_err(fname, format!("{} value is not iterable", iterable.type_name()))
+        name_err(
+            fname,
+            format!("{} value is not iterable", iterable.type_name()),
+        )
     })?;
     let mut extremum = it
         .next()
@@ -633,7 +679,10 @@ fn ord(_t: &mut Thread, args: &Args) -> Result<Value> {
         }
         Value::Bytes(b) => match b.as_slice() {
             [c] => Ok(Value::Int(*c as i64)),
-            _ => Err(name_err("ord", format!("bytes has length {}, want 1", b.len()))),
+            _ => Err(name_err(
+                "ord",
+                format!("bytes has length {}, want 1", b.len()),
+            )),
         },
         _ => Err(name_err(
             "ord",
@@ -645,7 +694,10 @@ fn ord(_t: &mut Thread, args: &Args) -> Result<Value> {
 fn print(thread: &mut Thread, args: &Args) -> Result<Value> {
     let [sep] = unpack("print", &[], &args.named, ["sep?"])?;
     let sep = match &sep {
-        Some(v) => as_str(v).map_err(|e| param_err("print", pname(&args.named, "sep"), e))?.as_bytes().to_vec(),
+        Some(v) => as_str(v)
+            .map_err(|e| param_err("print", pname(&args.named, "sep"), e))?
+            .as_bytes()
+            .to_vec(),
         None => b" ".to_vec(),
     };
     let mut out = Vec::new();
@@ -677,7 +729,11 @@ fn range(_t: &mut Thread, args: &Args) -> Result<Value> {
         return Err(name_err("range", "step argument must not be zero"));
     }
     let r = RangeValue { start, stop, step };
-    let (lo, hi) = if step > 0 { (start, stop) } else { (stop, start) };
+    let (lo, hi) = if step > 0 {
+        (start, stop)
+    } else {
+        (stop, start)
+    };
     let span = (hi as i128 - lo as i128).max(0);
     if span / (step as i128).abs() >= i64::MAX as i128 {
         return Err(name_err("range", "too many elements"));
@@ -854,10 +910,80 @@ fn stable_sort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> Result<bool>) -> 
     }
 }
 
+/// A stable O(n log n) merge sort; false if a comparison failed (the
+/// order of `v` is then unspecified).
+fn merge_sort<T: Clone>(v: &mut Vec<T>, less: &mut dyn FnMut(&T, &T) -> Result<bool>) -> bool {
+    let n = v.len();
+    let mut ok = true;
+    let mut lt = |a: &T, b: &T| match less(a, b) {
+        Ok(r) => r,
+        Err(_) => {
+            ok = false;
+            false
+        }
+    };
+    const RUN: usize = 16;
+    let mut start = 0;
+    while start < n {
+        let end = (start + RUN).min(n);
+        for i in start + 1..end {
+            let mut j = i;
+            while j > start && lt(&v[j], &v[j - 1]) {
+                v.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        start = end;
+    }
+    let mut width = RUN;
+    let mut buf: Vec<T> = Vec::with_capacity(n);
+    while width < n {
+        buf.clear();
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j) = (lo, mid);
+            while i < mid && j < hi {
+                // Take from the right run only if strictly less: stability.
+                if lt(&v[j], &v[i]) {
+                    buf.push(v[j].clone());
+                    j += 1;
+                } else {
+                    buf.push(v[i].clone());
+                    i += 1;
+                }
+            }
+            buf.extend_from_slice(&v[i..mid]);
+            buf.extend_from_slice(&v[j..hi]);
+            lo = hi;
+        }
+        std::mem::swap(v, &mut buf);
+        width *= 2;
+    }
+    ok
+}
+
+/// Sorts stably. The result of a stable sort is unique, so a fast merge
+/// sort gives starlark-go's result; only if a comparison fails is the sort
+/// redone with Go's algorithm, to report the error starlark-go reports.
+fn sort_values<T: Clone>(
+    v: &mut Vec<T>,
+    less: &mut dyn FnMut(&T, &T) -> Result<bool>,
+) -> Result<()> {
+    let original = v.clone();
+    if merge_sort(v, less) {
+        return Ok(());
+    }
+    *v = original;
+    stable_sort(v, less)
+}
+
 fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
     let [iterable, key, reverse] = unpack_args("sorted", args, ["iterable", "key?", "reverse?"])?;
     let iterable = iterable.unwrap_or(Value::None);
-    check_iterable(&iterable).map_err(|e| param_err("sorted", pname(&args.named, "iterable"), e))?;
+    check_iterable(&iterable)
+        .map_err(|e| param_err("sorted", pname(&args.named, "iterable"), e))?;
     if let Some(k) = &key {
         if !is_callable(k) {
             return Err(param_err(
@@ -884,7 +1010,7 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
         let (x, y) = if reverse { (&b.0, &a.0) } else { (&a.0, &b.0) };
         Ok(ops::binary(BinaryOp::Lt, x, y)?.truth())
     };
-    stable_sort(&mut pairs, &mut less)?;
+    sort_values(&mut pairs, &mut less)?;
     Ok(Value::list(pairs.into_iter().map(|(_, v)| v).collect()))
 }
 

@@ -36,11 +36,17 @@ pub fn count<'a>(fname: &str, values: &'a [Value], min: usize, max: usize) -> Re
     let n = values.len();
     if n < min {
         let atleast = if min < max { "at least " } else { "" };
-        return Err(name_err(fname, format!("got {n} arguments, want {atleast}{min}")));
+        return Err(name_err(
+            fname,
+            format!("got {n} arguments, want {atleast}{min}"),
+        ));
     }
     if n > max {
         let atmost = if max > min { "at most " } else { "" };
-        return Err(name_err(fname, format!("got {n} arguments, want {atmost}{max}")));
+        return Err(name_err(
+            fname,
+            format!("got {n} arguments, want {atmost}{max}"),
+        ));
     }
     Ok(values)
 }
@@ -83,7 +89,10 @@ pub fn unpack<const N: usize>(
         }
         return Err(name_err(
             fname,
-            format!("unexpected keyword argument {}", crate::values::repr(&Value::str(name))),
+            format!(
+                "unexpected keyword argument {}",
+                crate::values::repr(&Value::str(name))
+            ),
         ));
     }
     for (i, p) in params.iter().enumerate().skip(positional.len()) {
@@ -110,16 +119,21 @@ pub fn pname(named: &[(std::rc::Rc<str>, Value)], p: &str) -> String {
 }
 
 /// [`unpack`] over a call's arguments.
-pub fn unpack_args<const N: usize>(fname: &str, args: &Args, params: [&str; N]) -> Result<[Option<Value>; N]> {
+pub fn unpack_args<const N: usize>(
+    fname: &str,
+    args: &Args,
+    params: [&str; N],
+) -> Result<[Option<Value>; N]> {
     unpack(fname, &args.positional, &args.named, params)
 }
-
 
 /// An int as Go's `AsInt` into an `int` (64 bits), or its error text.
 pub fn as_int(v: &Value) -> std::result::Result<i64, String> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::BigInt(b) => Err(format!("{b} out of range (want value in signed 64-bit range)")),
+        Value::BigInt(b) => Err(format!(
+            "{b} out of range (want value in signed 64-bit range)"
+        )),
         _ => Err(format!("got {}, want int", v.type_name())),
     }
 }
@@ -195,7 +209,11 @@ pub fn charge_bytes(thread: &mut Thread, fname: &str, n: usize) -> Result<()> {
 
 /// All elements of an iterable, charged to the thread; `Err(None)` if `v`
 /// is not iterable (the caller words that error).
-pub fn collect(thread: &mut Thread, fname: &str, v: &Value) -> std::result::Result<Vec<Value>, Option<EvalError>> {
+pub fn collect(
+    thread: &mut Thread,
+    fname: &str,
+    v: &Value,
+) -> std::result::Result<Vec<Value>, Option<EvalError>> {
     if !is_iterable(v) {
         return Err(None);
     }
@@ -211,7 +229,10 @@ pub fn collect(thread: &mut Thread, fname: &str, v: &Value) -> std::result::Resu
     while let Some(x) = it.next() {
         if known.is_none() && out.len() % 4096 == 4095 {
             if out.len() >= MAX_ELEMS {
-                return Err(Some(name_err(fname, format!("excessive size ({} elements)", out.len()))));
+                return Err(Some(name_err(
+                    fname,
+                    format!("excessive size ({} elements)", out.len()),
+                )));
             }
             charge_elems(thread, fname, 4096).map_err(Some)?;
         }
@@ -221,7 +242,12 @@ pub fn collect(thread: &mut Thread, fname: &str, v: &Value) -> std::result::Resu
 }
 
 /// [`collect`] with the usual "fname: for parameter P: got T, want iterable" error.
-pub fn collect_param(thread: &mut Thread, fname: &str, p: impl Display, v: &Value) -> Result<Vec<Value>> {
+pub fn collect_param(
+    thread: &mut Thread,
+    fname: &str,
+    p: impl Display,
+    v: &Value,
+) -> Result<Vec<Value>> {
     collect(thread, fname, v).map_err(|e| match e {
         Some(e) => e,
         None => param_err(fname, p, format!("got {}, want iterable", v.type_name())),

@@ -402,7 +402,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::Attr(n) => {
                 let x = pop(&mut thread.stack);
                 let name = code.names.get(n as usize).map_or("", |s| s);
-                let r = crate::builtins::get_attr(&x, name)?;
+                let r = crate::builtins::get_attr(&x, name, &thread.dialect)?;
                 thread.stack.push(r);
             }
             Op::SetAttr(n) => {

@@ -6,7 +6,9 @@
 
 use crate::args::Args;
 use crate::builtins::text::{decode_rune, push_char, quote_byte, REPLACEMENT};
-use crate::builtins::unpack::{as_str, charge_bytes, charge_elems, count, name_err, param_err, pname, positional, unpack};
+use crate::builtins::unpack::{
+    as_str, charge_bytes, charge_elems, count, name_err, param_err, pname, positional, unpack,
+};
 use crate::error::{EvalError, Result};
 use crate::eval::Thread;
 use crate::values::{ops, repr, Builtin, Dict, Module, Value};
@@ -37,19 +39,80 @@ pub fn module() -> Value {
 /// error (budget, depth) passed through unwrapped.
 enum EncodeError {
     Msg(String),
+    /// A failure to read a member of the object on top of the stack.
+    Member(String),
     Fatal(EvalError),
 }
 
-struct Encoder<'t> {
-    thread: &'t mut Thread,
-    out: Vec<u8>,
-    charged: usize,
-    path: Vec<*const ()>,
+/// A container being written. The encoder keeps these on an explicit stack
+/// (not the native one), so deep values cannot overflow it.
+enum Frame {
+    /// An array: the remaining elements, and the index of the current one.
+    Array {
+        it: ops::ValueIter,
+        index: usize,
+        type_name: String,
+        ptr: Option<*const ()>,
+    },
+    /// An object: its members in order (a struct's attributes may fail to
+    /// be read; the failure is reported when the member is reached).
+    Object {
+        members: Vec<(Vec<u8>, std::result::Result<Value, String>)>,
+        index: usize,
+        context: ObjectKind,
+        ptr: Option<*const ()>,
+    },
+}
+
+/// How an object member is named in an error's context.
+enum ObjectKind {
+    /// "in dict key \"k\": "
+    Dict(String),
+    /// "in field .k: "
+    Fields,
+}
+
+impl Frame {
+    /// The context that prefixes an error in the current child.
+    fn context(&self) -> String {
+        match self {
+            Frame::Array {
+                index, type_name, ..
+            } => {
+                format!("at {type_name} index {}: ", index.saturating_sub(1))
+            }
+            Frame::Object {
+                members,
+                index,
+                context,
+                ..
+            } => {
+                let key = members
+                    .get(index.saturating_sub(1))
+                    .map(|(k, _)| k.as_slice())
+                    .unwrap_or_default();
+                match context {
+                    ObjectKind::Dict(t) => {
+                        format!("in {t} key {}: ", repr(&Value::str_bytes(key.to_vec())))
+                    }
+                    ObjectKind::Fields => format!("in field .{}: ", String::from_utf8_lossy(key)),
+                }
+            }
+        }
+    }
+
+    fn ptr(&self) -> Option<*const ()> {
+        match self {
+            Frame::Array { ptr, .. } | Frame::Object { ptr, .. } => *ptr,
+        }
+    }
 }
 
 /// Appends `s` quoted as a JSON string, as starlark-go does: printable ASCII
-/// as Go's `strconv.Quote`, anything else as Go's `json.Marshal` (HTML
-/// characters, U+2028/U+2029 and controls escaped, invalid UTF-8 as U+FFFD).
+/// as Go's `strconv.Quote` (except that DEL is written as itself, which is
+/// valid JSON, where Go writes the invalid `\x7f`), anything else as Go's
+/// `json.Marshal` (HTML characters, U+2028/U+2029 and controls escaped,
+/// invalid UTF-8 as U+FFFD).
 fn quote(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut i = 0;
@@ -98,38 +161,39 @@ fn addr(v: &Value) -> Option<*const ()> {
     }
 }
 
+struct Encoder<'t> {
+    thread: &'t mut Thread,
+    fname: &'t str,
+    out: Vec<u8>,
+    charged: usize,
+    stack: Vec<Frame>,
+}
+
 impl Encoder<'_> {
     fn charge(&mut self) -> std::result::Result<(), EncodeError> {
         if self.out.len() - self.charged > 1 << 16 {
             let n = self.out.len() - self.charged;
             self.charged = self.out.len();
-            charge_bytes(self.thread, "json.encode", n).map_err(EncodeError::Fatal)?;
+            charge_bytes(self.thread, self.fname, n).map_err(EncodeError::Fatal)?;
         }
         Ok(())
     }
 
-    fn emit(&mut self, x: &Value) -> std::result::Result<(), EncodeError> {
+    /// Writes a scalar, or the opening of a container (pushing its frame).
+    fn begin(&mut self, x: &Value) -> std::result::Result<(), EncodeError> {
         self.charge()?;
-        if self.path.len() > MAX_DEPTH {
-            return Err(EncodeError::Fatal(EvalError::new(format!(
-                "json.encode: value is nested more than {MAX_DEPTH} levels deep"
-            ))));
-        }
         let ptr = addr(x);
         if let Some(p) = ptr {
-            if self.path.contains(&p) {
+            if self.stack.iter().any(|f| f.ptr() == Some(p)) {
                 return Err(EncodeError::Msg("cycle in JSON structure".into()));
             }
-            self.path.push(p);
+            if self.stack.len() >= MAX_DEPTH {
+                return Err(EncodeError::Fatal(name_err(
+                    self.fname,
+                    format!("value is nested more than {MAX_DEPTH} levels deep"),
+                )));
+            }
         }
-        let r = self.emit_inner(x);
-        if ptr.is_some() {
-            self.path.pop();
-        }
-        r
-    }
-
-    fn emit_inner(&mut self, x: &Value) -> std::result::Result<(), EncodeError> {
         match x {
             Value::None => self.out.extend_from_slice(b"null"),
             Value::Bool(true) => self.out.extend_from_slice(b"true"),
@@ -147,82 +211,67 @@ impl Encoder<'_> {
             }
             Value::Str(s) => quote(&mut self.out, s.as_bytes()),
             Value::Dict(d) => {
-                let mut items: Vec<(Value, Value)> = d
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), v.clone()))
-                    .collect();
-                for (k, _) in &items {
-                    if !matches!(k, Value::Str(_)) {
-                        return Err(EncodeError::Msg(format!(
-                            "{} has {} key, want string",
-                            x.type_name(),
-                            k.type_name()
-                        )));
+                let mut members = Vec::with_capacity(d.len());
+                for (k, v) in d.entries().iter() {
+                    match &k.value {
+                        Value::Str(s) => members.push((s.as_bytes().to_vec(), Ok(v.clone()))),
+                        other => {
+                            return Err(EncodeError::Msg(format!(
+                                "{} has {} key, want string",
+                                x.type_name(),
+                                other.type_name()
+                            )))
+                        }
                     }
                 }
-                let key_bytes = |k: &Value| match k {
-                    Value::Str(s) => s.as_bytes().to_vec(),
-                    _ => Vec::new(),
-                };
-                items.sort_by_key(|(k, _)| key_bytes(k));
+                members.sort_by(|a, b| a.0.cmp(&b.0));
                 self.out.push(b'{');
-                for (i, (k, v)) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push(b',');
-                    }
-                    quote(&mut self.out, &key_bytes(k));
-                    self.out.push(b':');
-                    self.emit(v).map_err(|e| match e {
-                        EncodeError::Msg(m) => EncodeError::Msg(format!(
-                            "in {} key {}: {m}",
-                            x.type_name(),
-                            repr(k)
-                        )),
-                        fatal => fatal,
-                    })?;
-                }
-                self.out.push(b'}');
+                self.stack.push(Frame::Object {
+                    members,
+                    index: 0,
+                    context: ObjectKind::Dict(x.type_name().to_string()),
+                    ptr,
+                });
             }
-            Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Range(_) => self.emit_array(x)?,
-            Value::Native(n) if n.iterate().is_some() => self.emit_array(x)?,
+            Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Range(_) => {
+                self.begin_array(x, ptr)?
+            }
+            Value::Native(n) if n.iterate().is_some() => self.begin_array(x, ptr)?,
             Value::Struct(_) | Value::Module(_) | Value::Native(_) => {
-                let names = crate::builtins::attr_names(x);
+                // Fields of structs, modules and natives do not depend on the API level.
+                let dialect = crate::Dialect::transform();
+                let names = crate::builtins::attr_names(x, &dialect);
                 if names.is_empty() && matches!(x, Value::Native(_)) {
                     return Err(EncodeError::Msg(format!(
                         "cannot encode {} as JSON",
                         x.type_name()
                     )));
                 }
-                self.out.push(b'{');
-                for (i, name) in names.iter().enumerate() {
-                    let v = match crate::builtins::try_get_attr(x, name) {
-                        Ok(Some(v)) => v,
-                        Ok(None) => {
-                            return Err(EncodeError::Msg(format!(
+                let members = names
+                    .iter()
+                    .map(|name| {
+                        let v = match crate::builtins::try_get_attr(x, name, &dialect) {
+                            Ok(Some(v)) => Ok(v),
+                            Ok(None) => Err(format!(
                                 "missing attribute {}.{name} (despite {} appearing in dir()",
                                 x.type_name(),
                                 repr(&Value::str(name))
-                            )))
-                        }
-                        Err(e) => {
-                            return Err(EncodeError::Msg(format!(
+                            )),
+                            Err(e) => Err(format!(
                                 "cannot access attribute {}.{name}: {e}",
                                 x.type_name()
-                            )))
-                        }
-                    };
-                    if i > 0 {
-                        self.out.push(b',');
-                    }
-                    quote(&mut self.out, name.as_bytes());
-                    self.out.push(b':');
-                    self.emit(&v).map_err(|e| match e {
-                        EncodeError::Msg(m) => EncodeError::Msg(format!("in field .{name}: {m}")),
-                        fatal => fatal,
-                    })?;
-                }
-                self.out.push(b'}');
+                            )),
+                        };
+                        (name.as_bytes().to_vec(), v)
+                    })
+                    .collect();
+                self.out.push(b'{');
+                self.stack.push(Frame::Object {
+                    members,
+                    index: 0,
+                    context: ObjectKind::Fields,
+                    ptr,
+                });
             }
             _ => {
                 return Err(EncodeError::Msg(format!(
@@ -234,21 +283,72 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    fn emit_array(&mut self, x: &Value) -> std::result::Result<(), EncodeError> {
+    fn begin_array(
+        &mut self,
+        x: &Value,
+        ptr: Option<*const ()>,
+    ) -> std::result::Result<(), EncodeError> {
+        let it = ops::iterate_or_err(x).map_err(EncodeError::Fatal)?;
         self.out.push(b'[');
-        let mut it = ops::iterate_or_err(x).map_err(EncodeError::Fatal)?;
-        let mut i = 0usize;
-        while let Some(elem) = it.next() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            self.emit(&elem).map_err(|e| match e {
-                EncodeError::Msg(m) => EncodeError::Msg(format!("at {} index {i}: {m}", x.type_name())),
-                fatal => fatal,
-            })?;
-            i += 1;
+        self.stack.push(Frame::Array {
+            it,
+            index: 0,
+            type_name: x.type_name().to_string(),
+            ptr,
+        });
+        Ok(())
+    }
+
+    /// The next value to write, or None when the top container is finished
+    /// (and has been closed and popped).
+    fn next_child(&mut self) -> std::result::Result<Option<Value>, EncodeError> {
+        let out = &mut self.out;
+        let top = match self.stack.last_mut() {
+            Some(t) => t,
+            None => return Ok(None),
+        };
+        match top {
+            Frame::Array { it, index, .. } => match it.next() {
+                Some(v) => {
+                    if *index > 0 {
+                        out.push(b',');
+                    }
+                    *index += 1;
+                    Ok(Some(v))
+                }
+                None => {
+                    out.push(b']');
+                    self.stack.pop();
+                    Ok(None)
+                }
+            },
+            Frame::Object { members, index, .. } => match members.get(*index) {
+                Some((key, v)) => {
+                    let v = v.clone().map_err(EncodeError::Member)?;
+                    if *index > 0 {
+                        out.push(b',');
+                    }
+                    quote(out, key);
+                    out.push(b':');
+                    *index += 1;
+                    Ok(Some(v))
+                }
+                None => {
+                    out.push(b'}');
+                    self.stack.pop();
+                    Ok(None)
+                }
+            },
         }
-        self.out.push(b']');
+    }
+
+    fn run(&mut self, x: &Value) -> std::result::Result<(), EncodeError> {
+        self.begin(x)?;
+        while !self.stack.is_empty() {
+            if let Some(child) = self.next_child()? {
+                self.begin(&child)?;
+            }
+        }
         Ok(())
     }
 }
@@ -258,13 +358,24 @@ impl Encoder<'_> {
 fn encode_value(thread: &mut Thread, fname: &str, x: &Value) -> Result<Vec<u8>> {
     let mut enc = Encoder {
         thread,
+        fname,
         out: Vec::new(),
         charged: 0,
-        path: Vec::new(),
+        stack: Vec::new(),
     };
-    match enc.emit(x) {
+    match enc.run(x) {
         Ok(()) => {}
-        Err(EncodeError::Msg(m)) => return Err(name_err(fname, m)),
+        Err(EncodeError::Msg(m)) => {
+            let ctx: String = enc.stack.iter().map(Frame::context).collect();
+            return Err(name_err(fname, format!("{ctx}{m}")));
+        }
+        Err(EncodeError::Member(m)) => {
+            // A member's access failure is reported in the context of the
+            // containers around the object, as starlark-go's recursion does.
+            let n = enc.stack.len().saturating_sub(1);
+            let ctx: String = enc.stack[..n].iter().map(Frame::context).collect();
+            return Err(name_err(fname, format!("{ctx}{m}")));
+        }
         Err(EncodeError::Fatal(e)) => return Err(e),
     }
     let rest = enc.out.len() - enc.charged;
@@ -274,18 +385,28 @@ fn encode_value(thread: &mut Thread, fname: &str, x: &Value) -> Result<Vec<u8>> 
 
 fn encode(thread: &mut Thread, args: &Args) -> Result<Value> {
     let a = positional("json.encode", args, 1, 1)?;
-    Ok(Value::str_bytes(encode_value(thread, "json.encode", &a[0])?))
+    Ok(Value::str_bytes(encode_value(
+        thread,
+        "json.encode",
+        &a[0],
+    )?))
 }
 
 /// The keyword-only `prefix` and `indent` arguments of `indent` and `encode_indent`.
 fn indent_options(fname: &str, args: &Args) -> Result<(Vec<u8>, Vec<u8>)> {
     let [prefix, indent] = unpack(fname, &[], &args.named, ["prefix?", "indent?"])?;
     let prefix = match &prefix {
-        Some(v) => as_str(v).map_err(|e| param_err(fname, pname(&args.named, "prefix"), e))?.as_bytes().to_vec(),
+        Some(v) => as_str(v)
+            .map_err(|e| param_err(fname, pname(&args.named, "prefix"), e))?
+            .as_bytes()
+            .to_vec(),
         None => Vec::new(),
     };
     let indent = match &indent {
-        Some(v) => as_str(v).map_err(|e| param_err(fname, pname(&args.named, "indent"), e))?.as_bytes().to_vec(),
+        Some(v) => as_str(v)
+            .map_err(|e| param_err(fname, pname(&args.named, "indent"), e))?
+            .as_bytes()
+            .to_vec(),
         None => b"\t".to_vec(),
     };
     Ok((prefix, indent))
@@ -713,7 +834,13 @@ fn newline(out: &mut Vec<u8>, prefix: &[u8], indent: &[u8], depth: usize) {
 }
 
 /// Go's `json.Indent`: re-indents valid JSON text.
-fn indent_text(thread: &mut Thread, fname: &str, src: &[u8], prefix: &[u8], ind: &[u8]) -> Result<Vec<u8>> {
+fn indent_text(
+    thread: &mut Thread,
+    fname: &str,
+    src: &[u8],
+    prefix: &[u8],
+    ind: &[u8],
+) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(src.len());
     let mut scan = Scanner::new();
     let mut need_indent = false;
@@ -784,8 +911,14 @@ enum DecodeError {
 struct Decoder<'a, 't> {
     s: &'a [u8],
     i: usize,
-    depth: usize,
     thread: &'t mut Thread,
+}
+
+/// An array or object being decoded, kept on an explicit stack.
+enum Open {
+    List(Vec<Value>),
+    /// A dict, and the key whose value is being decoded (None: expecting a key).
+    Dict(Dict, Option<Value>),
 }
 
 fn getu4(s: &[u8]) -> Option<u32> {
@@ -885,157 +1018,195 @@ impl Decoder<'_, '_> {
         charge_bytes(self.thread, "json.decode", n).map_err(DecodeError::Refused)
     }
 
-    fn enter(&mut self) -> DResult<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(DecodeError::Refused(EvalError::new(format!(
-                "json.decode: value is nested more than {MAX_DEPTH} levels deep"
-            ))));
+    /// Parses a string literal starting at `self.i`.
+    fn string(&mut self) -> DResult<Value> {
+        let s = self.s;
+        let mut safe = true;
+        let mut closed = false;
+        let mut j = self.i + 1;
+        while j < s.len() {
+            let c = s[j];
+            if c == b'\\' {
+                safe = false;
+                j += 1;
+            } else if c == b'"' {
+                closed = true;
+                j += 1;
+                break;
+            } else if c >= 0x80 {
+                safe = false;
+            }
+            j += 1;
         }
-        Ok(())
+        if !closed {
+            return self.fail("unclosed string literal".into());
+        }
+        let lit = &s[self.i..j.min(s.len())];
+        self.i = j;
+        let text = if safe {
+            lit[1..lit.len() - 1].to_vec()
+        } else {
+            check_valid(lit).map_err(DecodeError::Syntax)?;
+            unquote(lit)
+        };
+        self.charge(text.len())?;
+        Ok(Value::str_bytes(text))
     }
 
+    /// Parses a number starting at `self.i`.
+    fn number(&mut self) -> DResult<Value> {
+        let s = self.s;
+        let mut is_float = false;
+        let mut j = self.i + 1;
+        while j < s.len() {
+            let c = s[j];
+            if matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
+                is_float = true;
+            } else if !c.is_ascii_digit() {
+                break;
+            }
+            j += 1;
+        }
+        let num = &s[self.i..j];
+        self.i = j;
+        let text = String::from_utf8_lossy(num).into_owned();
+        let digits = num.strip_prefix(b"-").unwrap_or(num);
+        if digits.is_empty()
+            || (digits[0] == b'0' && digits.len() > 1 && digits[1].is_ascii_digit())
+        {
+            return self.fail(format!("invalid number: {text}"));
+        }
+        if is_float {
+            return match text.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+                _ => self.fail(format!("invalid number: {text}")),
+            };
+        }
+        self.charge(num.len())?;
+        match BigInt::parse_bytes(num, 10) {
+            Some(n) if digits.iter().all(|c| c.is_ascii_digit()) => Ok(Value::from_bigint(n)),
+            _ => self.fail(format!("invalid number: {text}")),
+        }
+    }
+
+    /// Parses the JSON value at `self.i`, as starlark-go's recursive `parse`
+    /// but with an explicit stack of open arrays and objects.
     fn parse(&mut self) -> DResult<Value> {
-        let b = self.next()?;
-        match b {
-            b'"' => {
-                let s = self.s;
-                let mut safe = true;
-                let mut closed = false;
-                let mut j = self.i + 1;
-                while j < s.len() {
-                    let c = s[j];
-                    if c == b'\\' {
-                        safe = false;
-                        j += 1;
-                    } else if c == b'"' {
-                        closed = true;
-                        j += 1;
-                        break;
-                    } else if c >= 0x80 {
-                        safe = false;
+        let mut stack: Vec<Open> = Vec::new();
+        'value: loop {
+            let b = self.next()?;
+            let mut v = match b {
+                b'"' => self.string()?,
+                b'n' if self.s[self.i..].starts_with(b"null") => {
+                    self.i += 4;
+                    Value::None
+                }
+                b't' if self.s[self.i..].starts_with(b"true") => {
+                    self.i += 4;
+                    Value::Bool(true)
+                }
+                b'f' if self.s[self.i..].starts_with(b"false") => {
+                    self.i += 5;
+                    Value::Bool(false)
+                }
+                b'[' | b'{' => {
+                    self.i += 1;
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(DecodeError::Refused(EvalError::new(format!(
+                            "json.decode: value is nested more than {MAX_DEPTH} levels deep"
+                        ))));
                     }
-                    j += 1;
-                }
-                if !closed {
-                    return self.fail("unclosed string literal".into());
-                }
-                let lit = &s[self.i..j.min(s.len())];
-                self.i = j;
-                let text = if safe {
-                    lit[1..lit.len() - 1].to_vec()
-                } else {
-                    check_valid(lit).map_err(DecodeError::Syntax)?;
-                    unquote(lit)
-                };
-                self.charge(text.len())?;
-                Ok(Value::str_bytes(text))
-            }
-            b'n' if self.s[self.i..].starts_with(b"null") => {
-                self.i += 4;
-                Ok(Value::None)
-            }
-            b't' if self.s[self.i..].starts_with(b"true") => {
-                self.i += 4;
-                Ok(Value::Bool(true))
-            }
-            b'f' if self.s[self.i..].starts_with(b"false") => {
-                self.i += 5;
-                Ok(Value::Bool(false))
-            }
-            b'[' => {
-                self.i += 1;
-                self.enter()?;
-                let mut elems = Vec::new();
-                if self.next()? != b']' {
-                    loop {
-                        elems.push(self.parse()?);
-                        if elems.len() % 1024 == 0 {
-                            charge_elems(self.thread, "json.decode", 1024).map_err(DecodeError::Refused)?;
-                        }
-                        let b = self.next()?;
-                        if b != b',' {
-                            if b != b']' {
-                                return self.fail(format!("got {}, want ',' or ']'", quote_byte(b)));
-                            }
-                            break;
-                        }
+                    charge_elems(self.thread, "json.decode", 4).map_err(DecodeError::Refused)?;
+                    let close = if b == b'[' { b']' } else { b'}' };
+                    if self.next()? == close {
                         self.i += 1;
-                    }
-                }
-                self.i += 1;
-                self.depth -= 1;
-                Ok(Value::list(elems))
-            }
-            b'{' => {
-                self.i += 1;
-                self.enter()?;
-                let dict = Dict::default();
-                if self.next()? != b'}' {
-                    loop {
-                        let key = self.parse()?;
-                        if !matches!(key, Value::Str(_)) {
-                            return self.fail(format!("got {} for object key, want string", key.type_name()));
+                        if b == b'[' {
+                            Value::list(Vec::new())
+                        } else {
+                            Value::new_dict()
                         }
-                        let b = self.next()?;
-                        if b != b':' {
-                            return self.fail(format!("after object key, got {}, want ':' ", quote_byte(b)));
-                        }
-                        self.i += 1;
-                        let value = self.parse()?;
-                        dict.insert(key, value).map_err(DecodeError::Refused)?;
-                        if dict.len() % 1024 == 0 {
-                            charge_elems(self.thread, "json.decode", 2048).map_err(DecodeError::Refused)?;
-                        }
-                        let b = self.next()?;
-                        if b != b',' {
-                            if b != b'}' {
-                                return self.fail(format!("in object, got {}, want ',' or '}}'", quote_byte(b)));
-                            }
-                            break;
-                        }
-                        self.i += 1;
-                    }
-                }
-                self.i += 1;
-                self.depth -= 1;
-                Ok(Value::Dict(Rc::new(dict)))
-            }
-            b'0'..=b'9' | b'-' => {
-                let s = self.s;
-                let mut is_float = false;
-                let mut j = self.i + 1;
-                while j < s.len() {
-                    let c = s[j];
-                    if c.is_ascii_digit() {
-                    } else if matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
-                        is_float = true;
                     } else {
-                        break;
+                        stack.push(if b == b'[' {
+                            Open::List(Vec::new())
+                        } else {
+                            Open::Dict(Dict::default(), None)
+                        });
+                        continue 'value;
                     }
-                    j += 1;
                 }
-                let num = &s[self.i..j];
-                self.i = j;
-                let text = String::from_utf8_lossy(num).into_owned();
-                let digits = num.strip_prefix(b"-").unwrap_or(num);
-                if digits.is_empty() || (digits[0] == b'0' && digits.len() > 1 && digits[1].is_ascii_digit()) {
-                    return self.fail(format!("invalid number: {text}"));
-                }
-                if is_float {
-                    match text.parse::<f64>() {
-                        Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-                        _ => self.fail(format!("invalid number: {text}")),
+                b'0'..=b'9' | b'-' => self.number()?,
+                _ => return self.fail(format!("unexpected character {}", quote_byte(b))),
+            };
+            // Add the finished value to the innermost open container,
+            // closing containers as they end.
+            loop {
+                match stack.last_mut() {
+                    None => return Ok(v),
+                    Some(Open::List(elems)) => {
+                        elems.push(v);
+                        if elems.len() % 1024 == 0 {
+                            charge_elems(self.thread, "json.decode", 1024)
+                                .map_err(DecodeError::Refused)?;
+                        }
+                        let b = self.next()?;
+                        if b == b',' {
+                            self.i += 1;
+                            continue 'value;
+                        }
+                        if b != b']' {
+                            return self.fail(format!("got {}, want ',' or ']'", quote_byte(b)));
+                        }
+                        self.i += 1;
+                        v = match stack.pop() {
+                            Some(Open::List(elems)) => Value::list(elems),
+                            _ => Value::None,
+                        };
                     }
-                } else {
-                    self.charge(num.len())?;
-                    match BigInt::parse_bytes(num, 10) {
-                        Some(n) if digits.iter().all(|c| c.is_ascii_digit()) => Ok(Value::from_bigint(n)),
-                        _ => self.fail(format!("invalid number: {text}")),
-                    }
+                    Some(Open::Dict(dict, key)) => match key.take() {
+                        None => {
+                            if !matches!(v, Value::Str(_)) {
+                                return self.fail(format!(
+                                    "got {} for object key, want string",
+                                    v.type_name()
+                                ));
+                            }
+                            *key = Some(v);
+                            let b = self.next()?;
+                            if b != b':' {
+                                return self.fail(format!(
+                                    "after object key, got {}, want ':' ",
+                                    quote_byte(b)
+                                ));
+                            }
+                            self.i += 1;
+                            continue 'value;
+                        }
+                        Some(k) => {
+                            dict.insert(k, v).map_err(DecodeError::Refused)?;
+                            if dict.len() % 1024 == 0 {
+                                charge_elems(self.thread, "json.decode", 2048)
+                                    .map_err(DecodeError::Refused)?;
+                            }
+                            let b = self.next()?;
+                            if b == b',' {
+                                self.i += 1;
+                                continue 'value;
+                            }
+                            if b != b'}' {
+                                return self.fail(format!(
+                                    "in object, got {}, want ',' or '}}'",
+                                    quote_byte(b)
+                                ));
+                            }
+                            self.i += 1;
+                            v = match stack.pop() {
+                                Some(Open::Dict(dict, _)) => Value::Dict(Rc::new(dict)),
+                                _ => Value::None,
+                            };
+                        }
+                    },
                 }
             }
-            _ => self.fail(format!("unexpected character {}", quote_byte(b))),
         }
     }
 }
@@ -1051,13 +1222,15 @@ fn decode(thread: &mut Thread, args: &Args) -> Result<Value> {
     let mut d = Decoder {
         s: s.as_bytes(),
         i: 0,
-        depth: 0,
         thread,
     };
     let r = d.parse().and_then(|v| {
         if d.skip_space() {
             let c = d.s[d.i];
-            d.fail(format!("unexpected character {} after value", quote_byte(c)))
+            d.fail(format!(
+                "unexpected character {} after value",
+                quote_byte(c)
+            ))
         } else {
             Ok(v)
         }
@@ -1067,7 +1240,10 @@ fn decode(thread: &mut Thread, args: &Args) -> Result<Value> {
         Err(DecodeError::Refused(e)) => Err(e),
         Err(DecodeError::Syntax(msg)) => match default {
             Some(dflt) => Ok(dflt),
-            None => Err(EvalError::new(format!("json.decode: at offset {}, {msg}", d.i))),
+            None => Err(EvalError::new(format!(
+                "json.decode: at offset {}, {msg}",
+                d.i
+            ))),
         },
     }
 }

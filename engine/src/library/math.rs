@@ -5,6 +5,9 @@
 //! `log`, `gamma`, and the constants `e` and `pi`. Every function accepts
 //! ints and floats.
 
+// The coefficients are Go's (after Cephes), digit for digit.
+#![allow(clippy::excessive_precision)]
+
 use crate::args::Args;
 use crate::builtins::format::{as_float, float_to_int};
 use crate::builtins::unpack::{param_err, positional};
@@ -37,9 +40,11 @@ const FUNCTIONS: &[(&str, BuiltinFn)] = &[
     ("atanh", |_t, a| unary("atanh", a, f64::atanh)),
     ("ceil", |_t, a| ceil_floor("ceil", a, f64::ceil)),
     ("copysign", |_t, a| binary("copysign", a, f64::copysign)),
-    ("cos", |_t, a| unary("cos", a, f64::cos)),
+    ("cos", |_t, a| unary("cos", a, cos)),
     ("cosh", |_t, a| unary("cosh", a, f64::cosh)),
-    ("degrees", |_t, a| unary("degrees", a, |x| 360.0 * x / (2.0 * PI))),
+    ("degrees", |_t, a| {
+        unary("degrees", a, |x| 360.0 * x / (2.0 * PI))
+    }),
     ("exp", |_t, a| unary("exp", a, f64::exp)),
     ("fabs", |_t, a| unary("fabs", a, f64::abs)),
     ("floor", |_t, a| ceil_floor("floor", a, f64::floor)),
@@ -48,19 +53,27 @@ const FUNCTIONS: &[(&str, BuiltinFn)] = &[
     ("log", log),
     ("mod", |_t, a| binary("mod", a, |x, y| x % y)),
     ("pow", |_t, a| binary("pow", a, f64::powf)),
-    ("radians", |_t, a| unary("radians", a, |x| 2.0 * PI * x / 360.0)),
+    ("radians", |_t, a| {
+        unary("radians", a, |x| 2.0 * PI * x / 360.0)
+    }),
     ("remainder", |_t, a| binary("remainder", a, remainder)),
     ("round", |_t, a| unary("round", a, f64::round)),
-    ("sin", |_t, a| unary("sin", a, f64::sin)),
+    ("sin", |_t, a| unary("sin", a, sin)),
     ("sinh", |_t, a| unary("sinh", a, f64::sinh)),
     ("sqrt", |_t, a| unary("sqrt", a, f64::sqrt)),
-    ("tan", |_t, a| unary("tan", a, f64::tan)),
+    ("tan", |_t, a| unary("tan", a, tan)),
     ("tanh", |_t, a| unary("tanh", a, f64::tanh)),
 ];
 
 /// An int or float argument as a float ("got T, want float or int" otherwise).
 fn float_arg(fname: &str, i: usize, v: &Value) -> Result<f64> {
-    as_float(v).ok_or_else(|| param_err(fname, i, format!("got {}, want float or int", v.type_name())))
+    as_float(v).ok_or_else(|| {
+        param_err(
+            fname,
+            i,
+            format!("got {}, want float or int", v.type_name()),
+        )
+    })
 }
 
 fn unary(fname: &str, args: &Args, f: impl Fn(f64) -> f64) -> Result<Value> {
@@ -81,7 +94,10 @@ fn ceil_floor(fname: &str, args: &Args, f: impl Fn(f64) -> f64) -> Result<Value>
     match &a[0] {
         Value::Int(_) | Value::BigInt(_) => Ok(a[0].clone()),
         Value::Float(x) => float_to_int(f(*x)).map_err(EvalError::new),
-        x => Err(EvalError::new(format!("got {}, want float or int", x.type_name()))),
+        x => Err(EvalError::new(format!(
+            "got {}, want float or int",
+            x.type_name()
+        ))),
     }
 }
 
@@ -223,7 +239,7 @@ fn gamma(x: f64) -> f64 {
             p += 1.0;
             z = q - p;
         }
-        z = q * (PI * z).sin();
+        z = q * sin(PI * z);
         if z == 0.0 {
             return signgam * f64::INFINITY;
         }
@@ -268,13 +284,234 @@ fn gamma(x: f64) -> f64 {
         return z;
     }
     x -= 2.0;
-    let p = (((((x * GAM_P[0] + GAM_P[1]) * x + GAM_P[2]) * x + GAM_P[3]) * x + GAM_P[4]) * x + GAM_P[5]) * x
+    let p = (((((x * GAM_P[0] + GAM_P[1]) * x + GAM_P[2]) * x + GAM_P[3]) * x + GAM_P[4]) * x
+        + GAM_P[5])
+        * x
         + GAM_P[6];
-    let q = ((((((x * GAM_Q[0] + GAM_Q[1]) * x + GAM_Q[2]) * x + GAM_Q[3]) * x + GAM_Q[4]) * x + GAM_Q[5]) * x
+    let q = ((((((x * GAM_Q[0] + GAM_Q[1]) * x + GAM_Q[2]) * x + GAM_Q[3]) * x + GAM_Q[4]) * x
+        + GAM_Q[5])
+        * x
         + GAM_Q[6])
         * x
         + GAM_Q[7];
     z * p / q
+}
+
+// ---- Go's sin, cos and tan (after Cephes), so that results match
+// starlark-go's to the last bit (C's libm differs, e.g. tan(pi/4)). ----
+
+const PI4A: f64 = 7.853_981_256_484_985_351_56e-1;
+const PI4B: f64 = 3.774_894_707_930_798_176_68e-8;
+const PI4C: f64 = 2.695_151_429_079_059_526_45e-15;
+const REDUCE_THRESHOLD: f64 = (1u64 << 29) as f64;
+
+const SIN: [f64; 6] = [
+    1.589_623_015_765_465_680_60e-10,
+    -2.505_074_776_285_780_728_66e-8,
+    2.755_731_362_138_572_452_13e-6,
+    -1.984_126_982_958_953_859_96e-4,
+    8.333_333_333_322_118_588_78e-3,
+    -1.666_666_666_666_663_072_95e-1,
+];
+const COS: [f64; 6] = [
+    -1.135_853_652_138_768_173_00e-11,
+    2.087_570_084_197_473_167_78e-9,
+    -2.755_731_417_929_673_881_12e-7,
+    2.480_158_728_885_170_453_48e-5,
+    -1.388_888_888_887_305_641_16e-3,
+    4.166_666_666_666_659_292_18e-2,
+];
+const TAN_P: [f64; 3] = [
+    -1.309_369_391_813_837_776_46e4,
+    1.153_516_648_385_874_161_40e6,
+    -1.795_652_519_764_848_779_88e7,
+];
+const TAN_Q: [f64; 5] = [
+    1.0,
+    1.368_129_634_706_929_546_78e4,
+    -1.320_892_344_402_109_674_47e6,
+    2.500_838_018_233_579_158_39e7,
+    -5.386_957_559_294_546_298_81e7,
+];
+
+/// Bits of 4/pi, for the Payne-Hanek reduction of huge arguments.
+const M_PI4: [u64; 20] = [
+    0x0000000000000001,
+    0x45f306dc9c882a53,
+    0xf84eafa3ea69bb81,
+    0xb6c52b3278872083,
+    0xfca2c757bd778ac3,
+    0x6e48dc74849ba5c0,
+    0x0c925dd413a32439,
+    0xfc3bd63962534e7d,
+    0xd1046bea5d768909,
+    0xd338e04d68befc82,
+    0x7323ac7306a673e9,
+    0x3908bf177bf25076,
+    0x3ff12fffbc0b301f,
+    0xde5e2316b414da3e,
+    0xda6cfd9e4f96136e,
+    0x9e8c7ecd3cbfd45a,
+    0xea4f758fd7cbe2f6,
+    0x7a0e73ef14a525d4,
+    0xd7f6bf623f1aba10,
+    0xac06608df8f6d757,
+];
+
+fn shr(x: u64, n: u32) -> u64 {
+    x.checked_shr(n).unwrap_or(0)
+}
+
+fn shl(x: u64, n: u32) -> u64 {
+    x.checked_shl(n).unwrap_or(0)
+}
+
+/// Go's `trigReduce`: x (>= 2^29) as an octant j and a remainder z in [0, pi/4).
+fn trig_reduce(x: f64) -> (u64, f64) {
+    const PI4: f64 = PI / 4.0;
+    if x < PI4 {
+        return (0, x);
+    }
+    let mut ix = x.to_bits();
+    let exp = ((ix >> 52) & 0x7ff) as i64 - 1023 - 52;
+    ix &= !(0x7ff << 52);
+    ix |= 1 << 52;
+    let (digit, bitshift) = (((exp + 61) / 64) as usize, ((exp + 61) % 64) as u32);
+    let m = |i: usize| M_PI4.get(digit + i).copied().unwrap_or(0);
+    let z0 = shl(m(0), bitshift) | shr(m(1), 64 - bitshift);
+    let z1 = shl(m(1), bitshift) | shr(m(2), 64 - bitshift);
+    let z2 = shl(m(2), bitshift) | shr(m(3), 64 - bitshift);
+    let z2hi = ((z2 as u128 * ix as u128) >> 64) as u64;
+    let p1 = z1 as u128 * ix as u128;
+    let (z1hi, z1lo) = ((p1 >> 64) as u64, p1 as u64);
+    let z0lo = z0.wrapping_mul(ix);
+    let (lo, c) = z1lo.overflowing_add(z2hi);
+    let hi = z0lo.wrapping_add(z1hi).wrapping_add(c as u64);
+    let mut j = hi >> 61;
+    let mut hi = hi << 3 | lo >> 61;
+    let lz = hi.leading_zeros();
+    let e = 1023u64.wrapping_sub(lz as u64 + 1) & 0x7ff;
+    hi = shl(hi, lz + 1) | shr(lo, 64u32.wrapping_sub(lz + 1));
+    hi >>= 64 - 52;
+    hi |= e << 52;
+    let mut z = f64::from_bits(hi);
+    if j & 1 == 1 {
+        j += 1;
+        j &= 7;
+        z -= 1.0;
+    }
+    (j, z * PI4)
+}
+
+/// The octant of `x >= 0` and the remainder, as Go's sin, cos and tan compute them.
+fn reduce(x: f64, fold: bool) -> (u64, f64) {
+    if x >= REDUCE_THRESHOLD {
+        return trig_reduce(x);
+    }
+    let mut j = (x * (4.0 / PI)) as u64;
+    let mut y = j as f64;
+    if j & 1 == 1 {
+        j += 1;
+        y += 1.0;
+    }
+    if fold {
+        j &= 7;
+    }
+    (j, ((x - y * PI4A) - y * PI4B) - y * PI4C)
+}
+
+fn sin_poly(z: f64, zz: f64) -> f64 {
+    z + z
+        * zz
+        * (((((SIN[0] * zz + SIN[1]) * zz + SIN[2]) * zz + SIN[3]) * zz + SIN[4]) * zz + SIN[5])
+}
+
+fn cos_poly(zz: f64) -> f64 {
+    1.0 - 0.5 * zz
+        + zz * zz
+            * (((((COS[0] * zz + COS[1]) * zz + COS[2]) * zz + COS[3]) * zz + COS[4]) * zz + COS[5])
+}
+
+/// Go's `math.Sin`.
+fn sin(x: f64) -> f64 {
+    if x == 0.0 || x.is_nan() {
+        return x;
+    }
+    if x.is_infinite() {
+        return f64::NAN;
+    }
+    let mut sign = x < 0.0;
+    let (mut j, z) = reduce(x.abs(), true);
+    if j > 3 {
+        sign = !sign;
+        j -= 4;
+    }
+    let zz = z * z;
+    let y = if j == 1 || j == 2 {
+        cos_poly(zz)
+    } else {
+        sin_poly(z, zz)
+    };
+    if sign {
+        -y
+    } else {
+        y
+    }
+}
+
+/// Go's `math.Cos`.
+fn cos(x: f64) -> f64 {
+    if x.is_nan() || x.is_infinite() {
+        return f64::NAN;
+    }
+    let mut sign = false;
+    let (mut j, z) = reduce(x.abs(), true);
+    if j > 3 {
+        j -= 4;
+        sign = !sign;
+    }
+    if j > 1 {
+        sign = !sign;
+    }
+    let zz = z * z;
+    let y = if j == 1 || j == 2 {
+        sin_poly(z, zz)
+    } else {
+        cos_poly(zz)
+    };
+    if sign {
+        -y
+    } else {
+        y
+    }
+}
+
+/// Go's `math.Tan`.
+fn tan(x: f64) -> f64 {
+    if x == 0.0 || x.is_nan() {
+        return x;
+    }
+    if x.is_infinite() {
+        return f64::NAN;
+    }
+    let sign = x < 0.0;
+    let (j, z) = reduce(x.abs(), false);
+    let zz = z * z;
+    let mut y = if zz > 1e-14 {
+        z + z
+            * (zz * ((TAN_P[0] * zz + TAN_P[1]) * zz + TAN_P[2])
+                / ((((zz + TAN_Q[1]) * zz + TAN_Q[2]) * zz + TAN_Q[3]) * zz + TAN_Q[4]))
+    } else {
+        z
+    };
+    if j & 2 == 2 {
+        y = -1.0 / y;
+    }
+    if sign {
+        -y
+    } else {
+        y
+    }
 }
 
 #[cfg(test)]
