@@ -150,3 +150,61 @@ fn repl_keeps_state_between_inputs_and_prints_values() {
         text(&out.stderr)
     );
 }
+
+/// `quarry test` shares the conformance harness: starlark-go's own test files
+/// pass through the binary exactly as they do in the engine's conformance test.
+#[test]
+fn test_command_passes_starlark_gos_own_test_files() {
+    let root = std::path::Path::new("/usr/share/gocode/src/go.starlark.net");
+    assert!(
+        root.join("starlark/testdata").is_dir(),
+        "install starlark-go's test files: apt-get install golang-starlark-dev"
+    );
+    let exec: Vec<PathBuf> = [
+        "assign",
+        "bool",
+        "builtins",
+        "control",
+        "dict",
+        "float",
+        "function",
+        "int",
+        "json",
+        "list",
+        "misc",
+        "module",
+        "recursion",
+        "set",
+        "string",
+        "tuple",
+    ]
+    .iter()
+    .map(|f| root.join(format!("starlark/testdata/{f}.star")))
+    .collect();
+    let out = quarry()
+        .args(["test", "--legacy-api"])
+        .args(&exec)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("16 passed, 0 failed\n"), "{stdout}");
+    for (mode, file) in [
+        ("resolve", "resolve/testdata/resolve.star"),
+        ("parse", "syntax/testdata/errors.star"),
+    ] {
+        let out = quarry()
+            .args(["test", "--mode", mode])
+            .arg(root.join(file))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    }
+    // Without the legacy API, the two files that check dir() of the 2021 API fail.
+    let out = quarry()
+        .arg("test")
+        .arg(root.join("starlark/testdata/builtins.star"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -30,81 +30,117 @@ impl Args {
         }
     }
 
-    /// Binds arguments to parameters by position, then by name. A parameter
-    /// name ending in `?` is optional (`None` in the result when absent);
-    /// others are required. Errors are worded as starlark-go's UnpackArgs.
+    /// Binds arguments to parameters by position, then by name (starlark-go's
+    /// `UnpackArgs`): a parameter name ending in `?` is optional (`None` in the
+    /// result when absent), and so is every parameter after it.
     pub fn bind<const N: usize>(
         &self,
         fname: &str,
         params: &[&str; N],
     ) -> Result<[Option<Value>; N]> {
-        const NONE: Option<Value> = None;
-        let mut out = [NONE; N];
-        if self.positional.len() > N {
-            return Err(EvalError::new(format!(
-                "{fname}: got {} arguments, want at most {N}",
-                self.positional.len()
-            )));
-        }
-        for (i, v) in self.positional.iter().enumerate() {
-            out[i] = Some(v.clone());
-        }
-        'named: for (name, v) in &self.named {
-            for (i, p) in params.iter().enumerate() {
-                if p.trim_end_matches('?') == &**name {
-                    if out[i].is_some() {
-                        return Err(EvalError::new(format!(
-                            "{fname}: got multiple values for keyword argument \"{name}\""
-                        )));
-                    }
-                    out[i] = Some(v.clone());
-                    continue 'named;
-                }
-            }
-            let names: Vec<&str> = params.iter().map(|p| p.trim_end_matches('?')).collect();
-            return Err(EvalError::new(format!(
-                "{fname}: unexpected keyword argument \"{name}\"{}",
-                crate::hint::did_you_mean(name, names.iter().copied())
-            )));
-        }
-        for (i, p) in params.iter().enumerate() {
-            if out[i].is_none() && !p.ends_with('?') {
-                return Err(EvalError::new(format!("{fname}: missing argument for {p}")));
-            }
-        }
-        Ok(out)
+        unpack(fname, &self.positional, &self.named, *params)
     }
 
     /// Checks that there are no named arguments and between `min` and `max`
-    /// positional ones, worded as starlark-go's UnpackPositionalArgs.
+    /// positional ones (starlark-go's `UnpackPositionalArgs`).
     pub fn positional_only(&self, fname: &str, min: usize, max: usize) -> Result<&[Value]> {
-        if !self.named.is_empty() {
-            return Err(EvalError::new(format!(
-                "{fname}: unexpected keyword arguments"
-            )));
-        }
-        let n = self.positional.len();
-        if n < min {
-            let want = if min == max { "exactly" } else { "at least" };
-            return Err(EvalError::new(format!(
-                "{fname}: got {n} argument{}, want {want} {min}",
-                if n == 1 { "" } else { "s" }
-            )));
-        }
-        if n > max {
-            let want = if min == max { "exactly" } else { "at most" };
-            return Err(EvalError::new(format!(
-                "{fname}: got {n} argument{}, want {want} {max}",
-                if n == 1 { "" } else { "s" }
-            )));
-        }
-        Ok(&self.positional)
+        positional(fname, self, min, max)
     }
 
     /// Fails unless the call has no arguments at all.
     pub fn none(&self, fname: &str) -> Result<()> {
         self.positional_only(fname, 0, 0).map(|_| ())
     }
+}
+
+/// An error "fname: msg".
+pub fn name_err(fname: &str, msg: impl std::fmt::Display) -> EvalError {
+    EvalError::new(format!("{fname}: {msg}"))
+}
+
+/// starlark-go's `UnpackPositionalArgs`: no keyword arguments, between `min`
+/// and `max` positional ones.
+pub fn positional<'a>(fname: &str, args: &'a Args, min: usize, max: usize) -> Result<&'a [Value]> {
+    if !args.named.is_empty() {
+        return Err(name_err(fname, "unexpected keyword arguments"));
+    }
+    count(fname, &args.positional, min, max)
+}
+
+/// The positional-count check of [`positional`], for callers that handle
+/// keyword arguments themselves.
+pub fn count<'a>(fname: &str, values: &'a [Value], min: usize, max: usize) -> Result<&'a [Value]> {
+    let n = values.len();
+    if n < min {
+        let atleast = if min < max { "at least " } else { "" };
+        return Err(name_err(
+            fname,
+            format!("got {n} arguments, want {atleast}{min}"),
+        ));
+    }
+    if n > max {
+        let atmost = if max > min { "at most " } else { "" };
+        return Err(name_err(
+            fname,
+            format!("got {n} arguments, want {atmost}{max}"),
+        ));
+    }
+    Ok(values)
+}
+
+/// starlark-go's `UnpackArgs` over `positional` and `named`: parameters bound
+/// by position then by name; a name ending in `?` is optional, and every
+/// parameter after the first optional one is optional too.
+pub fn unpack<const N: usize>(
+    fname: &str,
+    positional: &[Value],
+    named: &[(std::rc::Rc<str>, Value)],
+    params: [&str; N],
+) -> Result<[Option<Value>; N]> {
+    const NONE: Option<Value> = None;
+    let mut out = [NONE; N];
+    if positional.len() > N {
+        return Err(name_err(
+            fname,
+            format!("got {} arguments, want at most {N}", positional.len()),
+        ));
+    }
+    for (slot, v) in out.iter_mut().zip(positional) {
+        *slot = Some(v.clone());
+    }
+    'kw: for (name, v) in named {
+        for (i, p) in params.iter().enumerate() {
+            if p.trim_end_matches('?') == &**name {
+                if out[i].is_some() {
+                    return Err(name_err(
+                        fname,
+                        format!(
+                            "got multiple values for keyword argument {}",
+                            crate::values::repr(&Value::str(name))
+                        ),
+                    ));
+                }
+                out[i] = Some(v.clone());
+                continue 'kw;
+            }
+        }
+        return Err(name_err(
+            fname,
+            format!(
+                "unexpected keyword argument {}",
+                crate::values::repr(&Value::str(name))
+            ),
+        ));
+    }
+    for (i, p) in params.iter().enumerate().skip(positional.len()) {
+        if p.ends_with('?') {
+            break;
+        }
+        if out[i].is_none() {
+            return Err(name_err(fname, format!("missing argument for {p}")));
+        }
+    }
+    Ok(out)
 }
 
 /// "fname: for parameter pname: got T, want W".

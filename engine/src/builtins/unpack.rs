@@ -11,100 +11,12 @@ use std::fmt::Display;
 /// Largest number of elements a built-in materialises in one value.
 pub const MAX_ELEMS: usize = 1 << 28;
 
-/// An error "fname: msg".
-pub fn name_err(fname: &str, msg: impl Display) -> EvalError {
-    EvalError::new(format!("{fname}: {msg}"))
-}
-
 /// An error "fname: for parameter p: msg".
 pub fn param_err(fname: &str, p: impl Display, msg: impl Display) -> EvalError {
     EvalError::new(format!("{fname}: for parameter {p}: {msg}"))
 }
 
-/// starlark-go's `UnpackPositionalArgs`: no keyword arguments, between `min`
-/// and `max` positional ones.
-pub fn positional<'a>(fname: &str, args: &'a Args, min: usize, max: usize) -> Result<&'a [Value]> {
-    if !args.named.is_empty() {
-        return Err(name_err(fname, "unexpected keyword arguments"));
-    }
-    count(fname, &args.positional, min, max)
-}
-
-/// The positional-count check of [`positional`], for callers that handle
-/// keyword arguments themselves.
-pub fn count<'a>(fname: &str, values: &'a [Value], min: usize, max: usize) -> Result<&'a [Value]> {
-    let n = values.len();
-    if n < min {
-        let atleast = if min < max { "at least " } else { "" };
-        return Err(name_err(
-            fname,
-            format!("got {n} arguments, want {atleast}{min}"),
-        ));
-    }
-    if n > max {
-        let atmost = if max > min { "at most " } else { "" };
-        return Err(name_err(
-            fname,
-            format!("got {n} arguments, want {atmost}{max}"),
-        ));
-    }
-    Ok(values)
-}
-
-/// starlark-go's `UnpackArgs` over `positional` and `named`: parameters bound
-/// by position then by name; a name ending in `?` is optional, and every
-/// parameter after the first optional one is optional too.
-pub fn unpack<const N: usize>(
-    fname: &str,
-    positional: &[Value],
-    named: &[(std::rc::Rc<str>, Value)],
-    params: [&str; N],
-) -> Result<[Option<Value>; N]> {
-    const NONE: Option<Value> = None;
-    let mut out = [NONE; N];
-    if positional.len() > N {
-        return Err(name_err(
-            fname,
-            format!("got {} arguments, want at most {N}", positional.len()),
-        ));
-    }
-    for (slot, v) in out.iter_mut().zip(positional) {
-        *slot = Some(v.clone());
-    }
-    'kw: for (name, v) in named {
-        for (i, p) in params.iter().enumerate() {
-            if p.trim_end_matches('?') == &**name {
-                if out[i].is_some() {
-                    return Err(name_err(
-                        fname,
-                        format!(
-                            "got multiple values for keyword argument {}",
-                            crate::values::repr(&Value::str(name))
-                        ),
-                    ));
-                }
-                out[i] = Some(v.clone());
-                continue 'kw;
-            }
-        }
-        return Err(name_err(
-            fname,
-            format!(
-                "unexpected keyword argument {}",
-                crate::values::repr(&Value::str(name))
-            ),
-        ));
-    }
-    for (i, p) in params.iter().enumerate().skip(positional.len()) {
-        if p.ends_with('?') {
-            break;
-        }
-        if out[i].is_none() {
-            return Err(name_err(fname, format!("missing argument for {p}")));
-        }
-    }
-    Ok(out)
-}
+pub use crate::args::{count, name_err, positional, unpack};
 
 /// How starlark-go names parameter `p` in a "for parameter" message: plain
 /// when it was bound by position, quoted (as a Starlark string) when it was

@@ -244,15 +244,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 thread.stack.push(r);
             }
             Op::Binary(b) => {
-                // Small-int fast path, in place on the stack top.
-                let n = thread.stack.len();
-                if n >= 2 {
-                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1])
-                    {
-                        thread.stack.truncate(n - 1);
-                        thread.stack[n - 2] = r;
-                        continue;
-                    }
+                if binary_in_place(&mut thread.stack, b) {
+                    continue;
                 }
                 let y = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
@@ -264,14 +257,8 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 thread.stack.push(r);
             }
             Op::InplaceBinary(b) => {
-                let n = thread.stack.len();
-                if n >= 2 {
-                    if let Some(r) = scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1])
-                    {
-                        thread.stack.truncate(n - 1);
-                        thread.stack[n - 2] = r;
-                        continue;
-                    }
+                if binary_in_place(&mut thread.stack, b) {
+                    continue;
                 }
                 let y = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
@@ -458,6 +445,24 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
             }
         }
+    }
+}
+
+/// Applies `op` to the two values on top of the stack in place, when both are
+/// small ints or floats and the fast path applies; returns whether it did.
+#[inline(always)]
+fn binary_in_place(stack: &mut Vec<Value>, op: BinaryOp) -> bool {
+    let n = stack.len();
+    if n < 2 {
+        return false;
+    }
+    match scalar_fast_path(op, &stack[n - 2], &stack[n - 1]) {
+        Some(r) => {
+            stack.truncate(n - 1);
+            stack[n - 2] = r;
+            true
+        }
+        None => false,
     }
 }
 
