@@ -389,3 +389,48 @@ fn mutation_during_iteration_is_an_error() {
     let e = eval_error("def f():\n    x = [1, 2]\n    for i in x:\n        x.append(i)\nf()\n");
     assert!(e.msg.contains("during iteration"), "{}", e.msg);
 }
+
+#[test]
+fn builtin_loops_obey_the_step_budget() {
+    for src in [
+        "all(range(1, 1 << 62))",
+        "max(range(1 << 62))",
+        "list(range(1 << 40))",
+        "\",\".join([\"a\"] * 3 + [str(i) for i in range(1 << 40)])",
+    ] {
+        let mut t = Thread::new(Dialect::transform());
+        t.set_max_steps(100_000);
+        let start = Instant::now();
+        match t.eval_expr("e", src, Default::default()) {
+            Err(Error::Eval(e)) => assert!(
+                matches!(e.kind, ErrorKind::StepBudget | ErrorKind::Memory)
+                    || e.msg.contains("excessive size"),
+                "{src}: {}",
+                e.msg
+            ),
+            other => panic!(
+                "{src}: expected the budget to stop it, got {other:?}",
+                other = other.map(|v| engine::values::repr(&v))
+            ),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{src} took {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[test]
+fn structs_add_field_by_field() {
+    let mut t = Thread::new(Dialect::transform());
+    let mut pre = engine::Predeclared::default();
+    pre.insert(
+        "struct".into(),
+        engine::values::Builtin::func("struct", engine::builtins::make_struct),
+    );
+    let v = t
+        .eval_expr("e", "struct(a = 1, b = 2) + struct(b = 3, c = 4)", pre)
+        .unwrap();
+    assert_eq!(engine::values::repr(&v), "struct(a = 1, b = 3, c = 4)");
+}

@@ -331,6 +331,7 @@ fn join(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let mut charged = 0usize;
     let mut i = 0usize;
     while let Some(x) = it.next() {
+        thread.step()?;
         if i > 0 {
             out.extend_from_slice(sep);
         }

@@ -91,11 +91,12 @@ fn abs(_t: &mut Thread, args: &Args) -> Result<Value> {
     }
 }
 
-fn all_any(fname: &str, args: &Args, want: bool) -> Result<Value> {
+fn all_any(thread: &mut Thread, fname: &str, args: &Args, want: bool) -> Result<Value> {
     let a = positional(fname, args, 1, 1)?;
     check_iterable(&a[0]).map_err(|e| param_err(fname, 1, e))?;
     let mut it = ops::iterate_or_err(&a[0])?;
     while let Some(x) = it.next() {
+        thread.step()?;
         if x.truth() == want {
             return Ok(Value::Bool(want));
         }
@@ -103,12 +104,12 @@ fn all_any(fname: &str, args: &Args, want: bool) -> Result<Value> {
     Ok(Value::Bool(!want))
 }
 
-fn all(_t: &mut Thread, args: &Args) -> Result<Value> {
-    all_any("all", args, false)
+fn all(t: &mut Thread, args: &Args) -> Result<Value> {
+    all_any(t, "all", args, false)
 }
 
-fn any(_t: &mut Thread, args: &Args) -> Result<Value> {
-    all_any("any", args, true)
+fn any(t: &mut Thread, args: &Args) -> Result<Value> {
+    all_any(t, "any", args, true)
 }
 
 fn bool_(_t: &mut Thread, args: &Args) -> Result<Value> {
@@ -642,6 +643,7 @@ fn min_max(thread: &mut Thread, args: &Args, fname: &str, op: BinaryOp) -> Resul
     };
     let mut extreme_key = keyed(thread, &extremum)?;
     while let Some(x) = it.next() {
+        thread.step()?;
         let k = keyed(thread, &x)?;
         let better = ops::binary(op, &k, &extreme_key).map_err(|e| name_err(fname, e))?;
         if better.truth() {
@@ -1070,6 +1072,7 @@ fn zip(thread: &mut Thread, args: &Args) -> Result<Value> {
         if known && Some(result.len()) == rows {
             break;
         }
+        thread.step()?;
         let mut t = Vec::with_capacity(cols);
         for it in iters.iter_mut() {
             match it.next() {

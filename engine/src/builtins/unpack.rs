@@ -139,6 +139,7 @@ pub fn collect(
     let mut it = ops::iterate_or_err(v).map_err(Some)?;
     let mut out = Vec::new();
     while let Some(x) = it.next() {
+        thread.step().map_err(Some)?;
         if known.is_none() && out.len() % 4096 == 4095 {
             if out.len() >= MAX_ELEMS {
                 return Err(Some(name_err(

@@ -232,8 +232,10 @@ impl Thread {
     }
 
     /// Counts one step; fails when the budget is spent or the run was cancelled.
+    /// Native functions that loop over user data call it once per element, so
+    /// that long built-in loops obey the step budget and cancellation.
     #[inline]
-    pub(crate) fn step(&mut self) -> Result<()> {
+    pub fn step(&mut self) -> Result<()> {
         self.steps += 1;
         if self.steps & (CANCEL_POLL - 1) == 0 || self.steps > self.max_steps {
             self.check_limits()?;

@@ -209,6 +209,22 @@ fn add(x: &Value, y: &Value) -> Result<Option<Value>> {
             v.extend(b.iter().cloned());
             Some(Value::tuple(v))
         }
+        (Value::Struct(a), Value::Struct(b)) => {
+            // starlarkstruct: fields merge, the right operand's win.
+            if a.constructor != b.constructor {
+                return Err(EvalError::new(format!(
+                    "cannot add structs of different constructors: {} + {}",
+                    a.constructor_name(),
+                    b.constructor_name()
+                )));
+            }
+            let mut fields = a.fields.clone();
+            fields.extend(b.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            Some(Value::Struct(Rc::new(super::Struct {
+                constructor: a.constructor.clone(),
+                fields,
+            })))
+        }
         _ => float_op(x, y, |a, b| Ok(a + b))?,
     })
 }
