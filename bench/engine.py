@@ -54,11 +54,13 @@ def run_once(cmd, path):
 
 
 def max_rss_kib(cmd, path):
-    p = subprocess.Popen(cmd + [path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{cmd} failed on {path}")
-    return usage.ru_maxrss
+    """Peak RSS as quarry itself reports it (`run --stats`): measuring from
+    outside would count this Python process's pages, shared at fork."""
+    out = subprocess.run(cmd + ["--stats", path], capture_output=True, text=True, check=True)
+    m = re.search(r"peak_rss_kib=(\d+)", out.stderr)
+    if not m:
+        raise RuntimeError(f"no stats from {cmd}: {out.stderr}")
+    return int(m.group(1))
 
 
 def main():

@@ -23,6 +23,10 @@ enum Command {
         /// Stop after this many execution steps (0: no limit).
         #[arg(long, default_value_t = 0)]
         max_steps: u64,
+        /// Print resource use to standard error when done: steps, bytes
+        /// allocated (as the memory budget counts them) and peak RSS.
+        #[arg(long)]
+        stats: bool,
     },
     /// Run Starlark test files (chunks split on `---`, `### "regexp"` expected
     /// errors, `load("assert.star", "assert")`) and summarise the results.
@@ -45,7 +49,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { file, max_steps } => cmd::run::run(&file, max_steps),
+        Command::Run {
+            file,
+            max_steps,
+            stats,
+        } => cmd::run::run(&file, max_steps, stats),
         Command::Test {
             files,
             mode,

@@ -4,8 +4,15 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Peak resident set size of this process in KiB (Linux), if known.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Runs the script; exit 1 with the rendered error on failure.
-pub fn run(file: &Path, max_steps: u64) -> Result<ExitCode> {
+pub fn run(file: &Path, max_steps: u64, stats: bool) -> Result<ExitCode> {
     let src =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut thread = engine::Thread::new(engine::Dialect::transform());
@@ -14,7 +21,16 @@ pub fn run(file: &Path, max_steps: u64) -> Result<ExitCode> {
     }
     thread.set_print(|s| println!("{s}"));
     let path = file.display().to_string();
-    match thread.exec_file(&path, &src, Default::default()) {
+    let result = thread.exec_file(&path, &src, Default::default());
+    if stats {
+        eprintln!(
+            "stats: steps={} allocated_bytes={} peak_rss_kib={}",
+            thread.steps(),
+            thread.allocated(),
+            peak_rss_kib().map_or("unknown".to_string(), |k| k.to_string())
+        );
+    }
+    match result {
         Ok(_) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             let src2 = src.clone();
