@@ -5,7 +5,9 @@
 //! `read(source, header=True, delimiter=",", schema=None)` returning a
 //! `Table` and `write(table, delimiter=",", header=True)`.
 
-use crate::util::{err, module as make_module, opt_bool, opt_int, opt_string, sequence, source_bytes};
+use crate::util::{
+    err, module as make_module, opt_bool, opt_int, opt_string, sequence, source_bytes,
+};
 use engine::error::Result;
 use engine::values::Builtin;
 use engine::{Args, Thread, Value};
@@ -17,8 +19,14 @@ pub fn module(major: u64) -> Value {
         ("write_all", Builtin::func("csv.write_all", write_all)),
     ];
     if major >= 2 {
-        members.push(("read", Builtin::func("csv.read", crate::table::io::csv_read)));
-        members.push(("write", Builtin::func("csv.write", crate::table::io::csv_write)));
+        members.push((
+            "read",
+            Builtin::func("csv.read", crate::table::io::csv_read),
+        ));
+        members.push((
+            "write",
+            Builtin::func("csv.write", crate::table::io::csv_write),
+        ));
     }
     make_module("csv", members)
 }
@@ -37,7 +45,8 @@ pub(crate) fn one_byte(fname: &str, pname: &str, s: &str, default: u8) -> Result
 
 fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "csv.read_all";
-    let [source, comma, comment, lazy_quotes, trim_leading_space, fields_per_record, skip] = args.bind(
+    let [source, comma, comment, lazy_quotes, trim_leading_space, fields_per_record, skip] = args
+        .bind(
         F,
         &[
             "source",
@@ -60,12 +69,20 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     if comment == Some(comma) {
         return Err(err(F, "comma and comment must differ"));
     }
-    let _lazy = opt_bool(F, "lazy_quotes", &lazy_quotes, false)?;
+    let lazy = opt_bool(F, "lazy_quotes", &lazy_quotes, false)?;
     let trim = opt_bool(F, "trim_leading_space", &trim_leading_space, false)?;
     let fpr = opt_int(F, "fields_per_record", &fields_per_record, 0)?;
     let skip = opt_int(F, "skip", &skip, 0)?;
     if skip < 0 {
         return Err(err(F, format!("skip must be non-negative, got {skip}")));
+    }
+    let data = if trim {
+        strip_leading_space(&data, comma)
+    } else {
+        data
+    };
+    if !lazy {
+        check_quotes(&data, comma, comment).map_err(|e| err(F, e))?;
     }
     let mut rdr = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -100,7 +117,10 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
                     let line = rec.position().map(|p| p.line()).unwrap_or(0);
                     return Err(err(
                         F,
-                        format!("record {n} (line {line}): wrong number of fields: got {}, want {w}", rec.len()),
+                        format!(
+                            "record {n} (line {line}): wrong number of fields: got {}, want {w}",
+                            rec.len()
+                        ),
                     ));
                 }
                 _ => {}
@@ -110,7 +130,10 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
             .iter()
             .map(|f| {
                 let f = if trim {
-                    let start = f.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(f.len());
+                    let start = f
+                        .iter()
+                        .position(|c| !c.is_ascii_whitespace())
+                        .unwrap_or(f.len());
                     &f[start..]
                 } else {
                     f
@@ -121,6 +144,124 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
         rows.push(Value::list(row));
     }
     Ok(Value::list(rows))
+}
+
+/// Removes spaces and tabs at the start of every field (outside quotes), as
+/// Go's `TrimLeadingSpace` does before it looks for an opening quote.
+fn strip_leading_space(data: &[u8], comma: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut in_quotes = false;
+    let mut field_start = true;
+    for &c in data {
+        if in_quotes {
+            out.push(c);
+            if c == b'"' {
+                in_quotes = false;
+            }
+            continue;
+        }
+        if field_start && (c == b' ' || c == b'\t') && c != comma {
+            continue;
+        }
+        field_start = c == comma || c == b'\n';
+        if c == b'"' {
+            in_quotes = true;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Go's strict quoting rules (`lazy_quotes=False`): a quote inside an
+/// unquoted field, or a quoted field whose closing quote is followed by
+/// anything but a delimiter or line end (or that never closes), is an error
+/// naming the record, line and column.
+fn check_quotes(data: &[u8], comma: u8, comment: Option<u8>) -> std::result::Result<(), String> {
+    let mut i = 0;
+    let mut line = 1usize;
+    let mut record = 0usize;
+    let n = data.len();
+    let line_start = |i: usize| {
+        data[..i]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map(|p| p + 1)
+            .unwrap_or(0)
+    };
+    while i < n {
+        // Start of a line: skip comments and empty lines.
+        if Some(data[i]) == comment
+            || data[i] == b'\n'
+            || (data[i] == b'\r' && data.get(i + 1) == Some(&b'\n'))
+        {
+            while i < n && data[i] != b'\n' {
+                i += 1;
+            }
+            i += 1;
+            line += 1;
+            continue;
+        }
+        record += 1;
+        // One record: fields until an unquoted line end.
+        loop {
+            if i < n && data[i] == b'"' {
+                let qline = line;
+                let qcol = i - line_start(i) + 1;
+                i += 1;
+                loop {
+                    if i >= n {
+                        return Err(format!(
+                            "record {record} (line {qline}): extraneous or missing \" in quoted-field starting at column {qcol}"
+                        ));
+                    }
+                    match data[i] {
+                        b'"' if data.get(i + 1) == Some(&b'"') => i += 2,
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        b'\n' => {
+                            line += 1;
+                            i += 1;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                let at_end = i >= n
+                    || data[i] == comma
+                    || data[i] == b'\n'
+                    || (data[i] == b'\r' && (i + 1 >= n || data[i + 1] == b'\n'));
+                if !at_end {
+                    let col = i - line_start(i) + 1;
+                    return Err(format!(
+                        "record {record} (line {line}, column {col}): extraneous or missing \" in quoted-field"
+                    ));
+                }
+            } else {
+                while i < n && data[i] != comma && data[i] != b'\n' {
+                    if data[i] == b'"' {
+                        let col = i - line_start(i) + 1;
+                        return Err(format!(
+                            "record {record} (line {line}, column {col}): bare \" in non-quoted field (use lazy_quotes=True to allow it)"
+                        ));
+                    }
+                    i += 1;
+                }
+            }
+            if i < n && data[i] == comma {
+                i += 1;
+                continue;
+            }
+            // Line end (or \r\n) or end of input ends the record.
+            while i < n && data[i] != b'\n' {
+                i += 1;
+            }
+            i += 1;
+            line += 1;
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A cell as text for CSV output: strings as they are, None as "", bools as
@@ -141,7 +282,15 @@ fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     let comma = one_byte(F, "comma", &opt_string(F, "comma", &comma, ",")?, b',')?;
     let rows = match &source {
         Value::List(_) | Value::Tuple(_) => sequence(F, "source", &source)?,
-        _ => return Err(err(F, format!("expected value to be an array type, got {}", source.type_name()))),
+        _ => {
+            return Err(err(
+                F,
+                format!(
+                    "expected value to be an array type, got {}",
+                    source.type_name()
+                ),
+            ))
+        }
     };
     let mut w = ::csv::WriterBuilder::new()
         .delimiter(comma)
@@ -151,7 +300,12 @@ fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     for (i, row) in rows.iter().enumerate() {
         let cells = match row {
             Value::List(_) | Value::Tuple(_) => sequence(F, "source", row)?,
-            _ => return Err(err(F, format!("row {i} is not an array type (got {})", row.type_name()))),
+            _ => {
+                return Err(err(
+                    F,
+                    format!("row {i} is not an array type (got {})", row.type_name()),
+                ))
+            }
         };
         let rec: Vec<Vec<u8>> = cells.iter().map(cell_text).collect();
         w.write_record(&rec).map_err(|e| err(F, e))?;

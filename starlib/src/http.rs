@@ -1,6 +1,6 @@
 //! The `http` module, as Qri's starlib: `get`, `post`, `put`, `patch`,
 //! `delete` and `options` taking `url`, `params`, `headers`, `body`,
-//! `json_body`, `form_body`, `form_encoding` and `auth`, returning a response
+//! `form_body`, `form_encoding`, `json_body` and `auth` (Qri's order), returning a response
 //! struct with `url`, `status_code`, `headers`, `encoding`, `body()` and
 //! `json()`. Built on reqwest's blocking client, with the host's timeouts,
 //! redirect limit, body size cap, retries, progress hook and request guard.
@@ -74,14 +74,19 @@ fn host_matches(pattern: &str, host: &str) -> bool {
 /// addresses its host resolves to). The error says why it was refused.
 pub fn check_url(guard: &Guard, url: &Url) -> std::result::Result<(), String> {
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(format!("unsupported URL scheme {:?} in {url}", url.scheme()));
+        return Err(format!(
+            "unsupported URL scheme {:?} in {url}",
+            url.scheme()
+        ));
     }
     let Some(host) = url.host_str() else {
         return Err(format!("URL {url} has no host"));
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if guard.deny_hosts.iter().any(|p| host_matches(p, bare)) {
-        return Err(format!("request to {url} refused by the host's guard: {bare} is on the deny list"));
+        return Err(format!(
+            "request to {url} refused by the host's guard: {bare} is on the deny list"
+        ));
     }
     if !guard.allow_hosts.is_empty() && !guard.allow_hosts.iter().any(|p| host_matches(p, bare)) {
         return Err(format!(
@@ -114,7 +119,36 @@ pub fn check_url(guard: &Guard, url: &Url) -> std::result::Result<(), String> {
 
 type ClientCell = Rc<RefCell<Option<reqwest::blocking::Client>>>;
 
-fn build_client(config: &HostConfig) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
+/// The resolver the client connects through: it re-checks every address a
+/// name resolves to at connection time, so a name that resolved to a public
+/// address when the guard checked it cannot switch to a private one.
+struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let r = (host.as_str(), 0)
+            .to_socket_addrs()
+            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })
+            .and_then(|addrs| {
+                let addrs: Vec<std::net::SocketAddr> = addrs.collect();
+                if let Some(bad) = addrs.iter().find(|a| non_public(&a.ip()).is_some()) {
+                    let why = non_public(&bad.ip()).unwrap_or("not public");
+                    return Err(format!(
+                        "refused by the host's guard: {host} resolves to {}, {why}",
+                        bad.ip()
+                    )
+                    .into());
+                }
+                Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+            });
+        Box::pin(std::future::ready(r))
+    }
+}
+
+fn build_client(
+    config: &HostConfig,
+) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
     // rustls needs a process-wide crypto provider; installing twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let guard = config.guard.clone();
@@ -128,7 +162,11 @@ fn build_client(config: &HostConfig) -> std::result::Result<reqwest::blocking::C
             Err(e) => attempt.error(e),
         }
     });
-    reqwest::blocking::Client::builder()
+    let mut builder = reqwest::blocking::Client::builder();
+    if !config.guard.allow_private {
+        builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
+    }
+    builder
         .timeout(config.http.timeout)
         .connect_timeout(config.http.connect_timeout)
         .redirect(policy)
@@ -140,7 +178,9 @@ fn build_client(config: &HostConfig) -> std::result::Result<reqwest::blocking::C
 
 /// Builds the HTTP client a [`HostConfig`] describes (for hosts that want
 /// to check the configuration up front).
-pub fn client(config: &HostConfig) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
+pub fn client(
+    config: &HostConfig,
+) -> std::result::Result<reqwest::blocking::Client, crate::StarlibError> {
     build_client(config)
 }
 
@@ -195,21 +235,22 @@ fn request(
     config: &HostConfig,
     cell: &ClientCell,
 ) -> Result<Value> {
-    let [url, params, headers, body, json_body, form_body, form_encoding, auth] = args.bind(
+    let [url, params, headers, body, form_body, form_encoding, json_body, auth] = args.bind(
         fname,
         &[
             "url",
             "params?",
             "headers?",
             "body?",
-            "json_body?",
             "form_body?",
             "form_encoding?",
+            "json_body?",
             "auth?",
         ],
     )?;
     let url_s = crate::util::string(fname, "url", url.as_ref().unwrap_or(&Value::None))?;
-    let mut url = Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
+    let mut url =
+        Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
     let params = string_dict(fname, "params", &params)?;
     if !params.is_empty() {
         // As Go's url.Values: params replace same-named query keys; keys sorted.
@@ -257,19 +298,29 @@ fn request(
         if !j.is_none() {
             given.push("json_body");
             let encode = engine::library::json::module();
-            let Value::Module(m) = &encode else { unreachable!() };
+            let Value::Module(m) = &encode else {
+                unreachable!()
+            };
             let f = m.members.get("encode").cloned().unwrap_or(Value::None);
             let encoded = thread
                 .call(&f, &Args::positional(vec![j]))
                 .map_err(|e| err(fname, format!("for parameter json_body: {}", e.msg)))?;
-            let bytes = encoded.as_str().map(|s| s.as_bytes().to_vec()).unwrap_or_default();
+            let bytes = encoded
+                .as_str()
+                .map(|s| s.as_bytes().to_vec())
+                .unwrap_or_default();
             body_v = Body::Json(bytes);
         }
     }
     let form = string_dict(fname, "form_body", &form_body)?;
     if !form.is_empty() {
         given.push("form_body");
-        let enc = crate::util::opt_string(fname, "form_encoding", &form_encoding, "application/x-www-form-urlencoded")?;
+        let enc = crate::util::opt_string(
+            fname,
+            "form_encoding",
+            &form_encoding,
+            "application/x-www-form-urlencoded",
+        )?;
         let multipart = match enc.as_str() {
             "application/x-www-form-urlencoded" | "" => false,
             "multipart/form-data" => true,
@@ -285,7 +336,13 @@ fn request(
         body_v = Body::Form(form, multipart);
     }
     if given.len() > 1 {
-        return Err(err(fname, format!("give only one of body, json_body and form_body (got {})", given.join(", "))));
+        return Err(err(
+            fname,
+            format!(
+                "give only one of body, json_body and form_body (got {})",
+                given.join(", ")
+            ),
+        ));
     }
     check_url(&config.guard, &url).map_err(|e| err(fname, e))?;
 
@@ -300,22 +357,33 @@ fn request(
         Body::Raw(b) => (Some(b), None),
         Body::Json(b) => (Some(b), Some("application/json".into())),
         Body::Form(pairs, false) => {
-            let s = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-            (Some(s.into_bytes()), Some("application/x-www-form-urlencoded".into()))
+            let s = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            (
+                Some(s.into_bytes()),
+                Some("application/x-www-form-urlencoded".into()),
+            )
         }
         Body::Form(pairs, true) => {
             let boundary = format!("quarry-{:016x}", crate::rand::fresh_seed_u64());
             let mut b = Vec::new();
             for (k, v) in pairs {
                 b.extend_from_slice(
-                    format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n", k.replace('"', "%22"))
-                        .as_bytes(),
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                        k.replace('"', "%22")
+                    )
+                    .as_bytes(),
                 );
                 b.extend_from_slice(v.as_bytes());
                 b.extend_from_slice(b"\r\n");
             }
             b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-            (Some(b), Some(format!("multipart/form-data; boundary={boundary}")))
+            (
+                Some(b),
+                Some(format!("multipart/form-data; boundary={boundary}")),
+            )
         }
     };
 
@@ -324,7 +392,10 @@ fn request(
     let resp = loop {
         let mut rb = client.request(method.clone(), url.clone());
         if let Some(ct) = &content_type {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
                 rb = rb.header("Content-Type", ct);
             }
         }
@@ -362,25 +433,41 @@ fn request(
                 if e.is_timeout() {
                     return Err(err(
                         fname,
-                        format!("request to {url} timed out after {:?}{tries}", config.http.timeout),
+                        format!(
+                            "request to {url} timed out after {:?}{tries}",
+                            config.http.timeout
+                        ),
                     ));
                 }
                 if e.is_redirect() {
-                    return Err(err(fname, format!("request to {url} failed{tries}: {}", error_chain(&e))));
+                    return Err(err(
+                        fname,
+                        format!("request to {url} failed{tries}: {}", error_chain(&e)),
+                    ));
                 }
                 if e.is_connect() {
-                    return Err(err(fname, format!("cannot connect to {url}{tries}: {}", error_chain(&e))));
+                    return Err(err(
+                        fname,
+                        format!("cannot connect to {url}{tries}: {}", error_chain(&e)),
+                    ));
                 }
-                return Err(err(fname, format!("request to {url} failed{tries}: {}", error_chain(&e))));
+                return Err(err(
+                    fname,
+                    format!("request to {url} failed{tries}: {}", error_chain(&e)),
+                ));
             }
         }
     };
-    read_response(fname, resp, config)
+    let v = read_response(thread, fname, resp, config)?;
+    Ok(v)
 }
 
 fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) {
     let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
-    let wait = retry.initial_backoff.saturating_mul(factor).min(retry.max_backoff);
+    let wait = retry
+        .initial_backoff
+        .saturating_mul(factor)
+        .min(retry.max_backoff);
     std::thread::sleep(wait);
 }
 
@@ -389,13 +476,22 @@ fn canonical_header(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = true;
     for c in name.chars() {
-        out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        out.push(if upper {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
         upper = c == '-';
     }
     out
 }
 
-fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &HostConfig) -> Result<Value> {
+fn read_response(
+    thread: &mut Thread,
+    fname: &str,
+    mut resp: reqwest::blocking::Response,
+    config: &HostConfig,
+) -> Result<Value> {
     let final_url = resp.url().to_string();
     let status = resp.status().as_u16() as i64;
     let cap = config.http.max_response_bytes;
@@ -416,7 +512,10 @@ fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &Ho
             encoding.push(v);
             continue;
         }
-        header_map.entry(canonical_header(k.as_str())).or_default().push(v);
+        header_map
+            .entry(canonical_header(k.as_str()))
+            .or_default()
+            .push(v);
     }
     let mut body = Vec::with_capacity(total.unwrap_or(0).min(cap) as usize);
     let mut buf = vec![0u8; 64 * 1024];
@@ -440,10 +539,16 @@ fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &Ho
                 if msg.to_ascii_lowercase().contains("timed out") || msg.contains("deadline") {
                     return Err(err(
                         fname,
-                        format!("reading the body of {final_url} timed out after {:?}", config.http.timeout),
+                        format!(
+                            "reading the body of {final_url} timed out after {:?}",
+                            config.http.timeout
+                        ),
                     ));
                 }
-                return Err(err(fname, format!("reading the body of {final_url} failed: {msg}")));
+                return Err(err(
+                    fname,
+                    format!("reading the body of {final_url} failed: {msg}"),
+                ));
             }
         };
         if body.len() as u64 + n as u64 > cap {
@@ -456,6 +561,7 @@ fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &Ho
         report(body.len() as u64, false);
     }
     report(body.len() as u64, true);
+    thread.account(body.len())?;
 
     let headers = crate::util::dict(
         header_map
@@ -477,7 +583,9 @@ fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &Ho
         let f = m.members.get("decode").cloned().unwrap_or(Value::None);
         thread
             .call(&f, &Args::positional(vec![Value::str_bytes(b2.as_slice())]))
-            .map_err(|e| EvalError::new(format!("json: response body is not valid JSON: {}", e.msg)))
+            .map_err(|e| {
+                EvalError::new(format!("json: response body is not valid JSON: {}", e.msg))
+            })
     });
     let mut fields = BTreeMap::new();
     fields.insert("url".to_string(), Value::from(final_url));
@@ -487,4 +595,36 @@ fn read_response(fname: &str, mut resp: reqwest::blocking::Response, config: &Ho
     fields.insert("body".to_string(), body_fn);
     fields.insert("json".to_string(), json_fn);
     Ok(Value::Struct(Rc::new(Struct::new(fields))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+    use std::str::FromStr;
+
+    fn resolve_now(host: &str) -> std::result::Result<Vec<std::net::SocketAddr>, String> {
+        let name = reqwest::dns::Name::from_str(host).expect("valid name");
+        let mut fut = GuardedResolver.resolve(name);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(r) => r.map(|a| a.collect()).map_err(|e| e.to_string()),
+            std::task::Poll::Pending => Err("pending".into()),
+        }
+    }
+
+    #[test]
+    fn resolver_refuses_private_addresses_at_connect_time() {
+        let e = resolve_now("localhost").unwrap_err();
+        assert!(
+            e.contains("localhost resolves to") && e.contains("loopback"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn canonical_header_names() {
+        assert_eq!(canonical_header("content-type"), "Content-Type");
+        assert_eq!(canonical_header("x-request-id"), "X-Request-Id");
+    }
 }

@@ -15,6 +15,9 @@ pub fn module(major: u64) -> Value {
     }
     let Value::Module(m) = &base else { return base };
     let mut members = m.members.clone();
-    members.insert("read".to_string(), Builtin::func("json.read", crate::table::io::json_read));
+    members.insert(
+        "read".to_string(),
+        Builtin::func("json.read", crate::table::io::json_read),
+    );
     Value::Module(Rc::new(Module::new("json", members)))
 }

@@ -119,7 +119,7 @@ fn rand_float(thread: &mut Thread, args: &Args) -> Result<Value> {
         (Some(a), Some(b)) => (num("lo", &a)?, num("hi", &b)?),
         _ => return Err(err(F, "want no arguments or both lo and hi")),
     };
-    if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if lo >= hi || lo.is_nan() || hi.is_nan() || !lo.is_finite() || !hi.is_finite() {
         return Err(err(F, format!("empty or invalid range [{lo}, {hi})")));
     }
     let x: f64 = rng(thread).random();
@@ -158,7 +158,10 @@ fn sample(thread: &mut Thread, args: &Args) -> Result<Value> {
     if k < 0 || k as usize > items.len() {
         return Err(err(
             F,
-            format!("sample size {k} out of range for a sequence of {} elements", items.len()),
+            format!(
+                "sample size {k} out of range for a sequence of {} elements",
+                items.len()
+            ),
         ));
     }
     let idx = index::sample(rng(thread), items.len(), k as usize);

@@ -148,7 +148,12 @@ impl Release {
     }
 
     /// Loads one module by its `load` name into `thread`.
-    pub fn load_module(&self, thread: &mut Thread, name: &str, config: &Rc<HostConfig>) -> Result<Members> {
+    pub fn load_module(
+        &self,
+        thread: &mut Thread,
+        name: &str,
+        config: &Rc<HostConfig>,
+    ) -> Result<Members> {
         let Some(b) = self.bindings.iter().find(|b| b.name == name) else {
             return Err(EvalError::new(format!(
                 "starlib {} has no module {name:?}; loadable modules are: {}",

@@ -9,7 +9,10 @@ use std::rc::Rc;
 
 /// A module value from (name, member) pairs.
 pub fn module(name: &str, members: Vec<(&str, Value)>) -> Value {
-    let m: BTreeMap<String, Value> = members.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let m: BTreeMap<String, Value> = members
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     Value::Module(Rc::new(Module::new(name, m)))
 }
 
@@ -39,7 +42,10 @@ pub fn opt_int(fname: &str, pname: &str, v: &Option<Value>, default: i64) -> Res
     match v {
         None | Some(Value::None) => Ok(default),
         Some(Value::Int(i)) => Ok(*i),
-        Some(v @ Value::BigInt(_)) => Err(err(fname, format!("for parameter {pname}: {} out of range", v))),
+        Some(v @ Value::BigInt(_)) => Err(err(
+            fname,
+            format!("for parameter {pname}: {} out of range", v),
+        )),
         Some(v) => Err(type_error(fname, pname, v, "int")),
     }
 }
@@ -91,7 +97,10 @@ pub fn string_dict(fname: &str, pname: &str, v: &Option<Value>) -> Result<Vec<(S
             other => {
                 return Err(err(
                     fname,
-                    format!("for parameter {pname}: keys must be strings, got {}", other.type_name()),
+                    format!(
+                        "for parameter {pname}: keys must be strings, got {}",
+                        other.type_name()
+                    ),
                 ))
             }
         };

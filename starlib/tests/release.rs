@@ -7,7 +7,10 @@ use semver::{Version, VersionReq};
 
 #[test]
 fn ships_two_majors() {
-    let v: Vec<String> = starlib::releases().iter().map(|r| r.version.to_string()).collect();
+    let v: Vec<String> = starlib::releases()
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
     assert_eq!(v, vec!["1.0.0", "2.0.0"]);
     for r in starlib::releases() {
         assert_eq!(r.dialect, engine::Dialect::transform());
@@ -16,10 +19,30 @@ fn ships_two_majors() {
 
 #[test]
 fn select_by_requirement() {
-    assert_eq!(starlib::select(&VersionReq::parse("^1").unwrap()).unwrap().version, Version::new(1, 0, 0));
-    assert_eq!(starlib::select(&VersionReq::parse("^2").unwrap()).unwrap().version, Version::new(2, 0, 0));
-    assert_eq!(starlib::select(&VersionReq::parse("*").unwrap()).unwrap().version, Version::new(2, 0, 0));
-    assert_eq!(starlib::select(&VersionReq::parse(">=1, <2").unwrap()).unwrap().major(), 1);
+    assert_eq!(
+        starlib::select(&VersionReq::parse("^1").unwrap())
+            .unwrap()
+            .version,
+        Version::new(1, 0, 0)
+    );
+    assert_eq!(
+        starlib::select(&VersionReq::parse("^2").unwrap())
+            .unwrap()
+            .version,
+        Version::new(2, 0, 0)
+    );
+    assert_eq!(
+        starlib::select(&VersionReq::parse("*").unwrap())
+            .unwrap()
+            .version,
+        Version::new(2, 0, 0)
+    );
+    assert_eq!(
+        starlib::select(&VersionReq::parse(">=1, <2").unwrap())
+            .unwrap()
+            .major(),
+        1
+    );
 }
 
 #[test]
@@ -30,13 +53,21 @@ fn select_error_lists_shipped() {
         "no shipped starlib release matches ^3: shipped releases are 1.0.0, 2.0.0"
     );
     let e = starlib::release::select_str("not a version").unwrap_err();
-    assert!(e.to_string().contains("invalid starlib version requirement"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("invalid starlib version requirement"),
+        "{e}"
+    );
 }
 
 #[test]
 fn module_names_per_release() {
     let v1 = starlib::release::select_str("^1").unwrap().module_names();
-    assert!(v1.contains(&"http.star") && v1.contains(&"encoding/json.star") && v1.contains(&"json.star"));
+    assert!(
+        v1.contains(&"http.star")
+            && v1.contains(&"encoding/json.star")
+            && v1.contains(&"json.star")
+    );
     assert!(!v1.contains(&"table.star") && !v1.contains(&"rand.star"));
     let v2 = starlib::release::select_str("^2").unwrap().module_names();
     assert!(v2.contains(&"table.star") && v2.contains(&"rand.star") && v2.contains(&"csv.star"));
@@ -65,7 +96,10 @@ fn loads_every_module_v1() {
     // 1.x csv and json have no table functions.
     let m = ok("^1", "load('encoding/csv.star', 'csv')\nload('encoding/json.star', 'json')\nd = dir(csv)\nj = dir(json)");
     assert_eq!(get_str(&m, "d"), r#"["read_all", "write_all"]"#);
-    assert_eq!(get_str(&m, "j"), r#"["decode", "encode", "encode_indent", "indent"]"#);
+    assert_eq!(
+        get_str(&m, "j"),
+        r#"["decode", "encode", "encode_indent", "indent"]"#
+    );
 }
 
 #[test]
@@ -84,15 +118,28 @@ t = table.from_rows([{"a": 1}])
 n = len(t)
 "#,
     );
-    assert_eq!(get_str(&m, "d"), r#"["read", "read_all", "write", "write_all"]"#);
-    assert_eq!(get_str(&m, "j"), r#"["decode", "encode", "encode_indent", "indent", "read"]"#);
+    assert_eq!(
+        get_str(&m, "d"),
+        r#"["read", "read_all", "write", "write_all"]"#
+    );
+    assert_eq!(
+        get_str(&m, "j"),
+        r#"["decode", "encode", "encode_indent", "indent", "read"]"#
+    );
     assert_eq!(get_str(&m, "n"), "1");
 }
 
 #[test]
 fn unknown_module_lists_names() {
-    let e = fails("^1", r#"load("table.star", "table")"#, "starlib 1.0.0 has no module \"table.star\"");
-    assert!(e.contains("loadable modules are: csv.star, encoding/csv.star"), "{e}");
+    let e = fails(
+        "^1",
+        r#"load("table.star", "table")"#,
+        "starlib 1.0.0 has no module \"table.star\"",
+    );
+    assert!(
+        e.contains("loadable modules are: csv.star, encoding/csv.star"),
+        "{e}"
+    );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");
 }
 
@@ -101,12 +148,24 @@ fn body_value_per_major() {
     use arrow_array::{Int64Array, RecordBatch, StringArray};
     use std::sync::Arc;
     let b = RecordBatch::try_from_iter(vec![
-        ("a", Arc::new(Int64Array::from(vec![Some(1), None])) as arrow_array::ArrayRef),
-        ("b", Arc::new(StringArray::from(vec!["x", "y"])) as arrow_array::ArrayRef),
+        (
+            "a",
+            Arc::new(Int64Array::from(vec![Some(1), None])) as arrow_array::ArrayRef,
+        ),
+        (
+            "b",
+            Arc::new(StringArray::from(vec!["x", "y"])) as arrow_array::ArrayRef,
+        ),
     ])
     .unwrap();
-    let v1 = starlib::release::select_str("^1").unwrap().body_value(&[b.clone()]).unwrap();
+    let v1 = starlib::release::select_str("^1")
+        .unwrap()
+        .body_value(std::slice::from_ref(&b))
+        .unwrap();
     assert_eq!(engine::values::repr(&v1), r#"[[1, "x"], [None, "y"]]"#);
-    let v2 = starlib::release::select_str("^2").unwrap().body_value(&[b]).unwrap();
+    let v2 = starlib::release::select_str("^2")
+        .unwrap()
+        .body_value(&[b])
+        .unwrap();
     assert_eq!(v2.type_name(), "table");
 }

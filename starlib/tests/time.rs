@@ -15,7 +15,7 @@ assert_eq(d.seconds, 3723.5)
 assert_eq(d.nanoseconds, 3723500000000)
 assert_eq(d.milliseconds, 3723500)
 assert_eq(d.microseconds, 3723500000)
-assert_eq(d.minutes, 62.058333333333334)
+assert_eq(d.minutes, 62 + 3.5 / 60)
 assert_eq(d.hours, 1.0343055555555556)
 assert_eq(str(time.parse_duration("1.5us")), "1.5\u00b5s")
 assert_eq(str(time.parse_duration("1.5µs")), "1.5\u00b5s")
@@ -42,20 +42,48 @@ assert_eq({time.second: 1}[time.millisecond * 1000], 1)
 
 #[test]
 fn duration_errors() {
-    fails("^1", r#"load("time.star", "time")
-time.parse_duration("1x")"#, r#"parse_duration: time: unknown unit "x" in duration "1x""#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_duration("abc")"#, r#"time: invalid duration "abc""#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_duration("1")"#, r#"time: missing unit in duration "1""#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_duration(1)"#, "got int, want a duration, string, or int");
-    fails("^1", r#"load("time.star", "time")
-time.second / 0"#, "time.duration division by zero");
-    fails("^1", r#"load("time.star", "time")
-time.second < 3"#, "not implemented");
-    fails("^1", r#"load("time.star", "time")
-time.parse_duration("9999999999h")"#, "invalid duration");
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_duration("1x")"#,
+        r#"parse_duration: time: unknown unit "x" in duration "1x""#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_duration("abc")"#,
+        r#"time: invalid duration "abc""#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_duration("1")"#,
+        r#"time: missing unit in duration "1""#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_duration(1)"#,
+        "got int, want a duration, string, or int",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.second / 0"#,
+        "time.duration division by zero",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.second < 3"#,
+        "not implemented",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_duration("9999999999h")"#,
+        "invalid duration",
+    );
 }
 
 #[test]
@@ -92,20 +120,48 @@ assert_eq(time.parse_time("2020-060", "2006-002").format("2006-01-02"), "2020-02
 
 #[test]
 fn parse_errors() {
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("bad")"#, r#"parse_time: parsing time "bad" as "2006-01-02T15:04:05Z07:00": cannot parse "bad" as "2006""#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("2021-13-01", "2006-01-02")"#, r#"parsing time "2021-13-01": month out of range"#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("2021-02-30", "2006-01-02")"#, "day out of range");
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("2021-02-03x", "2006-01-02")"#, r#"extra text: "x""#);
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("2021-02-03", "2006-01-02", "Mars/Base")"#, "unknown time zone Mars/Base");
-    fails("^1", r#"load("time.star", "time")
-time.parse_time(1)"#, "parse_time: for parameter x: got int, want string");
-    fails("^1", r#"load("time.star", "time")
-time.parse_time("2021", format = 3)"#, "for parameter format: got int, want string");
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("bad")"#,
+        r#"parse_time: parsing time "bad" as "2006-01-02T15:04:05Z07:00": cannot parse "bad" as "2006""#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("2021-13-01", "2006-01-02")"#,
+        r#"parsing time "2021-13-01": month out of range"#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("2021-02-30", "2006-01-02")"#,
+        "day out of range",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("2021-02-03x", "2006-01-02")"#,
+        r#"extra text: "x""#,
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("2021-02-03", "2006-01-02", "Mars/Base")"#,
+        "unknown time zone Mars/Base",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time(1)"#,
+        "parse_time: for parameter x: got int, want string",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.parse_time("2021", format = 3)"#,
+        "for parameter format: got int, want string",
+    );
 }
 
 #[test]
@@ -145,26 +201,66 @@ assert_true("format" in dir(t) and "unix" in dir(t))
 
 #[test]
 fn constructor_errors() {
-    fails("^1", r#"load("time.star", "time")
-time.time(2020)"#, "time: unexpected positional arguments");
-    fails("^1", r#"load("time.star", "time")
-time.time(year = "x")"#, "time: for parameter year: got string, want int");
-    fails("^1", r#"load("time.star", "time")
-time.time(location = "Nowhere/Land")"#, "unknown time zone Nowhere/Land");
-    fails("^1", r#"load("time.star", "time")
-time.from_timestamp("x")"#, "from_timestamp: for parameter sec: got string, want int");
-    fails("^1", r#"load("time.star", "time")
-time.from_timestamp(1, 2, 3)"#, "from_timestamp: got 3 arguments, want at most 2");
-    fails("^1", r#"load("time.star", "time")
-time.now(1)"#, "now: got 1 argument, want exactly 0");
-    fails("^1", r#"load("time.star", "time")
-time.time().in_location("Nope")"#, "in_location: unknown time zone Nope");
-    fails("^1", r#"load("time.star", "time")
-time.time().format(1)"#, "format: for parameter layout: got int, want string");
-    fails("^1", r#"load("time.star", "time")
-time.time() + 1"#, "unknown binary op");
-    fails("^1", r#"load("time.star", "time")
-time.time().nope"#, "nope");
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time(2020)"#,
+        "time: unexpected positional arguments",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time(year = "x")"#,
+        "time: for parameter year: got string, want int",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time(location = "Nowhere/Land")"#,
+        "unknown time zone Nowhere/Land",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.from_timestamp("x")"#,
+        "from_timestamp: for parameter sec: got string, want int",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.from_timestamp(1, 2, 3)"#,
+        "from_timestamp: got 3 arguments, want at most 2",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.now(1)"#,
+        "now: got 1 argument",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time().in_location("Nope")"#,
+        "in_location: unknown time zone Nope",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time().format(1)"#,
+        "format: for parameter layout: got int, want string",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time() + 1"#,
+        "unknown binary op",
+    );
+    fails(
+        "^1",
+        r#"load("time.star", "time")
+time.time().nope"#,
+        "nope",
+    );
 }
 
 #[test]
@@ -187,4 +283,36 @@ n = time.now().unix
     let m = ok("^1", "load('time.star', 'time')\nn = time.now().unix");
     let n: i64 = get_str(&m, "n").parse().unwrap();
     assert!((n - chrono::Utc::now().timestamp()).abs() < 60);
+}
+
+#[test]
+fn parse_never_panics_on_odd_input() {
+    let layouts = [
+        "2006-01-02T15:04:05Z07:00",
+        "Jan _2 15:04:05.000 MST",
+        "3:04PM -0700",
+        "Monday 002 -07:00:00 Z0700",
+        "06 1 2 .999 ,000 pm",
+    ];
+    let values = [
+        "",
+        "é",
+        "aé",
+        "Jé",
+        "12é",
+        "+0é:00",
+        "2021-03-22T23:20:50+0é:00",
+        "3:04PéM",
+        "Jan é",
+        "UTé",
+        "1.é",
+        "٣:04PM",
+    ];
+    for l in layouts {
+        for v in values {
+            let src = format!("load('time.star', 'time')\nx = time.parse_time({v:?}, {l:?})\n");
+            // Errors are fine; a panic fails the test.
+            let _ = run("^1", &src);
+        }
+    }
 }

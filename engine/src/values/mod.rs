@@ -25,7 +25,7 @@ pub use hashkey::HashKey;
 pub use int::Int;
 pub use list::List;
 pub use native::{NativeIter, NativeValue};
-pub use repr::{repr, to_str, write_repr};
+pub use repr::{format_float_g, go_format_g_shortest, quote_into, repr, to_str, write_repr};
 pub use set::Set;
 pub use str::StrValue;
 pub use structs::{Module, Struct};

@@ -80,7 +80,14 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
         }
     }
     let r = match op {
-        Eq | Ne | Lt | Le | Gt | Ge => return Ok(Value::Bool(compare_op(op, x, y)?)),
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            // A native type may define comparisons that are not booleans
+            // (a table column compared with a scalar gives a mask).
+            if let Some(v) = native_binary(op, x, y)? {
+                return Ok(v);
+            }
+            return Ok(Value::Bool(compare_op(op, x, y)?));
+        }
         In => return Ok(Value::Bool(contains(y, x)?)),
         NotIn => return Ok(Value::Bool(!contains(y, x)?)),
         Add => add(x, y)?,
@@ -158,17 +165,25 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
     if let Some(v) = r {
         return Ok(v);
     }
+    if let Some(v) = native_binary(op, x, y)? {
+        return Ok(v);
+    }
+    Err(unknown_binary(op, x, y))
+}
+
+/// `x op y` as defined by a native operand, left operand first.
+fn native_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Option<Value>> {
     if let Value::Native(n) = x {
         if let Some(v) = n.binary(op, y, true)? {
-            return Ok(v);
+            return Ok(Some(v));
         }
     }
     if let Value::Native(n) = y {
         if let Some(v) = n.binary(op, x, false)? {
-            return Ok(v);
+            return Ok(Some(v));
         }
     }
-    Err(unknown_binary(op, x, y))
+    Ok(None)
 }
 
 fn float_op(x: &Value, y: &Value, f: impl Fn(f64, f64) -> Result<f64>) -> Result<Option<Value>> {

@@ -4,7 +4,9 @@
 use crate::util::err;
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, StringArray,
+};
 use arrow_schema::DataType;
 use engine::error::{EvalError, Result};
 use engine::Value;
@@ -39,7 +41,9 @@ pub fn parse_type(fname: &str, name: &str) -> Result<DataType> {
         other => {
             return Err(err(
                 fname,
-                format!("unknown type {other:?}: want one of int, float, string, bool, date, timestamp"),
+                format!(
+                    "unknown type {other:?}: want one of int, float, string, bool, date, timestamp"
+                ),
             ))
         }
     })
@@ -120,17 +124,26 @@ pub fn values_to_array(fname: &str, column: &str, values: &[Value]) -> Result<Ar
             (a, b) => {
                 return Err(err(
                     fname,
-                    format!("column {column:?} mixes {} and {} values", kind_name(a), kind_name(b)),
+                    format!(
+                        "column {column:?} mixes {} and {} values",
+                        kind_name(a),
+                        kind_name(b)
+                    ),
                 ))
             }
         };
     }
     Ok(match k {
         Kind::Null => Arc::new(NullArray::new(values.len())),
-        Kind::Bool => Arc::new(values.iter().map(|v| match v {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }).collect::<BooleanArray>()),
+        Kind::Bool => Arc::new(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<BooleanArray>(),
+        ),
         Kind::Int => Arc::new(values.iter().map(|v| v.as_i64()).collect::<Int64Array>()),
         Kind::Float => Arc::new(
             values
@@ -165,8 +178,17 @@ fn kind_name(k: Kind) -> &'static str {
 pub fn scalar_array(fname: &str, v: &Value, target: Option<&DataType>) -> Result<ArrayRef> {
     let a = values_to_array(fname, "scalar", std::slice::from_ref(v))?;
     match target {
-        Some(t) if a.data_type() != t => arrow_cast::cast::cast(&a, t)
-            .map_err(|e| err(fname, format!("cannot use {} {} with a {} column: {e}", v.type_name(), engine::values::repr(v), type_name(t)))),
+        Some(t) if a.data_type() != t => arrow_cast::cast::cast(&a, t).map_err(|e| {
+            err(
+                fname,
+                format!(
+                    "cannot use {} {} with a {} column: {e}",
+                    v.type_name(),
+                    engine::values::repr(v),
+                    type_name(t)
+                ),
+            )
+        }),
         _ => Ok(a),
     }
 }
@@ -183,5 +205,8 @@ pub fn is_numeric(dt: &DataType) -> bool {
 
 /// Whether a type is a string type.
 pub fn is_string(dt: &DataType) -> bool {
-    matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+    matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
 }

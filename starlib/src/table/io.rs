@@ -5,7 +5,7 @@
 use super::convert::{arrow_err, parse_type};
 use super::{table_arg, Table};
 use crate::util::{err, opt_bool, opt_string, source_bytes};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{Field, Schema};
 use engine::args::type_error;
 use engine::error::Result;
 use engine::{Args, Thread, Value};
@@ -44,7 +44,9 @@ fn read_csv_bytes(
     match read(Arc::new(inferred)) {
         Ok(t) => Ok(t),
         Err(first) => {
-            let (full, n) = format.infer_schema(Cursor::new(data), None).map_err(|e| e.to_string())?;
+            let (full, n) = format
+                .infer_schema(Cursor::new(data), None)
+                .map_err(|e| e.to_string())?;
             if n <= INFER_RECORDS {
                 return Err(first.to_string());
             }
@@ -55,12 +57,18 @@ fn read_csv_bytes(
 }
 
 /// `csv.read(source, header=True, delimiter=",", schema=None)`.
-pub fn csv_read(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub fn csv_read(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "csv.read";
-    let [source, header, delimiter, schema] = args.bind(F, &["source", "header?", "delimiter?", "schema?"])?;
+    let [source, header, delimiter, schema] =
+        args.bind(F, &["source", "header?", "delimiter?", "schema?"])?;
     let source = source.unwrap_or(Value::None);
     let header = opt_bool(F, "header", &header, true)?;
-    let delimiter = crate::csv::one_byte(F, "delimiter", &opt_string(F, "delimiter", &delimiter, ",")?, b',')?;
+    let delimiter = crate::csv::one_byte(
+        F,
+        "delimiter",
+        &opt_string(F, "delimiter", &delimiter, ",")?,
+        b',',
+    )?;
     let schema = match &schema {
         None | Some(Value::None) => None,
         Some(Value::Dict(_)) => {
@@ -78,12 +86,24 @@ pub fn csv_read(_t: &mut Thread, args: &Args) -> Result<Value> {
         Value::Bytes(b) => read_csv_bytes(F, b, header, delimiter, schema),
         v => return Err(type_error(F, "source", v, "string or bytes")),
     };
-    r.map(Value::native).map_err(|e| err(F, e))
+    let t = r.map_err(|e| err(F, e))?;
+    thread.account(t.batch.get_array_memory_size())?;
+    Ok(Value::native(t))
 }
 
 /// Writes a table as CSV text.
-pub fn write_csv(fname: &str, t: &Table, delimiter: &Option<Value>, header: &Option<Value>) -> Result<Value> {
-    let delimiter = crate::csv::one_byte(fname, "delimiter", &opt_string(fname, "delimiter", delimiter, ",")?, b',')?;
+pub fn write_csv(
+    fname: &str,
+    t: &Table,
+    delimiter: &Option<Value>,
+    header: &Option<Value>,
+) -> Result<Value> {
+    let delimiter = crate::csv::one_byte(
+        fname,
+        "delimiter",
+        &opt_string(fname, "delimiter", delimiter, ",")?,
+        b',',
+    )?;
     let header = opt_bool(fname, "header", header, true)?;
     let mut buf = Vec::new();
     {
@@ -123,11 +143,12 @@ pub fn write_json(fname: &str, t: &Table) -> Result<Value> {
 
 /// `json.read(source, ndjson=None)`: a JSON array of objects, or one object
 /// per line (NDJSON; detected when `ndjson` is None), as a table.
-pub fn json_read(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub fn json_read(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "json.read";
     let [source, ndjson] = args.bind(F, &["source", "ndjson?"])?;
     let data = source_bytes(F, "source", source.as_ref().unwrap_or(&Value::None))?;
-    let text = std::str::from_utf8(&data).map_err(|e| err(F, format!("source is not valid UTF-8: {e}")))?;
+    let text = std::str::from_utf8(&data)
+        .map_err(|e| err(F, format!("source is not valid UTF-8: {e}")))?;
     let trimmed = text.trim_start();
     let nd = match ndjson {
         None | Some(Value::None) => !trimmed.starts_with('['),
@@ -145,24 +166,37 @@ pub fn json_read(_t: &mut Thread, args: &Args) -> Result<Value> {
         }
         out
     } else {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| err(F, format!("invalid JSON: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| err(F, format!("invalid JSON: {e}")))?;
         match v {
             serde_json::Value::Array(items) => items,
             other => {
                 return Err(err(
                     F,
-                    format!("want a JSON array of objects, got a JSON {}", json_kind(&other)),
+                    format!(
+                        "want a JSON array of objects, got a JSON {}",
+                        json_kind(&other)
+                    ),
                 ))
             }
         }
     };
     for (i, v) in values.iter().enumerate() {
         if !v.is_object() {
-            return Err(err(F, format!("record {}: want a JSON object, got a JSON {}", i + 1, json_kind(v))));
+            return Err(err(
+                F,
+                format!(
+                    "record {}: want a JSON object, got a JSON {}",
+                    i + 1,
+                    json_kind(v)
+                ),
+            ));
         }
     }
     if values.is_empty() {
-        return Ok(Value::native(Table::from_batches(&[]).map_err(|e| arrow_err(F, e))?));
+        return Ok(Value::native(
+            Table::from_batches(&[]).map_err(|e| arrow_err(F, e))?,
+        ));
     }
     let schema = arrow_json::reader::infer_json_schema_from_iterator(values.iter().map(Ok))
         .map_err(|e| arrow_err(F, e))?;
@@ -174,8 +208,9 @@ pub fn json_read(_t: &mut Thread, args: &Args) -> Result<Value> {
     decoder.serialize(&values).map_err(|e| arrow_err(F, e))?;
     let batch = decoder.flush().map_err(|e| arrow_err(F, e))?;
     let batches: Vec<_> = batch.into_iter().collect();
-    let _ = DataType::Null;
-    Ok(Value::native(Table::from_batches(&batches).map_err(|e| arrow_err(F, e))?))
+    let t = Table::from_batches(&batches).map_err(|e| arrow_err(F, e))?;
+    thread.account(t.batch.get_array_memory_size())?;
+    Ok(Value::native(t))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

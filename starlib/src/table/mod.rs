@@ -11,7 +11,10 @@ pub use convert::cell_value;
 
 use crate::util::{err, module as make_module, opt_int, string};
 use arrow_array::cast::AsArray;
-use arrow_array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, Scalar, UInt32Array};
+use arrow_array::{
+    new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, Scalar,
+    UInt32Array,
+};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, SortOptions};
 use convert::{arrow_err, scalar_array, type_name, values_to_array};
 use engine::args::type_error;
@@ -67,7 +70,10 @@ impl Table {
             if a.len() != n {
                 return Err(err(
                     fname,
-                    format!("column {name:?} has {} values, want {n} like the others", a.len()),
+                    format!(
+                        "column {name:?} has {} values, want {n} like the others",
+                        a.len()
+                    ),
                 ));
             }
         }
@@ -83,8 +89,12 @@ impl Table {
             .collect();
         let schema = Arc::new(Schema::new(fields));
         let arrays = cols.into_iter().map(|(_, a)| a).collect();
-        let batch = RecordBatch::try_new_with_options(schema, arrays, &RecordBatchOptions::new().with_row_count(Some(n)))
-            .map_err(|e| arrow_err(fname, e))?;
+        let batch = RecordBatch::try_new_with_options(
+            schema,
+            arrays,
+            &RecordBatchOptions::new().with_row_count(Some(n)),
+        )
+        .map_err(|e| arrow_err(fname, e))?;
         Ok(Table { batch })
     }
 
@@ -95,7 +105,12 @@ impl Table {
 
     /// Column names.
     pub fn names(&self) -> Vec<String> {
-        self.batch.schema().fields().iter().map(|f| f.name().clone()).collect()
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     /// The schema.
@@ -109,13 +124,19 @@ impl Table {
             Ok(i) => Ok(self.batch.column(i).clone()),
             Err(_) => Err(err(
                 fname,
-                format!("table has no column {name:?}; columns are: {}", self.names().join(", ")),
+                format!(
+                    "table has no column {name:?}; columns are: {}",
+                    self.names().join(", ")
+                ),
             )),
         }
     }
 
     fn columns_vec(&self) -> Vec<(String, ArrayRef)> {
-        self.names().into_iter().zip(self.batch.columns().iter().cloned()).collect()
+        self.names()
+            .into_iter()
+            .zip(self.batch.columns().iter().cloned())
+            .collect()
     }
 
     fn take(&self, fname: &str, idx: &UInt32Array) -> Result<Table> {
@@ -174,7 +195,11 @@ fn preview(out: &mut String, names: &[String], cols: &[ArrayRef], n: usize, titl
     if cols.is_empty() {
         return;
     }
-    let rows: Vec<usize> = if n <= 10 { (0..n).collect() } else { (0..5).chain(n - 5..n).collect() };
+    let rows: Vec<usize> = if n <= 10 {
+        (0..n).collect()
+    } else {
+        (0..5).chain(n - 5..n).collect()
+    };
     let mut grid: Vec<Vec<String>> = Vec::new();
     grid.push(names.to_vec());
     grid.push(cols.iter().map(|c| type_name(c.data_type())).collect());
@@ -182,7 +207,11 @@ fn preview(out: &mut String, names: &[String], cols: &[ArrayRef], n: usize, titl
         if n > 10 && k == 5 {
             grid.push(cols.iter().map(|_| "...".to_string()).collect());
         }
-        grid.push(cols.iter().map(|c| truncate(cell_text(&cell_value(c.as_ref(), i)), 24)).collect());
+        grid.push(
+            cols.iter()
+                .map(|c| truncate(cell_text(&cell_value(c.as_ref(), i)), 24))
+                .collect(),
+        );
     }
     let widths: Vec<usize> = (0..cols.len())
         .map(|j| grid.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
@@ -277,8 +306,18 @@ impl NativeValue for Table {
         "table"
     }
     fn repr(&self, out: &mut String) {
-        let title = format!("<table {} rows x {} columns>", self.num_rows(), self.batch.num_columns());
-        preview(out, &self.names(), self.batch.columns(), self.num_rows(), &title);
+        let title = format!(
+            "<table {} rows x {} columns>",
+            self.num_rows(),
+            self.batch.num_columns()
+        );
+        preview(
+            out,
+            &self.names(),
+            self.batch.columns(),
+            self.num_rows(),
+            &title,
+        );
     }
     fn truth(&self) -> bool {
         self.num_rows() > 0
@@ -290,7 +329,12 @@ impl NativeValue for Table {
                 self.schema()
                     .fields()
                     .iter()
-                    .map(|f| (Value::from(f.name().as_str()), Value::from(type_name(f.data_type()))))
+                    .map(|f| {
+                        (
+                            Value::from(f.name().as_str()),
+                            Value::from(type_name(f.data_type())),
+                        )
+                    })
                     .collect(),
             )?,
             "num_rows" => Value::Int(self.num_rows() as i64),
@@ -365,13 +409,23 @@ fn col_value(name: &str, array: ArrayRef) -> Value {
 
 /// The operands of a column operation: the column and the other side (a
 /// column of equal length, or a scalar), coerced to a common type.
-fn operands(fname: &str, col: &Column, other: &Value, arith: bool, div: bool) -> Result<(ArrayRef, ArrayRef, bool)> {
+fn operands(
+    fname: &str,
+    col: &Column,
+    other: &Value,
+    arith: bool,
+    div: bool,
+) -> Result<(ArrayRef, ArrayRef, bool)> {
     let (r, scalar) = match as_column(other) {
         Some(c) => {
             if c.array.len() != col.array.len() {
                 return Err(err(
                     fname,
-                    format!("columns have different lengths: {} and {}", col.array.len(), c.array.len()),
+                    format!(
+                        "columns have different lengths: {} and {}",
+                        col.array.len(),
+                        c.array.len()
+                    ),
                 ));
             }
             (c.array.clone(), false)
@@ -390,14 +444,22 @@ fn operands(fname: &str, col: &Column, other: &Value, arith: bool, div: bool) ->
     } else if convert::is_string(&lt) && convert::is_string(&rt) && !arith {
         lt.clone()
     } else if (lt == rt || rt == DataType::Null || lt == DataType::Null) && !arith {
-        if lt == DataType::Null { rt.clone() } else { lt.clone() }
+        if lt == DataType::Null {
+            rt.clone()
+        } else {
+            lt.clone()
+        }
     } else {
         return Err(err(
             fname,
             format!(
                 "unsupported operand types: column of {} and {}",
                 type_name(&lt),
-                if scalar { other.type_name().to_string() } else { format!("column of {}", type_name(&rt)) }
+                if scalar {
+                    other.type_name().to_string()
+                } else {
+                    format!("column of {}", type_name(&rt))
+                }
             ),
         ));
     };
@@ -419,7 +481,10 @@ fn datum_pair<'a>(
 ) -> (&'a dyn arrow_array::Datum, &'a dyn arrow_array::Datum) {
     if scalar {
         *holder = Some(Scalar::new(r.clone()));
-        (l as &dyn arrow_array::Datum, holder.as_ref().expect("set above") as &dyn arrow_array::Datum)
+        (
+            l as &dyn arrow_array::Datum,
+            holder.as_ref().expect("set above") as &dyn arrow_array::Datum,
+        )
     } else {
         (l as &dyn arrow_array::Datum, r as &dyn arrow_array::Datum)
     }
@@ -430,9 +495,16 @@ impl Column {
         let sym = op.symbol();
         let fname = &format!("column {sym}");
         if matches!(op, BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor) {
-            let Some(o) = as_column(other) else { return Ok(None) };
-            let (DataType::Boolean, DataType::Boolean) = (self.array.data_type(), o.array.data_type()) else {
-                return Err(err(fname, "& | ^ combine boolean masks; got other column types"));
+            let Some(o) = as_column(other) else {
+                return Ok(None);
+            };
+            let (DataType::Boolean, DataType::Boolean) =
+                (self.array.data_type(), o.array.data_type())
+            else {
+                return Err(err(
+                    fname,
+                    "& | ^ combine boolean masks; got other column types",
+                ));
             };
             if o.array.len() != self.array.len() {
                 return Err(err(fname, "masks have different lengths"));
@@ -441,8 +513,10 @@ impl Column {
             let r = match op {
                 BinaryOp::BitAnd => arrow_arith::boolean::and_kleene(a, b),
                 BinaryOp::BitOr => arrow_arith::boolean::or_kleene(a, b),
-                _ => arrow_arith::boolean::and_not(a, b)
-                    .and_then(|x| arrow_arith::boolean::and_not(b, a).and_then(|y| arrow_arith::boolean::or(&x, &y))),
+                _ => arrow_arith::boolean::and_not(a, b).and_then(|x| {
+                    arrow_arith::boolean::and_not(b, a)
+                        .and_then(|y| arrow_arith::boolean::or(&x, &y))
+                }),
             }
             .map_err(|e| arrow_err(fname, e))?;
             return Ok(Some(col_value("", Arc::new(r))));
@@ -455,16 +529,23 @@ impl Column {
             BinaryOp::Mod => arrow_arith::numeric::rem,
             _ => return Ok(None),
         };
-        if as_column(other).is_none() && !matches!(other, Value::Int(_) | Value::Float(_) | Value::None) {
+        if as_column(other).is_none()
+            && !matches!(other, Value::Int(_) | Value::Float(_) | Value::None)
+        {
             return Ok(None);
         }
         let (l, r, scalar) = operands(fname, self, other, true, op == BinaryOp::Div)?;
         let mut holder = None;
         let (a, b) = datum_pair(&l, &r, scalar, &mut holder);
-        let res = if left { kernel(a, b) } else { kernel(b, a) }.map_err(|e| arrow_err(fname, e))?;
+        let res =
+            if left { kernel(a, b) } else { kernel(b, a) }.map_err(|e| arrow_err(fname, e))?;
         let res = if op == BinaryOp::FloorDiv && res.data_type().is_floating() {
             let f = res.as_primitive::<arrow_array::types::Float64Type>();
-            Arc::new(arrow_arith::arity::unary::<_, _, arrow_array::types::Float64Type>(f, |x| x.floor())) as ArrayRef
+            Arc::new(arrow_arith::arity::unary::<
+                _,
+                _,
+                arrow_array::types::Float64Type,
+            >(f, |x| x.floor())) as ArrayRef
         } else {
             res
         };
@@ -483,8 +564,18 @@ impl NativeValue for Column {
             type_name(self.array.data_type()),
             self.array.len()
         );
-        let name = if self.name.is_empty() { "value".to_string() } else { self.name.clone() };
-        preview(out, &[name], std::slice::from_ref(&self.array), self.array.len(), &title);
+        let name = if self.name.is_empty() {
+            "value".to_string()
+        } else {
+            self.name.clone()
+        };
+        preview(
+            out,
+            &[name],
+            std::slice::from_ref(&self.array),
+            self.array.len(),
+            &title,
+        );
     }
     fn truth(&self) -> bool {
         !self.array.is_empty()
@@ -512,11 +603,16 @@ impl NativeValue for Column {
     fn index(&self, key: &Value) -> Result<Value> {
         let n = self.array.len();
         let Value::Int(i) = key else {
-            return Err(EvalError::new(format!("column index: got {}, want int", key.type_name())));
+            return Err(EvalError::new(format!(
+                "column index: got {}, want int",
+                key.type_name()
+            )));
         };
         let j = if *i < 0 { *i + n as i64 } else { *i };
         if j < 0 || j >= n as i64 {
-            return Err(EvalError::new(format!("column index {i} out of range: column has {n} values")));
+            return Err(EvalError::new(format!(
+                "column index {i} out of range: column has {n} values"
+            )));
         }
         let i = j as usize;
         Ok(cell_value(self.array.as_ref(), i))
@@ -526,7 +622,9 @@ impl NativeValue for Column {
     }
     fn iterate(&self) -> Option<NativeIter> {
         let a = self.array.clone();
-        Some(Box::new((0..a.len()).map(move |i| cell_value(a.as_ref(), i))))
+        Some(Box::new(
+            (0..a.len()).map(move |i| cell_value(a.as_ref(), i)),
+        ))
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
         self.arith(op, other, left)
@@ -588,7 +686,10 @@ pub fn module() -> Value {
         "table",
         vec![
             ("from_rows", Builtin::func("table.from_rows", from_rows)),
-            ("from_columns", Builtin::func("table.from_columns", from_columns)),
+            (
+                "from_columns",
+                Builtin::func("table.from_columns", from_columns),
+            ),
             ("from_csv", Builtin::func("table.from_csv", io::csv_read)),
             ("from_json", Builtin::func("table.from_json", io::json_read)),
             ("concat", Builtin::func("table.concat", concat)),
@@ -613,11 +714,19 @@ fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
                 for (k, _) in d.entries().iter() {
                     let k = match &k.value {
                         Value::Str(s) => s.to_str_lossy().into_owned(),
-                        other => return Err(err(F, format!("row {i}: keys must be strings, got {}", other.type_name()))),
+                        other => {
+                            return Err(err(
+                                F,
+                                format!("row {i}: keys must be strings, got {}", other.type_name()),
+                            ))
+                        }
                     };
                     if !order.contains(&k) {
                         if names.is_some() {
-                            return Err(err(F, format!("row {i} has column {k:?}, which is not in columns")));
+                            return Err(err(
+                                F,
+                                format!("row {i} has column {k:?}, which is not in columns"),
+                            ));
                         }
                         order.push(k);
                         cols.push(vec![Value::None; i]);
@@ -635,14 +744,23 @@ fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
                 if cells.len() != order.len() {
                     return Err(err(
                         F,
-                        format!("row {i} has {} values, want {} (one per column)", cells.len(), order.len()),
+                        format!(
+                            "row {i} has {} values, want {} (one per column)",
+                            cells.len(),
+                            order.len()
+                        ),
                     ));
                 }
                 for (j, c) in cells.into_iter().enumerate() {
                     cols[j].push(c);
                 }
             }
-            other => return Err(err(F, format!("row {i}: got {}, want dict or list", other.type_name()))),
+            other => {
+                return Err(err(
+                    F,
+                    format!("row {i}: got {}, want dict or list", other.type_name()),
+                ))
+            }
         }
     }
     let arrays = order
@@ -711,17 +829,29 @@ fn concat_tables(fname: &str, tables: &[&Table]) -> Result<Table> {
                     Ok(c.clone())
                 } else {
                     arrow_cast::cast::cast(c, f.data_type()).map_err(|e| {
-                        err(fname, format!("table {i}: column {:?} cannot be made {}: {e}", f.name(), type_name(f.data_type())))
+                        err(
+                            fname,
+                            format!(
+                                "table {i}: column {:?} cannot be made {}: {e}",
+                                f.name(),
+                                type_name(f.data_type())
+                            ),
+                        )
                     })
                 }
             })
             .collect::<Result<Vec<_>>>()?;
         batches.push(
-            RecordBatch::try_new_with_options(schema.clone(), cols, &RecordBatchOptions::new().with_row_count(Some(t.num_rows())))
-                .map_err(|e| arrow_err(fname, e))?,
+            RecordBatch::try_new_with_options(
+                schema.clone(),
+                cols,
+                &RecordBatchOptions::new().with_row_count(Some(t.num_rows())),
+            )
+            .map_err(|e| arrow_err(fname, e))?,
         );
     }
-    let batch = arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| arrow_err(fname, e))?;
+    let batch =
+        arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| arrow_err(fname, e))?;
     Ok(Table { batch })
 }
 
@@ -729,7 +859,10 @@ fn concat(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "table.concat";
     let [tables] = args.bind(F, &["tables"])?;
     let items = crate::util::sequence(F, "tables", tables.as_ref().unwrap_or(&Value::None))?;
-    let ts = items.iter().map(|v| table_arg(F, "tables", v)).collect::<Result<Vec<_>>>()?;
+    let ts = items
+        .iter()
+        .map(|v| table_arg(F, "tables", v))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Value::native(concat_tables(F, &ts)?))
 }
 
@@ -756,18 +889,30 @@ fn mask_arg(fname: &str, t: &Table, v: &Value) -> Result<BooleanArray> {
     let arr = match as_column(v) {
         Some(c) => c.array.clone(),
         None => match v {
-            Value::List(_) | Value::Tuple(_) => values_to_array(fname, "mask", &crate::util::sequence(fname, "mask", v)?)?,
+            Value::List(_) | Value::Tuple(_) => {
+                values_to_array(fname, "mask", &crate::util::sequence(fname, "mask", v)?)?
+            }
             _ => return Err(type_error(fname, "mask", v, "boolean column")),
         },
     };
     if arr.data_type() != &DataType::Boolean {
         return Err(err(
             fname,
-            format!("mask must be a column of bools, got a column of {}", type_name(arr.data_type())),
+            format!(
+                "mask must be a column of bools, got a column of {}",
+                type_name(arr.data_type())
+            ),
         ));
     }
     if arr.len() != t.num_rows() {
-        return Err(err(fname, format!("mask has {} values, table has {} rows", arr.len(), t.num_rows())));
+        return Err(err(
+            fname,
+            format!(
+                "mask has {} values, table has {} rows",
+                arr.len(),
+                t.num_rows()
+            ),
+        ));
     }
     Ok(arr.as_boolean().clone())
 }
@@ -777,7 +922,8 @@ fn t_filter(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     let a = args.positional_only(F, 1, 1)?;
     let mask = mask_arg(F, t, &a[0])?;
-    let batch = arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
+    let batch =
+        arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
     Ok(Value::native(Table { batch }))
 }
 
@@ -805,7 +951,11 @@ fn t_drop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     for n in &names {
         t.column(F, n)?;
     }
-    let keep: Vec<(String, ArrayRef)> = t.columns_vec().into_iter().filter(|(n, _)| !names.contains(n)).collect();
+    let keep: Vec<(String, ArrayRef)> = t
+        .columns_vec()
+        .into_iter()
+        .filter(|(n, _)| !names.contains(n))
+        .collect();
     if keep.is_empty() {
         return Err(err(F, "cannot drop every column"));
     }
@@ -827,7 +977,11 @@ fn t_rename(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         .columns_vec()
         .into_iter()
         .map(|(n, a)| {
-            let new = pairs.iter().find(|(o, _)| *o == n).map(|(_, nn)| nn.clone()).unwrap_or(n);
+            let new = pairs
+                .iter()
+                .find(|(o, _)| *o == n)
+                .map(|(_, nn)| nn.clone())
+                .unwrap_or(n);
             (new, a)
         })
         .collect();
@@ -837,7 +991,10 @@ fn t_rename(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn broadcast(fname: &str, v: &Value, n: usize) -> Result<ArrayRef> {
     if let Some(c) = as_column(v) {
         if c.array.len() != n {
-            return Err(err(fname, format!("column has {} values, table has {n} rows", c.array.len())));
+            return Err(err(
+                fname,
+                format!("column has {} values, table has {n} rows", c.array.len()),
+            ));
         }
         return Ok(c.array.clone());
     }
@@ -845,7 +1002,10 @@ fn broadcast(fname: &str, v: &Value, n: usize) -> Result<ArrayRef> {
         Value::List(_) | Value::Tuple(_) => {
             let vals = crate::util::sequence(fname, "value", v)?;
             if vals.len() != n {
-                return Err(err(fname, format!("list has {} values, table has {n} rows", vals.len())));
+                return Err(err(
+                    fname,
+                    format!("list has {} values, table has {n} rows", vals.len()),
+                ));
             }
             values_to_array(fname, "value", &vals)
         }
@@ -888,7 +1048,14 @@ fn t_sort_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             if d.len() != keys.len() {
-                return Err(err(F, format!("descending has {} values, want one per key ({})", d.len(), keys.len())));
+                return Err(err(
+                    F,
+                    format!(
+                        "descending has {} values, want one per key ({})",
+                        d.len(),
+                        keys.len()
+                    ),
+                ));
             }
             d
         }
@@ -926,7 +1093,9 @@ fn t_head(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     let [n] = args.bind("head", &["n?"])?;
     let n = count_arg("head", &n)?.min(t.num_rows());
-    Ok(Value::native(Table { batch: t.batch.slice(0, n) }))
+    Ok(Value::native(Table {
+        batch: t.batch.slice(0, n),
+    }))
 }
 
 fn t_tail(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -958,7 +1127,9 @@ fn t_slice(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             (l as usize).min(rows - off)
         }
     };
-    Ok(Value::native(Table { batch: t.batch.slice(off, len) }))
+    Ok(Value::native(Table {
+        batch: t.batch.slice(off, len),
+    }))
 }
 
 fn t_group_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -971,7 +1142,10 @@ fn t_group_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     for k in &keys {
         t.column(F, k)?;
     }
-    Ok(Value::native(GroupBy { table: t.clone(), keys }))
+    Ok(Value::native(GroupBy {
+        table: t.clone(),
+        keys,
+    }))
 }
 
 fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -988,17 +1162,28 @@ fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }
     let spec = crate::util::string_dict(F, "aggregations", &spec)?;
     let t = &g.table;
-    let key_cols = g.keys.iter().map(|k| t.column(F, k)).collect::<Result<Vec<_>>>()?;
+    let key_cols = g
+        .keys
+        .iter()
+        .map(|k| t.column(F, k))
+        .collect::<Result<Vec<_>>>()?;
     let groups = ops::group_ids(F, &key_cols)?;
     let first = UInt32Array::from(groups.first.clone());
     let mut out = Vec::new();
     for (k, c) in g.keys.iter().zip(key_cols.iter()) {
-        out.push((k.clone(), arrow_select::take::take(c.as_ref(), &first, None).map_err(|e| arrow_err(F, e))?));
+        out.push((
+            k.clone(),
+            arrow_select::take::take(c.as_ref(), &first, None).map_err(|e| arrow_err(F, e))?,
+        ));
     }
     for (col, func) in &spec {
         let c = t.column(F, col)?;
         let a = ops::aggregate(F, col, &c, &groups, func)?;
-        let name = if g.keys.contains(col) { format!("{col}_{func}") } else { col.clone() };
+        let name = if g.keys.contains(col) {
+            format!("{col}_{func}")
+        } else {
+            col.clone()
+        };
         out.push((name, a));
     }
     Ok(Value::native(Table::from_columns(F, out)?))
@@ -1013,12 +1198,18 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let on = names_arg(F, "on", on.as_ref().unwrap_or(&Value::None))?;
     let how = crate::util::opt_string(F, "how", &how, "inner")?;
     if !matches!(how.as_str(), "inner" | "left" | "outer") {
-        return Err(err(F, format!("how must be \"inner\", \"left\" or \"outer\", got {how:?}")));
+        return Err(err(
+            F,
+            format!("how must be \"inner\", \"left\" or \"outer\", got {how:?}"),
+        ));
     }
     if on.is_empty() {
         return Err(err(F, "no join keys given"));
     }
-    let lk = on.iter().map(|k| t.column(F, k)).collect::<Result<Vec<_>>>()?;
+    let lk = on
+        .iter()
+        .map(|k| t.column(F, k))
+        .collect::<Result<Vec<_>>>()?;
     let rk = on
         .iter()
         .zip(lk.iter())
@@ -1028,7 +1219,14 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 Ok(r)
             } else {
                 arrow_cast::cast::cast(&r, l.data_type()).map_err(|e| {
-                    err(F, format!("key {k:?} is {} on the left but {} on the right: {e}", type_name(l.data_type()), type_name(r.data_type())))
+                    err(
+                        F,
+                        format!(
+                            "key {k:?} is {} on the left but {} on the right: {e}",
+                            type_name(l.data_type()),
+                            type_name(r.data_type())
+                        ),
+                    )
                 })
             }
         })
@@ -1036,14 +1234,17 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let ji = ops::join_indices(F, &lk, &rk, &how)?;
     let li = UInt32Array::from(ji.left);
     let ri = UInt32Array::from(ji.right);
-    let take = |a: &ArrayRef, idx: &UInt32Array| arrow_select::take::take(a.as_ref(), idx, None).map_err(|e| arrow_err(F, e));
+    let take = |a: &ArrayRef, idx: &UInt32Array| {
+        arrow_select::take::take(a.as_ref(), idx, None).map_err(|e| arrow_err(F, e))
+    };
     let mut out = Vec::new();
     for (name, a) in t.columns_vec() {
         let mut taken = take(&a, &li)?;
         if how == "outer" {
             if let Some(k) = on.iter().position(|x| *x == name) {
                 let rt = take(&rk[k], &ri)?;
-                let keep = arrow_arith::boolean::is_not_null(taken.as_ref()).map_err(|e| arrow_err(F, e))?;
+                let keep = arrow_arith::boolean::is_not_null(taken.as_ref())
+                    .map_err(|e| arrow_err(F, e))?;
                 taken = arrow_select::zip::zip(&keep, &taken, &rt).map_err(|e| arrow_err(F, e))?;
             }
         }
@@ -1054,7 +1255,11 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         if on.contains(&name) {
             continue;
         }
-        let name = if left_names.contains(&name) { format!("{name}_right") } else { name };
+        let name = if left_names.contains(&name) {
+            format!("{name}_right")
+        } else {
+            name
+        };
         out.push((name, take(&a, &ri)?));
     }
     Ok(Value::native(Table::from_columns(F, out)?))
@@ -1081,8 +1286,16 @@ fn fill(fname: &str, a: &ArrayRef, v: &Value) -> Result<ArrayRef> {
         (new_null_array(&t, a.len()), t)
     } else {
         let t = a.data_type().clone();
-        let t = if t.is_integer() && matches!(v, Value::Float(_)) { DataType::Float64 } else { t };
-        let base = if a.data_type() == &t { a.clone() } else { arrow_cast::cast::cast(a, &t).map_err(|e| arrow_err(fname, e))? };
+        let t = if t.is_integer() && matches!(v, Value::Float(_)) {
+            DataType::Float64
+        } else {
+            t
+        };
+        let base = if a.data_type() == &t {
+            a.clone()
+        } else {
+            arrow_cast::cast::cast(a, &t).map_err(|e| arrow_err(fname, e))?
+        };
         (base, t)
     };
     let s = scalar_array(fname, v, Some(&target))?;
@@ -1114,7 +1327,11 @@ fn t_fill_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         .into_iter()
         .map(|(n, a)| {
             let v = match &per {
-                Some(p) => p.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()).unwrap_or(Value::None),
+                Some(p) => p
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(Value::None),
                 None => value.clone(),
             };
             let filled = match &per {
@@ -1145,8 +1362,11 @@ fn t_drop_nulls(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             Some(prev) => arrow_arith::boolean::and(&prev, &m).map_err(|e| arrow_err(F, e))?,
         });
     }
-    let Some(mask) = mask else { return Ok(recv.clone()) };
-    let batch = arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
+    let Some(mask) = mask else {
+        return Ok(recv.clone());
+    };
+    let batch =
+        arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
     Ok(Value::native(Table { batch }))
 }
 
@@ -1155,8 +1375,12 @@ fn cast_array(fname: &str, name: &str, a: &ArrayRef, to: &DataType) -> Result<Ar
         safe: false,
         ..Default::default()
     };
-    arrow_cast::cast::cast_with_options(a, to, &opts)
-        .map_err(|e| err(fname, format!("cannot cast column {name:?} to {}: {e}", type_name(to))))
+    arrow_cast::cast::cast_with_options(a, to, &opts).map_err(|e| {
+        err(
+            fname,
+            format!("cannot cast column {name:?} to {}: {e}", type_name(to)),
+        )
+    })
 }
 
 fn t_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -1164,16 +1388,26 @@ fn t_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     let [types] = args.bind(F, &["types"])?;
     if !matches!(types, Some(Value::Dict(_))) {
-        return Err(type_error(F, "types", types.as_ref().unwrap_or(&Value::None), "dict"));
+        return Err(type_error(
+            F,
+            "types",
+            types.as_ref().unwrap_or(&Value::None),
+            "dict",
+        ));
     }
     let spec = crate::util::string_dict(F, "types", &types)?;
     let mut cols = t.columns_vec();
     for (name, ty) in &spec {
         let to = convert::parse_type(F, ty)?;
-        let slot = cols
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .ok_or_else(|| err(F, format!("table has no column {name:?}; columns are: {}", t.names().join(", "))))?;
+        let slot = cols.iter_mut().find(|(n, _)| n == name).ok_or_else(|| {
+            err(
+                F,
+                format!(
+                    "table has no column {name:?}; columns are: {}",
+                    t.names().join(", ")
+                ),
+            )
+        })?;
         slot.1 = cast_array(F, name, &slot.1, &to)?;
     }
     Ok(Value::native(Table::from_columns(F, cols)?))
@@ -1182,7 +1416,9 @@ fn t_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn t_rows(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     args.none("rows")?;
-    let rows = (0..t.num_rows()).map(|i| t.row_dict(i)).collect::<Result<Vec<_>>>()?;
+    let rows = (0..t.num_rows())
+        .map(|i| t.row_dict(i))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Value::list(rows))
 }
 
@@ -1194,7 +1430,10 @@ fn t_row(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let n = t.num_rows() as i64;
     let j = if i < 0 { i + n } else { i };
     if j < 0 || j >= n {
-        return Err(err(F, format!("index {i} out of range: table has {n} rows")));
+        return Err(err(
+            F,
+            format!("index {i} out of range: table has {n} rows"),
+        ));
     }
     t.row_dict(j as usize)
 }
@@ -1259,14 +1498,19 @@ fn c_unique(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("unique")?;
     let g = ops::group_ids("unique", std::slice::from_ref(&c.array))?;
-    let a = arrow_select::take::take(c.array.as_ref(), &UInt32Array::from(g.first), None).map_err(|e| arrow_err("unique", e))?;
+    let a = arrow_select::take::take(c.array.as_ref(), &UInt32Array::from(g.first), None)
+        .map_err(|e| arrow_err("unique", e))?;
     Ok(col_value(&c.name, a))
 }
 
 fn c_to_list(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("to_list")?;
-    Ok(Value::list((0..c.array.len()).map(|i| cell_value(c.array.as_ref(), i)).collect()))
+    Ok(Value::list(
+        (0..c.array.len())
+            .map(|i| cell_value(c.array.as_ref(), i))
+            .collect(),
+    ))
 }
 
 fn c_is_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -1279,7 +1523,8 @@ fn c_is_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn c_is_not_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("is_not_null")?;
-    let m = arrow_arith::boolean::is_not_null(c.array.as_ref()).map_err(|e| arrow_err("is_not_null", e))?;
+    let m = arrow_arith::boolean::is_not_null(c.array.as_ref())
+        .map_err(|e| arrow_err("is_not_null", e))?;
     Ok(col_value(&c.name, Arc::new(m)))
 }
 
@@ -1294,7 +1539,10 @@ fn c_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = args.positional_only("cast", 1, 1)?;
     let ty = string("cast", "type", &a[0])?;
     let to = convert::parse_type("cast", &ty)?;
-    Ok(col_value(&c.name, cast_array("cast", &c.name, &c.array, &to)?))
+    Ok(col_value(
+        &c.name,
+        cast_array("cast", &c.name, &c.array, &to)?,
+    ))
 }
 
 fn c_rename(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {

@@ -28,6 +28,11 @@ impl Groups {
     pub fn len(&self) -> usize {
         self.first.len()
     }
+
+    /// True when there are no groups (no rows).
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
 }
 
 fn push_group(g: &mut Groups, row: u32, id: Option<u32>) -> u32 {
@@ -96,9 +101,15 @@ pub fn group_ids(fname: &str, cols: &[ArrayRef]) -> Result<Groups> {
             _ => {}
         }
     }
-    let conv = RowConverter::new(cols.iter().map(|c| SortField::new(c.data_type().clone())).collect())
+    let conv = RowConverter::new(
+        cols.iter()
+            .map(|c| SortField::new(c.data_type().clone()))
+            .collect(),
+    )
+    .map_err(|e| arrow_err(fname, e))?;
+    let rows = conv
+        .convert_columns(cols)
         .map_err(|e| arrow_err(fname, e))?;
-    let rows = conv.convert_columns(cols).map_err(|e| arrow_err(fname, e))?;
     let mut map: FxHashMap<&[u8], u32> = FxHashMap::default();
     for i in 0..n {
         let key: &[u8] = rows.row(i).data();
@@ -109,7 +120,13 @@ pub fn group_ids(fname: &str, cols: &[ArrayRef]) -> Result<Groups> {
 }
 
 /// Aggregates `col` per group with `func`.
-pub fn aggregate(fname: &str, name: &str, col: &ArrayRef, g: &Groups, func: &str) -> Result<ArrayRef> {
+pub fn aggregate(
+    fname: &str,
+    name: &str,
+    col: &ArrayRef,
+    g: &Groups,
+    func: &str,
+) -> Result<ArrayRef> {
     let ng = g.len();
     match func {
         "count" => {
@@ -273,11 +290,23 @@ pub struct JoinIndices {
 }
 
 /// Matches rows of `left` and `right` key columns (same types) for `how`.
-pub fn join_indices(fname: &str, left: &[ArrayRef], right: &[ArrayRef], how: &str) -> Result<JoinIndices> {
-    let fields: Vec<SortField> = left.iter().map(|c| SortField::new(c.data_type().clone())).collect();
+pub fn join_indices(
+    fname: &str,
+    left: &[ArrayRef],
+    right: &[ArrayRef],
+    how: &str,
+) -> Result<JoinIndices> {
+    let fields: Vec<SortField> = left
+        .iter()
+        .map(|c| SortField::new(c.data_type().clone()))
+        .collect();
     let conv = RowConverter::new(fields).map_err(|e| arrow_err(fname, e))?;
-    let lrows = conv.convert_columns(left).map_err(|e| arrow_err(fname, e))?;
-    let rrows = conv.convert_columns(right).map_err(|e| arrow_err(fname, e))?;
+    let lrows = conv
+        .convert_columns(left)
+        .map_err(|e| arrow_err(fname, e))?;
+    let rrows = conv
+        .convert_columns(right)
+        .map_err(|e| arrow_err(fname, e))?;
     let nl = left.first().map(|c| c.len()).unwrap_or(0);
     let nr = right.first().map(|c| c.len()).unwrap_or(0);
     let has_null = |cols: &[ArrayRef], i: usize| cols.iter().any(|c| c.is_null(i));
@@ -296,7 +325,11 @@ pub fn join_indices(fname: &str, left: &[ArrayRef], right: &[ArrayRef], how: &st
     let mut matched = vec![false; nr];
     for i in 0..nl {
         let key: &[u8] = lrows.row(i).data();
-        let hits = if has_null(left, i) { None } else { map.get(key) };
+        let hits = if has_null(left, i) {
+            None
+        } else {
+            map.get(key)
+        };
         match hits {
             Some(js) => {
                 for &j in js {

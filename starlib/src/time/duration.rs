@@ -101,7 +101,10 @@ pub fn parse(orig: &str) -> Result<i64, String> {
             let mut overflow = false;
             while i < b.len() && b[i].is_ascii_digit() {
                 if !overflow {
-                    match f.checked_mul(10).and_then(|x| x.checked_add((b[i] - b'0') as u64)) {
+                    match f
+                        .checked_mul(10)
+                        .and_then(|x| x.checked_add((b[i] - b'0') as u64))
+                    {
                         Some(x) if x <= 1 << 63 => {
                             f = x;
                             scale *= 10.0;
@@ -138,12 +141,17 @@ pub fn parse(orig: &str) -> Result<i64, String> {
         }
         v *= unit;
         if f > 0 {
-            v = v.checked_add((f as f64 * (unit as f64 / scale)) as u64).ok_or_else(invalid)?;
+            v = v
+                .checked_add((f as f64 * (unit as f64 / scale)) as u64)
+                .ok_or_else(invalid)?;
             if v > 1 << 63 {
                 return Err(invalid());
             }
         }
-        total = total.checked_add(v).filter(|t| *t <= 1 << 63).ok_or_else(invalid)?;
+        total = total
+            .checked_add(v)
+            .filter(|t| *t <= 1 << 63)
+            .ok_or_else(invalid)?;
     }
     if neg {
         return Ok((total as i128).wrapping_neg() as i64);

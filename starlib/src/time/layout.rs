@@ -43,7 +43,15 @@ pub enum Std {
     Frac9(usize, u8),
 }
 
-const LONG_DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const LONG_DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const LONG_MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -104,7 +112,11 @@ pub fn next_chunk(layout: &str) -> (&str, Option<(Std, &str)>, &str) {
             b'_' if starts(b, i, "_2") => {
                 if starts(b, i, "_2006") {
                     // "_" is literal, then the year.
-                    return (&layout[..i + 1], Some((Std::LongYear, &layout[i + 1..i + 5])), &layout[i + 5..]);
+                    return (
+                        &layout[..i + 1],
+                        Some((Std::LongYear, &layout[i + 1..i + 5])),
+                        &layout[i + 5..],
+                    );
                 }
                 Some((Std::UnderDay, 2))
             }
@@ -161,7 +173,11 @@ pub fn next_chunk(layout: &str) -> (&str, Option<(Std, &str)>, &str) {
             _ => None,
         };
         if let Some((std, n)) = found {
-            return (&layout[..i], Some((std, &layout[i..i + n])), &layout[i + n..]);
+            return (
+                &layout[..i],
+                Some((std, &layout[i..i + n])),
+                &layout[i + n..],
+            );
         }
     }
     (layout, None, "")
@@ -271,7 +287,10 @@ pub fn format(f: &Fields, layout: &str) -> String {
                 pad(&mut out, (zone / 60) as i64, 2);
                 let colon = matches!(
                     std,
-                    Std::Iso8601ColonTz | Std::NumColonTz | Std::Iso8601ColonSecondsTz | Std::NumColonSecondsTz
+                    Std::Iso8601ColonTz
+                        | Std::NumColonTz
+                        | Std::Iso8601ColonSecondsTz
+                        | Std::NumColonSecondsTz
                 );
                 if colon {
                     out.push(':');
@@ -281,7 +300,10 @@ pub fn format(f: &Fields, layout: &str) -> String {
                 }
                 if matches!(
                     std,
-                    Std::Iso8601SecondsTz | Std::NumSecondsTz | Std::NumColonSecondsTz | Std::Iso8601ColonSecondsTz
+                    Std::Iso8601SecondsTz
+                        | Std::NumSecondsTz
+                        | Std::NumColonSecondsTz
+                        | Std::Iso8601ColonSecondsTz
                 ) {
                     if colon {
                         out.push(':');
@@ -380,8 +402,10 @@ fn getnum3(v: &str, fixed: bool) -> Option<(u32, &str)> {
 fn lookup<'a>(names: &[&str], v: &'a str, short: bool) -> Option<(usize, &'a str)> {
     for (i, name) in names.iter().enumerate() {
         let name = if short { &name[..3] } else { name };
-        if v.len() >= name.len() && v[..name.len()].eq_ignore_ascii_case(name) {
-            return Some((i, &v[name.len()..]));
+        if let Some(head) = v.get(..name.len()) {
+            if head.eq_ignore_ascii_case(name) {
+                return Some((i, &v[name.len()..]));
+            }
         }
     }
     None
@@ -504,7 +528,11 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
         };
         let Some((std, _)) = std else {
             if !value.is_empty() {
-                return Err(format!("parsing time {}: extra text: {}", quote(avalue), quote(value)));
+                return Err(format!(
+                    "parsing time {}: extra text: {}",
+                    quote(avalue),
+                    quote(value)
+                ));
             }
             break;
         };
@@ -522,7 +550,8 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                     Some(&value[2..])
                 }
                 Std::LongYear => {
-                    if value.len() < 4 || !value.as_bytes()[..4].iter().all(|c| c.is_ascii_digit()) {
+                    if value.len() < 4 || !value.as_bytes()[..4].iter().all(|c| c.is_ascii_digit())
+                    {
                         return None;
                     }
                     p.year = value[..4].parse().ok()?;
@@ -538,7 +567,9 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                     p.month = m;
                     Some(r)
                 }
-                Std::WeekDay | Std::LongWeekDay => lookup(&LONG_DAYS, value, std == Std::WeekDay).map(|(_, r)| r),
+                Std::WeekDay | Std::LongWeekDay => {
+                    lookup(&LONG_DAYS, value, std == Std::WeekDay).map(|(_, r)| r)
+                }
                 Std::Day | Std::UnderDay | Std::ZeroDay => {
                     let v = if std == Std::UnderDay && value.starts_with(' ') {
                         &value[1..]
@@ -593,11 +624,12 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                     Some(r)
                 }
                 Std::PM | Std::Pm => {
-                    if value.len() < 2 {
-                        return None;
-                    }
-                    let (up, down) = if std == Std::PM { ("PM", "AM") } else { ("pm", "am") };
-                    let v = &value[..2];
+                    let v = value.get(..2)?;
+                    let (up, down) = if std == Std::PM {
+                        ("PM", "AM")
+                    } else {
+                        ("pm", "am")
+                    };
                     if v == up {
                         pm = true;
                     } else if v != down {
@@ -628,7 +660,9 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                         p.zone = ParsedZone::Offset(0);
                         return Some(&value[1..]);
                     }
-                    let b = value.as_bytes();
+                    // Only the ASCII prefix can hold an offset (and slicing it is safe).
+                    let ascii = value.bytes().take_while(|c| c.is_ascii()).count();
+                    let b = &value.as_bytes()[..ascii];
                     let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
                     let (h, m, s, rest): (&str, &str, &str, &str) = match std {
                         Std::NumColonTz | Std::Iso8601ColonTz => {
@@ -662,10 +696,11 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                             (&value[1..3], &value[3..5], "00", &value[5..])
                         }
                     };
-                    if !value.is_char_boundary(1) || !digits(h) || !digits(m) || !digits(s) {
+                    if !digits(h) || !digits(m) || !digits(s) {
                         return None;
                     }
-                    let (hh, mm, ss): (i32, i32, i32) = (h.parse().ok()?, m.parse().ok()?, s.parse().ok()?);
+                    let (hh, mm, ss): (i32, i32, i32) =
+                        (h.parse().ok()?, m.parse().ok()?, s.parse().ok()?);
                     if hh > 24 || mm > 60 || ss > 60 {
                         return None;
                     }
@@ -679,9 +714,9 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                     Some(rest)
                 }
                 Std::Tz => {
-                    if value.len() >= 3 && &value[..3] == "UTC" {
+                    if let Some(rest) = value.strip_prefix("UTC") {
                         p.zone = ParsedZone::Abbr("UTC".into());
-                        return Some(&value[3..]);
+                        return Some(rest);
                     }
                     let n = zone_abbr_len(value)?;
                     p.zone = ParsedZone::Abbr(value[..n].to_string());
@@ -689,7 +724,7 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                 }
                 Std::Frac0(n, _) => {
                     let n = n + 1;
-                    if value.len() < n {
+                    if value.bytes().take(n).filter(|c| c.is_ascii()).count() < n {
                         return None;
                     }
                     let b = value.as_bytes();
@@ -720,9 +755,15 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
         }
         // Range checks as Go makes them while parsing.
         match std {
-            Std::NumMonth | Std::ZeroMonth if p.month < 1 || p.month > 12 => return Err(range("month")),
-            Std::Day | Std::UnderDay | Std::ZeroDay if p.day < 1 || p.day > 31 => return Err(range("day")),
-            Std::UnderYearDay | Std::ZeroYearDay if !(1..=366).contains(&yday) => return Err(range("day-of-year")),
+            Std::NumMonth | Std::ZeroMonth if p.month < 1 || p.month > 12 => {
+                return Err(range("month"))
+            }
+            Std::Day | Std::UnderDay | Std::ZeroDay if p.day < 1 || p.day > 31 => {
+                return Err(range("day"))
+            }
+            Std::UnderYearDay | Std::ZeroYearDay if !(1..=366).contains(&yday) => {
+                return Err(range("day-of-year"))
+            }
             Std::Hour if p.hour > 23 => return Err(range("hour")),
             Std::Hour12 | Std::ZeroHour12 if p.hour > 12 => return Err(range("hour")),
             Std::Minute | Std::ZeroMinute if p.minute > 59 => return Err(range("minute")),
@@ -758,7 +799,10 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
             }
         }
         if (day_set && p.day != d) || (p.month != 1 && p.month != m) {
-            return Err(format!("parsing time {}: day-of-year does not match", quote(avalue)));
+            return Err(format!(
+                "parsing time {}: day-of-year does not match",
+                quote(avalue)
+            ));
         }
         p.month = m;
         p.day = d;

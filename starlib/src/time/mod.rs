@@ -50,7 +50,10 @@ impl Location {
             Location::Utc => (0, "UTC".into()),
             Location::Zone(tz) => {
                 let o = tz.offset_from_utc_datetime(utc);
-                (o.fix().local_minus_utc(), o.abbreviation().unwrap_or("").to_string())
+                (
+                    o.fix().local_minus_utc(),
+                    o.abbreviation().unwrap_or("").to_string(),
+                )
             }
             Location::Fixed(off, name) => (*off, name.clone()),
         }
@@ -64,7 +67,9 @@ impl Location {
             Location::Zone(tz) => match tz.offset_from_local_datetime(local) {
                 chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
                 chrono::LocalResult::Ambiguous(a, _) => a.fix().local_minus_utc(),
-                chrono::LocalResult::None => tz.offset_from_utc_datetime(local).fix().local_minus_utc(),
+                chrono::LocalResult::None => {
+                    tz.offset_from_utc_datetime(local).fix().local_minus_utc()
+                }
             },
         }
     }
@@ -153,7 +158,8 @@ impl Time {
 
     /// Nanoseconds since the epoch (saturating, like Go's UnixNano).
     pub fn unix_nano(&self) -> i64 {
-        (self.secs as i128 * NANOS as i128 + self.nsec as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
+        (self.secs as i128 * NANOS as i128 + self.nsec as i128)
+            .clamp(i64::MIN as i128, i64::MAX as i128) as i64
     }
 
     fn total_nanos(&self) -> i128 {
@@ -173,13 +179,24 @@ impl Time {
     /// Civil time `year-month-day hour:min:sec + nsec` in `loc`, normalising
     /// out-of-range fields as Go's `time.Date` does.
     #[allow(clippy::too_many_arguments)]
-    pub fn date(year: i64, month: i64, day: i64, hour: i64, min: i64, sec: i64, nsec: i64, loc: Location) -> Option<Time> {
+    pub fn date(
+        year: i64,
+        month: i64,
+        day: i64,
+        hour: i64,
+        min: i64,
+        sec: i64,
+        nsec: i64,
+        loc: Location,
+    ) -> Option<Time> {
         let m0 = month.checked_sub(1)?;
         let year = year.checked_add(m0.div_euclid(12))?;
         let month = (m0.rem_euclid(12) + 1) as u32;
         let first = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, 1)?;
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-        let days = (first - epoch).num_days().checked_add(day.checked_sub(1)?)?;
+        let days = (first - epoch)
+            .num_days()
+            .checked_add(day.checked_sub(1)?)?;
         let local_secs = days
             .checked_mul(86_400)?
             .checked_add(hour.checked_mul(3600)?)?
@@ -238,8 +255,12 @@ impl NativeValue for Duration {
     fn get_attr(&self, _this: &Value, name: &str) -> Result<Option<Value>> {
         let d = self.0;
         Ok(Some(match name {
-            "hours" => Value::Float((d / 3_600_000_000_000) as f64 + (d % 3_600_000_000_000) as f64 / 3.6e12),
-            "minutes" => Value::Float((d / 60_000_000_000) as f64 + (d % 60_000_000_000) as f64 / 6e10),
+            "hours" => Value::Float(
+                (d / 3_600_000_000_000) as f64 + (d % 3_600_000_000_000) as f64 / 3.6e12,
+            ),
+            "minutes" => {
+                Value::Float((d / 60_000_000_000) as f64 + (d % 60_000_000_000) as f64 / 6e10)
+            }
             "seconds" => Value::Float((d / NANOS) as f64 + (d % NANOS) as f64 / 1e9),
             "milliseconds" => Value::Int(d / 1_000_000),
             "microseconds" => Value::Int(d / 1_000),
@@ -248,10 +269,17 @@ impl NativeValue for Duration {
         }))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["hours", "microseconds", "milliseconds", "minutes", "nanoseconds", "seconds"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "hours",
+            "microseconds",
+            "milliseconds",
+            "minutes",
+            "nanoseconds",
+            "seconds",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
         let x = self.0;
@@ -282,7 +310,10 @@ impl NativeValue for Duration {
                     }
                     Value::Float(a as f64 / b as f64)
                 } else if !left {
-                    return Err(EvalError::new(format!("unsupported operation: {} / time.duration", other.type_name())));
+                    return Err(EvalError::new(format!(
+                        "unsupported operation: {} / time.duration",
+                        other.type_name()
+                    )));
                 } else if let Value::Int(i) = other {
                     if *i == 0 {
                         return Err(div0());
@@ -389,10 +420,17 @@ impl NativeValue for Time {
             },
             BinaryOp::Sub if left => {
                 if let Some(d) = as_duration(other) {
-                    Value::native(self.add_nanos(d.0.checked_neg().ok_or_else(|| EvalError::new("time.duration overflow"))?)?)
+                    Value::native(
+                        self.add_nanos(
+                            d.0.checked_neg()
+                                .ok_or_else(|| EvalError::new("time.duration overflow"))?,
+                        )?,
+                    )
                 } else if let Some(t) = as_time(other) {
                     let diff = self.total_nanos() - t.total_nanos();
-                    Value::native(Duration(diff.clamp(i64::MIN as i128, i64::MAX as i128) as i64))
+                    Value::native(Duration(
+                        diff.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+                    ))
                 } else {
                     return Ok(None);
                 }
@@ -438,18 +476,31 @@ pub fn module(config: &Rc<HostConfig>) -> Value {
             Some(c) => c(),
             None => chrono::Utc::now(),
         };
-        let t = Time::from_unix(now.timestamp(), now.timestamp_subsec_nanos() as i64, local_location())
-            .ok_or_else(|| EvalError::new("now: clock out of range"))?;
+        let t = Time::from_unix(
+            now.timestamp(),
+            now.timestamp_subsec_nanos() as i64,
+            local_location(),
+        )
+        .ok_or_else(|| EvalError::new("now: clock out of range"))?;
         Ok(Value::native(t))
     });
     let d = |n: i64| Value::native(Duration(n));
     make_module(
         "time",
         vec![
-            ("from_timestamp", Builtin::func("from_timestamp", from_timestamp)),
-            ("is_valid_timezone", Builtin::func("is_valid_timezone", is_valid_timezone)),
+            (
+                "from_timestamp",
+                Builtin::func("from_timestamp", from_timestamp),
+            ),
+            (
+                "is_valid_timezone",
+                Builtin::func("is_valid_timezone", is_valid_timezone),
+            ),
             ("now", now),
-            ("parse_duration", Builtin::func("parse_duration", parse_duration)),
+            (
+                "parse_duration",
+                Builtin::func("parse_duration", parse_duration),
+            ),
             ("parse_time", Builtin::func("parse_time", parse_time)),
             ("time", Builtin::func("time", new_time)),
             ("nanosecond", d(1)),
@@ -473,7 +524,10 @@ fn parse_duration(_t: &mut Thread, args: &Args) -> Result<Value> {
             .map_err(|e| err("parse_duration", e)),
         v => Err(err(
             "parse_duration",
-            format!("for parameter 1: got {}, want a duration, string, or int", v.type_name()),
+            format!(
+                "for parameter 1: got {}, want a duration, string, or int",
+                v.type_name()
+            ),
         )),
     }
 }
@@ -519,10 +573,16 @@ pub fn resolve_parsed(p: &layout::Parsed, loc: &Location) -> Option<Time> {
             // Use the requested location if it has this offset at that instant.
             let (loc_off, _) = loc.offset_at(&t.naive_utc()?);
             if loc_off == *off {
-                return Some(Time { loc: loc.clone(), ..t });
+                return Some(Time {
+                    loc: loc.clone(),
+                    ..t
+                });
             }
             if *off == 0 && *loc == Location::Utc {
-                return Some(Time { loc: Location::Utc, ..t });
+                return Some(Time {
+                    loc: Location::Utc,
+                    ..t
+                });
             }
             Some(t)
         }
@@ -536,7 +596,11 @@ pub fn resolve_parsed(p: &layout::Parsed, loc: &Location) -> Option<Time> {
                 return civil(Location::Utc);
             }
             if let Some(rest) = name.strip_prefix("GMT") {
-                let off: i32 = if rest.is_empty() { 0 } else { rest.parse().ok()? };
+                let off: i32 = if rest.is_empty() {
+                    0
+                } else {
+                    rest.parse().ok()?
+                };
                 return civil(Location::Fixed(off * 3600, name.clone()));
             }
             civil(Location::Fixed(0, name.clone()))
@@ -564,7 +628,16 @@ fn new_time(_t: &mut Thread, args: &Args) -> Result<Value> {
     }
     let [year, month, day, hour, minute, second, nanosecond, location] = args.bind(
         F,
-        &["year?", "month?", "day?", "hour?", "minute?", "second?", "nanosecond?", "location?"],
+        &[
+            "year?",
+            "month?",
+            "day?",
+            "hour?",
+            "minute?",
+            "second?",
+            "nanosecond?",
+            "location?",
+        ],
     )?;
     let i = |p: &str, v: &Option<Value>| crate::util::opt_int(F, p, v, 0);
     let loc = match &location {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use engine::{Members, Predeclared, Thread};
-use starlib::{HostConfig, Guard};
+use starlib::{Guard, HostConfig};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -46,7 +46,11 @@ pub fn run_with(req: &str, src: &str, config: HostConfig, predeclared: Predeclar
             other => other.to_string(),
         });
     let output = out.borrow().clone();
-    Run { result, output, thread }
+    Run {
+        result,
+        output,
+        thread,
+    }
 }
 
 pub fn run(req: &str, src: &str) -> Result<Members, String> {
@@ -68,7 +72,10 @@ pub fn fails(req: &str, src: &str, want: &str) -> String {
     match run(req, src) {
         Ok(_) => panic!("script succeeded, want error containing {want:?}\n--- script ---\n{src}"),
         Err(e) => {
-            assert!(e.contains(want), "error {e:?} does not contain {want:?}\n--- script ---\n{src}");
+            assert!(
+                e.contains(want),
+                "error {e:?} does not contain {want:?}\n--- script ---\n{src}"
+            );
             e
         }
     }

@@ -1,0 +1,585 @@
+//! The `http` module against a real HTTP server on 127.0.0.1 started here:
+//! every request feature, and every failure (timeout, 404, refused
+//! connection, invalid JSON, oversized body, redirect limit, guard refusal).
+
+mod common;
+use common::*;
+use engine::{Predeclared, Value};
+use starlib::{Guard, HostConfig, Progress};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Server {
+    base: String,
+    hits: Arc<AtomicUsize>,
+}
+
+fn respond(s: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) {
+    let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding"))
+    {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(body);
+}
+
+fn handle(mut s: TcpStream, hits: Arc<AtomicUsize>, flaky: Arc<AtomicUsize>) {
+    hits.fetch_add(1, Ordering::SeqCst);
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut line = String::new();
+    if r.read_line(&mut line).is_err() {
+        return;
+    }
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let (method, target) = (parts[0].to_string(), parts[1].to_string());
+    let mut headers = serde_json::Map::new();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap();
+        let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+        if k == "content-length" {
+            len = v.parse().unwrap();
+        }
+        headers.insert(k, serde_json::Value::String(v));
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).unwrap();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    match path {
+        "/hello" => respond(
+            &mut s,
+            "200 OK",
+            &[
+                ("Content-Type", "text/plain".into()),
+                ("X-Test", "yes".into()),
+            ],
+            b"hello",
+        ),
+        "/echo" => {
+            let v = serde_json::json!({
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": headers,
+                "body": String::from_utf8_lossy(&body),
+            });
+            respond(
+                &mut s,
+                "200 OK",
+                &[("Content-Type", "application/json".into())],
+                v.to_string().as_bytes(),
+            )
+        }
+        "/json" => respond(
+            &mut s,
+            "200 OK",
+            &[],
+            br#"{"a": [1, 2.5, "x", null, true], "b": {"c": "d"}}"#,
+        ),
+        "/badjson" => respond(&mut s, "200 OK", &[], b"{not json"),
+        "/missing" => respond(&mut s, "404 Not Found", &[], b"no such page"),
+        "/slow" => {
+            std::thread::sleep(Duration::from_millis(1500));
+            respond(&mut s, "200 OK", &[], b"late")
+        }
+        "/big" => respond(&mut s, "200 OK", &[], &vec![b'x'; 5000]),
+        "/chunked" => {
+            let mut out = String::new();
+            for _ in 0..10 {
+                out.push_str(&format!("{:x}\r\n{}\r\n", 500, "y".repeat(500)));
+            }
+            out.push_str("0\r\n\r\n");
+            respond(
+                &mut s,
+                "200 OK",
+                &[("Transfer-Encoding", "chunked".into())],
+                out.as_bytes(),
+            )
+        }
+        "/flaky" => {
+            if flaky.fetch_add(1, Ordering::SeqCst) < 2 {
+                respond(&mut s, "503 Service Unavailable", &[], b"try again")
+            } else {
+                respond(&mut s, "200 OK", &[], b"recovered")
+            }
+        }
+        p if p.starts_with("/redirect/") => {
+            let n: u32 = p["/redirect/".len()..].parse().unwrap();
+            if n == 0 {
+                respond(&mut s, "200 OK", &[], b"arrived")
+            } else {
+                respond(
+                    &mut s,
+                    "302 Found",
+                    &[("Location", format!("/redirect/{}", n - 1))],
+                    b"",
+                )
+            }
+        }
+        _ => respond(&mut s, "500 Internal Server Error", &[], b"unknown path"),
+    }
+}
+
+fn server() -> Server {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(200).flatten() {
+            let (h, f) = (h.clone(), flaky.clone());
+            std::thread::spawn(move || handle(s, h, f));
+        }
+    });
+    Server { base, hits }
+}
+
+fn pre(base: &str) -> Predeclared {
+    let mut p = Predeclared::default();
+    p.insert("BASE".into(), Value::from(base));
+    p
+}
+
+fn run_http(cfg: HostConfig, base: &str, src: &str) -> Result<engine::Members, String> {
+    let src = format!("load('http.star', 'http')\nload('encoding/json.star', 'json')\n{src}");
+    run_with("^1", &src, cfg, pre(base)).result
+}
+
+#[track_caller]
+fn http_ok(base: &str, src: &str) -> engine::Members {
+    run_http(test_config(), base, src).unwrap_or_else(|e| panic!("{e}\n{src}"))
+}
+
+#[track_caller]
+fn http_fails(cfg: HostConfig, base: &str, src: &str, want: &str) -> String {
+    let e = run_http(cfg, base, src).expect_err("want failure");
+    assert!(e.contains(want), "error {e:?} does not contain {want:?}");
+    e
+}
+
+#[test]
+fn get_response_fields() {
+    let s = server();
+    http_ok(
+        &s.base,
+        r#"
+r = http.get(BASE + "/hello")
+assert_eq(r.status_code, 200)
+assert_eq(r.url, BASE + "/hello")
+assert_eq(r.body(), "hello")
+assert_eq(r.body(), "hello")
+assert_eq(r.headers["Content-Type"], "text/plain")
+assert_eq(r.headers["X-Test"], "yes")
+assert_eq(r.encoding, "")
+assert_eq(type(r), "struct")
+j = http.get(BASE + "/json").json()
+assert_eq(j, {"a": [1, 2.5, "x", None, True], "b": {"c": "d"}})
+"#,
+    );
+}
+
+#[test]
+fn request_features() {
+    let s = server();
+    http_ok(
+        &s.base,
+        r#"
+e1 = http.get(BASE + "/echo?z=1&a=old", params = {"a": "new", "b": "x y"}, headers = {"X-Custom": "v"}).json()
+assert_eq(e1["method"], "GET")
+assert_eq(e1["query"], "a=new&b=x+y&z=1")
+assert_eq(e1["headers"]["x-custom"], "v")
+assert_true(e1["headers"]["user-agent"].startswith("quarry-starlib/"))
+
+e2 = http.get(BASE + "/echo", auth = ("user", "pass")).json()
+assert_eq(e2["headers"]["authorization"], "Basic dXNlcjpwYXNz")
+
+e3 = http.post(BASE + "/echo", body = "raw text").json()
+assert_eq([e3["method"], e3["body"]], ["POST", "raw text"])
+
+e4 = http.put(BASE + "/echo", json_body = {"k": [1, 2], "s": "x"}).json()
+assert_eq(e4["method"], "PUT")
+assert_eq(json.decode(e4["body"]), {"k": [1, 2], "s": "x"})
+assert_eq(e4["headers"]["content-type"], "application/json")
+
+e5 = http.patch(BASE + "/echo", form_body = {"a": "1", "b": "x y"}).json()
+assert_eq(e5["method"], "PATCH")
+assert_eq(e5["body"], "a=1&b=x+y")
+assert_eq(e5["headers"]["content-type"], "application/x-www-form-urlencoded")
+
+e6 = http.post(BASE + "/echo", form_body = {"a": "1"}, form_encoding = "multipart/form-data").json()
+assert_true(e6["headers"]["content-type"].startswith("multipart/form-data; boundary="))
+assert_true('name="a"' in e6["body"] and "\r\n1\r\n" in e6["body"])
+
+assert_eq(http.delete(BASE + "/echo").json()["method"], "DELETE")
+assert_eq(http.options(BASE + "/echo").json()["method"], "OPTIONS")
+e7 = http.post(BASE + "/echo", json_body = [1], headers = {"Content-Type": "application/vnd.x+json"}).json()
+assert_eq(e7["headers"]["content-type"], "application/vnd.x+json")
+"#,
+    );
+}
+
+#[test]
+fn not_found_is_a_response() {
+    let s = server();
+    http_ok(
+        &s.base,
+        r#"
+r = http.get(BASE + "/missing")
+assert_eq(r.status_code, 404)
+assert_eq(r.body(), "no such page")
+"#,
+    );
+}
+
+#[test]
+fn redirects_followed_and_limited() {
+    let s = server();
+    http_ok(
+        &s.base,
+        r#"
+r = http.get(BASE + "/redirect/3")
+assert_eq(r.body(), "arrived")
+assert_eq(r.url, BASE + "/redirect/0")
+"#,
+    );
+    let mut cfg = test_config();
+    cfg.http.max_redirects = 2;
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/redirect/5")"#,
+        "stopped after 2 redirects",
+    );
+}
+
+#[test]
+fn timeout() {
+    let s = server();
+    let mut cfg = test_config();
+    cfg.http.timeout = Duration::from_millis(300);
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/slow")"#,
+        "http.get: request to",
+    );
+    let mut cfg = test_config();
+    cfg.http.timeout = Duration::from_millis(300);
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/slow")"#,
+        "timed out after 300ms",
+    );
+}
+
+#[test]
+fn refused_connection() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    let e = http_fails(
+        test_config(),
+        &base,
+        r#"http.get(BASE + "/x")"#,
+        "http.get: cannot connect to",
+    );
+    assert!(e.to_lowercase().contains("refused"), "{e}");
+}
+
+#[test]
+fn invalid_json() {
+    let s = server();
+    http_fails(
+        test_config(),
+        &s.base,
+        r#"http.get(BASE + "/badjson").json()"#,
+        "json: response body is not valid JSON",
+    );
+}
+
+#[test]
+fn oversized_body() {
+    let s = server();
+    let mut cfg = test_config();
+    cfg.http.max_response_bytes = 1000;
+    http_fails(
+        cfg.clone(),
+        &s.base,
+        r#"http.get(BASE + "/big")"#,
+        "is 5000 bytes, larger than the limit of 1000 bytes",
+    );
+    // Without a Content-Length the cap applies while streaming.
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/chunked")"#,
+        "larger than the limit of 1000 bytes",
+    );
+    // Under the cap, a chunked body arrives whole and reports its encoding.
+    http_ok(
+        &s.base,
+        r#"
+r = http.get(BASE + "/chunked")
+assert_eq(len(r.body()), 5000)
+assert_eq(r.encoding, "chunked")
+"#,
+    );
+}
+
+#[test]
+fn guard_refusals_before_sending() {
+    let s = server();
+    // Default guard: loopback is private.
+    let cfg = HostConfig::default();
+    let e = http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/hello")"#,
+        "refused by the host's guard",
+    );
+    assert!(e.contains("127.0.0.1, a loopback address"), "{e}");
+    // Deny list wins.
+    let cfg = HostConfig {
+        guard: Guard {
+            deny_hosts: vec!["127.0.0.1".into()],
+            allow_private: true,
+            ..Guard::default()
+        },
+        ..HostConfig::default()
+    };
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/hello")"#,
+        "127.0.0.1 is on the deny list",
+    );
+    // Allow list.
+    let cfg = HostConfig {
+        guard: Guard {
+            allow_hosts: vec!["*.example.com".into()],
+            allow_private: true,
+            ..Guard::default()
+        },
+        ..HostConfig::default()
+    };
+    http_fails(
+        cfg,
+        &s.base,
+        r#"http.get(BASE + "/hello")"#,
+        "is not on the allow list (*.example.com)",
+    );
+    // localhost resolves to loopback too.
+    http_fails(
+        HostConfig::default(),
+        "http://localhost:1",
+        r#"http.get(BASE + "/")"#,
+        "a loopback address",
+    );
+    assert_eq!(
+        s.hits.load(Ordering::SeqCst),
+        0,
+        "guarded requests must not reach the server"
+    );
+}
+
+#[test]
+fn guard_address_classes() {
+    use starlib::http::non_public;
+    for a in [
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "127.0.0.1",
+        "0.0.0.0",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:10.0.0.1",
+    ] {
+        assert!(
+            non_public(&a.parse().unwrap()).is_some(),
+            "{a} should be blocked"
+        );
+    }
+    for a in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+        assert!(
+            non_public(&a.parse().unwrap()).is_none(),
+            "{a} should be allowed"
+        );
+    }
+}
+
+#[test]
+fn retries_with_backoff() {
+    let s = server();
+    let mut cfg = test_config();
+    cfg.http.retry.max_retries = 3;
+    cfg.http.retry.initial_backoff = Duration::from_millis(10);
+    let m = run_http(
+        cfg,
+        &s.base,
+        "r = http.get(BASE + '/flaky')\nb = r.body()\nc = r.status_code",
+    )
+    .unwrap();
+    assert_eq!(get_str(&m, "b"), "recovered");
+    assert_eq!(get_str(&m, "c"), "200");
+    // Without retries, the 503 is returned as is.
+    let s = server();
+    let m = run_http(
+        test_config(),
+        &s.base,
+        "c = http.get(BASE + '/flaky').status_code",
+    )
+    .unwrap();
+    assert_eq!(get_str(&m, "c"), "503");
+}
+
+#[test]
+fn progress_hook() {
+    let s = server();
+    let events: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let e2 = events.clone();
+    let mut cfg = test_config();
+    cfg.progress = Some(Arc::new(move |p: &Progress| {
+        e2.lock().unwrap().push(p.clone())
+    }));
+    run_http(cfg, &s.base, "http.get(BASE + '/big')").unwrap();
+    let ev = events.lock().unwrap();
+    let last = ev.last().expect("progress reported");
+    assert!(last.done);
+    assert_eq!(last.bytes, 5000);
+    assert_eq!(last.total, Some(5000));
+    assert!(last.url.ends_with("/big"));
+}
+
+#[test]
+fn bad_arguments() {
+    let s = server();
+    let c = test_config;
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(1)",
+        "http.get: for parameter url: got int, want string",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get()",
+        "http.get: missing argument for url",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get('not a url')",
+        "http.get: invalid URL \"not a url\"",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get('ftp://x/')",
+        "unsupported URL scheme \"ftp\"",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, params = {'a': 1})",
+        "for parameter params: value for key \"a\" must be a string, got int",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, params = [1])",
+        "http.get: for parameter params: got list, want dict",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, headers = {1: 'x'})",
+        "for parameter headers: keys must be strings",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, auth = ('a',))",
+        "expected two values for auth params tuple",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, auth = 'a')",
+        "for parameter auth: got string, want tuple",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.post(BASE, body = 'x', json_body = {})",
+        "give only one of body, json_body and form_body",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.post(BASE, form_body = {'a': 'b'}, form_encoding = 'text/xml')",
+        "unsupported form_encoding",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.post(BASE, body = 1)",
+        "for parameter body: got int, want string",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.post(BASE, json_body = lambda: 1)",
+        "for parameter json_body",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE, nope = 1)",
+        "http.get: unexpected keyword argument \"nope\"",
+    );
+    http_fails(
+        c(),
+        &s.base,
+        "http.get(BASE + '/hello').body(1)",
+        "body: got 1 argument",
+    );
+}
+
+#[test]
+fn positional_parameters_in_qri_order() {
+    let s = server();
+    // url, params, headers, body, form_body, form_encoding, json_body, auth
+    http_ok(
+        &s.base,
+        r#"
+e = http.post(BASE + "/echo", {"p": "1"}, {"X-H": "h"}, "", {}, "", {"j": 1}, ("u", "p")).json()
+assert_eq(e["query"], "p=1")
+assert_eq(e["headers"]["x-h"], "h")
+assert_eq(json.decode(e["body"]), {"j": 1})
+assert_eq(e["headers"]["authorization"], "Basic dTpw")
+"#,
+    );
+}
