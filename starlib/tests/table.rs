@@ -74,6 +74,11 @@ assert_eq(m.dtype, "bool")
 assert_eq(m.to_list(), [True, False, None, True])
 assert_eq(a.ge(30).to_list(), [True, False, None, True])
 assert_eq(a.lt(30).to_list(), [False, True, None, False])
+assert_eq((a > 28).to_list(), a.gt(28).to_list())
+assert_eq((28 < a).to_list(), a.gt(28).to_list())
+assert_eq((a <= 25.5).to_list(), a.le(25.5).to_list())
+assert_eq((t["city"] == "oslo").to_list(), [True, False, True, False])
+assert_eq((t["city"] != "oslo").to_list(), [False, True, False, True])
 assert_eq(a.le(25.5).to_list(), [False, True, None, False])
 assert_eq(t["city"].eq("oslo").to_list(), [True, False, True, False])
 assert_eq(t["city"].ne("oslo").to_list(), [False, True, False, True])
@@ -249,8 +254,8 @@ fn errors() {
     );
     t_fails(&format!("{p}t['age'] + 'x'"), "unknown binary op");
     t_fails(
-        &format!("{p}t['age'] < 3"),
-        "columns are compared element-wise with methods",
+        &format!("{p}t['age'] < 'x'"),
+        "lt: unsupported operand types: column of int and string",
     );
     t_fails(
         &format!("{p}t['age'].gt('x')"),

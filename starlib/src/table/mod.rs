@@ -627,7 +627,20 @@ impl NativeValue for Column {
         ))
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
-        self.arith(op, other, left)
+        // Comparisons give masks; with the column on the right the order flips.
+        let cmp = match (op, left) {
+            (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some("lt"),
+            (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some("le"),
+            (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some("gt"),
+            (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some("ge"),
+            (BinaryOp::Eq, _) => Some("eq"),
+            (BinaryOp::Ne, _) => Some("ne"),
+            _ => None,
+        };
+        match cmp {
+            Some(name) => cmp_mask(self, other, name).map(Some),
+            None => self.arith(op, other, left),
+        }
     }
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
         match op {
@@ -649,7 +662,7 @@ impl NativeValue for Column {
     }
     fn compare(&self, _other: &Value) -> Result<Option<Ordering>> {
         Err(EvalError::new(
-            "columns are compared element-wise with methods: c.lt(x), c.le(x), c.gt(x), c.ge(x), c.eq(x), c.ne(x)",
+            "columns are not ordered: c < x compares element-wise and gives a mask",
         ))
     }
     fn as_any(&self) -> &dyn Any {
@@ -1455,7 +1468,14 @@ fn t_to_json(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 fn c_cmp(_t: &mut Thread, recv: &Value, args: &Args, op: &str) -> Result<Value> {
     let c = recv_column(recv)?;
     let a = args.positional_only(op, 1, 1)?;
-    let (l, r, scalar) = operands(op, c, &a[0], false, false)?;
+    cmp_mask(c, &a[0], op)
+}
+
+/// The boolean mask of comparing a column element-wise with a scalar or a
+/// column: `op` is one of eq, ne, lt, le, gt, ge. Shared by the comparison
+/// methods and operators.
+fn cmp_mask(c: &Column, other: &Value, op: &str) -> Result<Value> {
+    let (l, r, scalar) = operands(op, c, other, false, false)?;
     let mut holder = None;
     let (x, y) = datum_pair(&l, &r, scalar, &mut holder);
     let res = match op {
