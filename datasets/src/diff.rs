@@ -6,12 +6,13 @@
 //! a byte comparison and keys go in a hash map. When the two body hashes
 //! are equal the bodies are not read at all.
 
-use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow_buffer::BooleanBuffer;
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_schema::{DataType, SchemaRef};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::error::{DatasetError, Result};
 use crate::model::{Body, Column, Component, Meta, Structure, VersionId};
@@ -230,26 +231,18 @@ fn converter(schema: &SchemaRef, cols: &[usize]) -> Result<RowConverter> {
     )?)
 }
 
-/// Encode the same columns of both sides, the two sides on two threads.
-fn encode_both(
-    schema: &SchemaRef,
-    old: &RecordBatch,
-    old_cols: &[usize],
-    new: &RecordBatch,
-    new_cols: &[usize],
-) -> Result<(Rows, Rows)> {
-    let conv = converter(schema, old_cols)?;
-    if old_cols.is_empty() {
-        // No columns to compare: callers treat every pair as equal.
-        return Ok((conv.empty_rows(0, 0), conv.empty_rows(0, 0)));
-    }
+/// Run two closures on two threads and return both results.
+fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> Result<A> + Send,
+    b: impl FnOnce() -> Result<B> + Send,
+) -> Result<(A, B)> {
     std::thread::scope(|s| {
-        let h = s.spawn(|| encode(&conv, old, old_cols));
-        let n = encode(&conv, new, new_cols);
-        let o = h
+        let h = s.spawn(a);
+        let rb = b();
+        let ra = h
             .join()
-            .unwrap_or_else(|_| Err(DatasetError::Diff("row encoding thread panicked".into())));
-        Ok((o?, n?))
+            .unwrap_or_else(|_| Err(DatasetError::Diff("diff worker thread panicked".into())));
+        Ok((ra?, rb?))
     })
 }
 
@@ -272,10 +265,57 @@ fn rows_json(batch: &RecordBatch, idx: &[u32]) -> Result<Vec<Value>> {
     }
 }
 
+/// Which rows of two equally long, aligned columns differ (nulls equal to
+/// nulls): vectorised where arrow can compare the type, by row encoding
+/// otherwise (nested types).
+fn differing(a: &ArrayRef, b: &ArrayRef) -> Result<BooleanBuffer> {
+    match arrow_ord::cmp::distinct(a, b) {
+        Ok(d) => Ok(d.values().clone()),
+        Err(_) => {
+            let conv = RowConverter::new(vec![SortField::new(a.data_type().clone())])?;
+            let (ra, rb) = (
+                conv.convert_columns(std::slice::from_ref(a))?,
+                conv.convert_columns(std::slice::from_ref(b))?,
+            );
+            Ok(BooleanBuffer::collect_bool(a.len(), |i| {
+                ra.row(i).data() != rb.row(i).data()
+            }))
+        }
+    }
+}
+
+/// True when a single key column is strictly increasing or strictly
+/// decreasing with no nulls (so its values are unique), checked vectorised.
+fn strictly_monotonic(col: &ArrayRef) -> bool {
+    let n = col.len();
+    if n < 2 {
+        return true;
+    }
+    if col.null_count() > 0 {
+        return false;
+    }
+    let (a, b) = (col.slice(0, n - 1), col.slice(1, n - 1));
+    let all = |r: std::result::Result<BooleanArray, ArrowError>| {
+        r.map(|x| x.null_count() == 0 && x.true_count() == n - 1)
+            .unwrap_or(false)
+    };
+    all(arrow_ord::cmp::lt(&a, &b)) || all(arrow_ord::cmp::gt(&a, &b))
+}
+
+/// The first duplicate among `rows`, if any.
+fn first_duplicate(rows: &Rows) -> Option<usize> {
+    let mut seen: HashSet<&[u8], rustc_hash::FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(rows.num_rows(), rustc_hash::FxBuildHasher);
+    (0..rows.num_rows()).find(|&i| !seen.insert(rows.row(i).data()))
+}
+
 /// Diff two bodies by `opts.key` (or by position when it is empty).
+///
+/// Matched rows are compared column by column with arrow's vectorised
+/// kernels. When the key columns of both sides are equal row for row (the
+/// usual case: same order, some values changed), no hash map is needed.
 pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDiff> {
-    let old_b = old.concat()?;
-    let new_b = new.concat()?;
+    let (old_b, new_b) = both(|| old.concat(), || new.concat())?;
     let (os, ns) = (old.schema.clone(), new.schema.clone());
     let find = |schema: &SchemaRef, name: &str| schema.index_of(name).ok();
     // Key columns: in both, same type.
@@ -314,109 +354,117 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
             }
         }
     }
-    let (vo, vn) = encode_both(&os, &old_b, &val_old, &new_b, &val_new)?;
-    let same_values = |i: usize, j: usize| -> bool {
-        if val_old.is_empty() {
-            return true;
-        }
-        vo.row(i).data() == vn.row(j).data()
+    let (n_old, n_new) = (old_b.num_rows(), new_b.num_rows());
+    let dup_error = |side: &str, batch: &RecordBatch, row: usize| -> DatasetError {
+        let key = rows_json(batch, &[row as u32]).unwrap_or_default();
+        DatasetError::Diff(format!(
+            "key {} is not unique in the {side} version (row {})",
+            key_text(&key, &opts.key),
+            row + 1
+        ))
     };
-    let cap = opts.sample;
-    let mut added_idx = Vec::new();
-    let mut removed_idx = Vec::new();
-    let mut changed_idx: Vec<(u32, u32)> = Vec::new();
-    let (mut added, mut removed, mut changed, mut unchanged) = (0u64, 0u64, 0u64, 0u64);
+    // Matched pairs (None: row i with row i for the first `aligned` rows),
+    // and the unmatched rows of each side.
+    let mut pairs: Option<(Vec<u32>, Vec<u32>)> = None;
+    let mut aligned = 0usize;
+    let mut added_rows: Vec<u32> = Vec::new();
+    let mut removed_rows: Vec<u32> = Vec::new();
     let mode;
     if opts.key.is_empty() {
         mode = BodyDiffMode::Positional;
-        let (n_old, n_new) = (old_b.num_rows(), new_b.num_rows());
-        for i in 0..n_old.min(n_new) {
-            if same_values(i, i) {
-                unchanged += 1;
-            } else {
-                changed += 1;
-                if changed_idx.len() < cap {
-                    changed_idx.push((i as u32, i as u32));
-                }
-            }
-        }
-        for j in n_old.min(n_new)..n_new {
-            added += 1;
-            if added_idx.len() < cap {
-                added_idx.push(j as u32);
-            }
-        }
-        for i in n_old.min(n_new)..n_old {
-            removed += 1;
-            if removed_idx.len() < cap {
-                removed_idx.push(i as u32);
-            }
-        }
+        aligned = n_old.min(n_new);
+        added_rows.extend(aligned as u32..n_new as u32);
+        removed_rows.extend(aligned as u32..n_old as u32);
     } else {
         mode = BodyDiffMode::Keyed(opts.key.clone());
-        let (ko, kn) = encode_both(&os, &old_b, &key_old, &new_b, &key_new)?;
-        let mut index: HashMap<&[u8], u32, rustc_hash::FxBuildHasher> =
-            HashMap::with_capacity_and_hasher(ko.num_rows(), rustc_hash::FxBuildHasher);
-        for i in 0..ko.num_rows() {
-            if index.insert(ko.row(i).data(), i as u32).is_some() {
-                let key = rows_json(&old_b, &[i as u32])?;
-                return Err(DatasetError::Diff(format!(
-                    "key {} is not unique in the older version (row {})",
-                    key_text(&key, &opts.key),
-                    i + 1
-                )));
+        let same_keys = n_old == n_new
+            && key_old
+                .iter()
+                .zip(&key_new)
+                .all(|(&i, &j)| old_b.column(i).as_ref() == new_b.column(j).as_ref());
+        if same_keys {
+            // Same keys in the same order: only uniqueness needs checking.
+            let unique = key_old.len() == 1 && strictly_monotonic(old_b.column(key_old[0]));
+            if !unique {
+                let rows = encode(&converter(&os, &key_old)?, &old_b, &key_old)?;
+                if let Some(i) = first_duplicate(&rows) {
+                    return Err(dup_error("older", &old_b, i));
+                }
             }
-        }
-        let mut seen = vec![false; ko.num_rows()];
-        let mut new_keys: HashMap<&[u8], (), rustc_hash::FxBuildHasher> = HashMap::default();
-        let check_new_dupes = kn.num_rows() != 0;
-        for j in 0..kn.num_rows() {
-            let k = kn.row(j).data();
-            match index.get(k) {
-                Some(&i) => {
-                    if seen[i as usize] {
-                        let key = rows_json(&new_b, &[j as u32])?;
-                        return Err(DatasetError::Diff(format!(
-                            "key {} is not unique in the newer version (row {})",
-                            key_text(&key, &opts.key),
-                            j + 1
-                        )));
-                    }
-                    seen[i as usize] = true;
-                    if same_values(i as usize, j) {
-                        unchanged += 1;
-                    } else {
-                        changed += 1;
-                        if changed_idx.len() < cap {
-                            changed_idx.push((i, j as u32));
+            aligned = n_old;
+        } else {
+            let conv = converter(&os, &key_old)?;
+            let (ko, kn) = both(
+                || encode(&conv, &old_b, &key_old),
+                || encode(&conv, &new_b, &key_new),
+            )?;
+            let mut index: HashMap<&[u8], u32, rustc_hash::FxBuildHasher> =
+                HashMap::with_capacity_and_hasher(ko.num_rows(), rustc_hash::FxBuildHasher);
+            for i in 0..ko.num_rows() {
+                if index.insert(ko.row(i).data(), i as u32).is_some() {
+                    return Err(dup_error("older", &old_b, i));
+                }
+            }
+            let mut seen = vec![false; ko.num_rows()];
+            let (mut po, mut pn) = (Vec::with_capacity(n_new), Vec::with_capacity(n_new));
+            let mut new_only: HashSet<&[u8], rustc_hash::FxBuildHasher> = HashSet::default();
+            for j in 0..kn.num_rows() {
+                let k = kn.row(j).data();
+                match index.get(k) {
+                    Some(&i) => {
+                        if std::mem::replace(&mut seen[i as usize], true) {
+                            return Err(dup_error("newer", &new_b, j));
                         }
+                        po.push(i);
+                        pn.push(j as u32);
                     }
-                }
-                None => {
-                    if check_new_dupes && new_keys.insert(k, ()).is_some() {
-                        let key = rows_json(&new_b, &[j as u32])?;
-                        return Err(DatasetError::Diff(format!(
-                            "key {} is not unique in the newer version (row {})",
-                            key_text(&key, &opts.key),
-                            j + 1
-                        )));
-                    }
-                    added += 1;
-                    if added_idx.len() < cap {
-                        added_idx.push(j as u32);
+                    None => {
+                        if !new_only.insert(k) {
+                            return Err(dup_error("newer", &new_b, j));
+                        }
+                        added_rows.push(j as u32);
                     }
                 }
             }
-        }
-        for (i, s) in seen.iter().enumerate() {
-            if !s {
-                removed += 1;
-                if removed_idx.len() < cap {
-                    removed_idx.push(i as u32);
-                }
-            }
+            removed_rows.extend(
+                seen.iter()
+                    .enumerate()
+                    .filter(|(_, s)| !**s)
+                    .map(|(i, _)| i as u32),
+            );
+            pairs = Some((po, pn));
         }
     }
+    // Compare the matched rows' values, column by column.
+    let matched = pairs.as_ref().map(|p| p.0.len()).unwrap_or(aligned);
+    let mut changed_mask = BooleanBuffer::new_unset(matched);
+    let (take_old, take_new) = match &pairs {
+        Some((po, pn)) => (
+            Some(UInt32Array::from(po.clone())),
+            Some(UInt32Array::from(pn.clone())),
+        ),
+        None => (None, None),
+    };
+    for (&i, &j) in val_old.iter().zip(&val_new) {
+        let side = |b: &RecordBatch, c: usize, idx: &Option<UInt32Array>| -> Result<ArrayRef> {
+            Ok(match idx {
+                Some(idx) => arrow_select::take::take(b.column(c).as_ref(), idx, None)?,
+                None => b.column(c).slice(0, matched),
+            })
+        };
+        let (a, b) = both(|| side(&old_b, i, &take_old), || side(&new_b, j, &take_new))?;
+        changed_mask = &changed_mask | &differing(&a, &b)?;
+    }
+    let changed = changed_mask.count_set_bits() as u64;
+    let cap = opts.sample;
+    let changed_idx: Vec<(u32, u32)> = changed_mask
+        .set_indices()
+        .take(cap)
+        .map(|k| match &pairs {
+            Some((po, pn)) => (po[k], pn[k]),
+            None => (k as u32, k as u32),
+        })
+        .collect();
     let olds = rows_json(&old_b, &changed_idx.iter().map(|p| p.0).collect::<Vec<_>>())?;
     let news = rows_json(&new_b, &changed_idx.iter().map(|p| p.1).collect::<Vec<_>>())?;
     let sample_changed = olds
@@ -438,12 +486,12 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
     Ok(BodyDiff {
         mode,
         compared_columns: compared,
-        added,
-        removed,
+        added: added_rows.len() as u64,
+        removed: removed_rows.len() as u64,
         changed,
-        unchanged,
-        sample_added: rows_json(&new_b, &added_idx)?,
-        sample_removed: rows_json(&old_b, &removed_idx)?,
+        unchanged: matched as u64 - changed,
+        sample_added: rows_json(&new_b, &added_rows[..added_rows.len().min(cap)])?,
+        sample_removed: rows_json(&old_b, &removed_rows[..removed_rows.len().min(cap)])?,
         sample_changed,
     })
 }

@@ -587,7 +587,9 @@ mod tests {
         for ok in ["a/b", "peer_1/data-set_2", "x/y0"] {
             assert!(ok.parse::<DatasetName>().is_ok(), "{ok}");
         }
-        for bad in ["a", "a/", "/b", "A/b", "a/B", "1a/b", "a/b/c", "a/b c", "a/é"] {
+        for bad in [
+            "a", "a/", "/b", "A/b", "a/B", "1a/b", "a/b/c", "a/b c", "a/é",
+        ] {
             assert!(bad.parse::<DatasetName>().is_err(), "{bad}");
         }
         let long = format!("a/{}", "b".repeat(MAX_NAME_LEN + 1));
@@ -600,6 +602,8 @@ mod tests {
         assert_eq!(h.parse::<VersionId>().unwrap().to_hex(), h);
         assert!("0F".repeat(32).parse::<VersionId>().is_err());
         assert!("0f".repeat(31).parse::<VersionId>().is_err());
-        assert!(format!("{}zz", "0f".repeat(31)).parse::<VersionId>().is_err());
+        assert!(format!("{}zz", "0f".repeat(31))
+            .parse::<VersionId>()
+            .is_err());
     }
 }

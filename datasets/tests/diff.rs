@@ -333,3 +333,106 @@ fn diff_across_datasets_and_bad_refs() {
         DatasetError::VersionNotFound { .. }
     ));
 }
+
+#[test]
+fn aligned_keys_fast_path() {
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    // Same (shuffled, unique) keys in the same order on both sides.
+    let mut old = people_rows(3000, 1);
+    let mut x: u64 = 7;
+    for i in (1..old.len()).rev() {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        old.swap(i, (x >> 33) as usize % (i + 1));
+    }
+    let mut new = old.clone();
+    for k in [0usize, 17, 2999] {
+        new[k].score = Some(1e9);
+    }
+    new[500].name = None;
+    new[501].active = None;
+    save_rows(&store, "me/al", &old, "old");
+    save_rows(&store, "me/al", &new, "new");
+    let d = store.diff("me/al@~1", "me/al", &keyed(10)).unwrap();
+    assert_eq!(
+        (
+            d.body.added,
+            d.body.removed,
+            d.body.changed,
+            d.body.unchanged
+        ),
+        (0, 0, 5, 2995)
+    );
+    let changed_ids: Vec<i64> = d
+        .body
+        .sample_changed
+        .iter()
+        .map(|c| c.new["id"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = [0usize, 17, 500, 501, 2999]
+        .iter()
+        .map(|&k| old[k].id)
+        .collect();
+    assert_eq!(changed_ids, expected);
+    // Duplicate keys in the same places on both sides are still an error.
+    let mut dup = people_rows(50, 1);
+    dup[10].id = 3;
+    let mut dup2 = dup.clone();
+    dup2[20].score = Some(-5.0);
+    save_rows(&store, "me/dd", &dup, "a");
+    save_rows(&store, "me/dd", &dup2, "b");
+    let err = store.diff("me/dd@~1", "me/dd", &keyed(1)).unwrap_err();
+    assert!(
+        err.to_string().contains("id=3") && err.to_string().contains("not unique"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nested_columns_are_compared() {
+    use arrow_array::types::Int64Type;
+    use arrow_array::ListArray;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new(
+            "tags",
+            DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))),
+            true,
+        ),
+    ]));
+    let make = |lists: Vec<Option<Vec<Option<i64>>>>| {
+        let ids = Int64Array::from((0..lists.len() as i64).collect::<Vec<_>>());
+        let tags = ListArray::from_iter_primitive::<Int64Type, _, _>(lists);
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(ids), Arc::new(tags)]).unwrap();
+        Body::new(schema.clone(), vec![batch]).unwrap()
+    };
+    let a = make(vec![
+        Some(vec![Some(1), Some(2)]),
+        None,
+        Some(vec![]),
+        Some(vec![None]),
+    ]);
+    let b = make(vec![
+        Some(vec![Some(1), Some(2)]),
+        None,
+        Some(vec![Some(3)]),
+        Some(vec![None]),
+    ]);
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    store.save("me/n", NewVersion::from_body(a, "a")).unwrap();
+    store.save("me/n", NewVersion::from_body(b, "b")).unwrap();
+    for opts in [keyed(5), DiffOptions::default()] {
+        let d = store.diff("me/n@~1", "me/n", &opts).unwrap();
+        assert_eq!(
+            (d.body.changed, d.body.unchanged),
+            (1, 3),
+            "{:?}",
+            d.body.mode
+        );
+        assert_eq!(d.body.sample_changed[0].new["tags"], json!([3]));
+    }
+}

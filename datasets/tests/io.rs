@@ -485,3 +485,89 @@ fn empty_inputs_fail_clearly() {
     assert_eq!(o.rows, 0);
     assert_eq!(store.structure("me/header").unwrap().columns, 2);
 }
+
+#[test]
+fn csv_timestamps_parse_fast_and_fail_clearly() {
+    let dir = tempdir();
+    let mut csv = String::from("id,at\n");
+    for i in 0..70_000 {
+        // Mixed forms: the common one and a few others arrow's parser handles.
+        let s = match i % 4 {
+            0 => format!(
+                "2024-03-{:02}T{:02}:{:02}:{:02}",
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                (i / 7) % 60
+            ),
+            1 => format!(
+                "2024-03-{:02} {:02}:{:02}:{:02}",
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                (i / 7) % 60
+            ),
+            2 => format!(
+                "2024-03-{:02}T{:02}:{:02}:{:02}Z",
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                (i / 7) % 60
+            ),
+            _ => String::new(),
+        };
+        csv.push_str(&format!("{i},{s}\n"));
+    }
+    let good = csv.clone();
+    let p = write(dir.path(), "ts.csv", good.as_bytes());
+    let b = import_file(&p, Format::Csv, &ImportOptions::default()).unwrap();
+    let b = b.concat().unwrap();
+    let at = b.column(1);
+    // Independently computed: 2024-03-01T00:00:00Z is 1709251200.
+    let expect = |i: i64| {
+        1_709_251_200 + (i % 28) * 86_400 + (i % 24) * 3_600 + (i % 60) * 60 + (i / 7) % 60
+    };
+    let secs: Vec<Option<i64>> = match at.data_type() {
+        DataType::Timestamp(arrow_schema::TimeUnit::Second, None) => {
+            let a = at
+                .as_any()
+                .downcast_ref::<arrow_array::TimestampSecondArray>()
+                .unwrap();
+            (0..a.len())
+                .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                .collect()
+        }
+        other => panic!("inferred {other}"),
+    };
+    for (i, v) in secs.iter().enumerate() {
+        let i = i as i64;
+        assert_eq!(
+            *v,
+            if i % 4 == 3 { None } else { Some(expect(i)) },
+            "row {i}"
+        );
+    }
+    // A bad timestamp deep in the file, with the schema given: an error at
+    // its record and column.
+    let mut bad = good.clone();
+    bad.push_str("70000,not-a-time\n");
+    let opts = ImportOptions {
+        schema: Some(Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, true),
+            Field::new(
+                "at",
+                DataType::Timestamp(arrow_schema::TimeUnit::Second, None),
+                true,
+            ),
+        ]))),
+        ..Default::default()
+    };
+    let e = import_err(&bad, Format::Csv, &opts);
+    expect_import(&e, "csv", 70_001, Some(70_002), Some("'at'"));
+    assert!(e.to_string().contains("not-a-time"), "{e}");
+    // With an inferred schema the column falls back to text instead.
+    let p = write(dir.path(), "ts2.csv", bad.as_bytes());
+    let b = import_file(&p, Format::Csv, &ImportOptions::default()).unwrap();
+    assert_eq!(b.schema.field(1).data_type(), &DataType::Utf8);
+    assert_eq!(b.num_rows(), 70_001);
+}

@@ -202,9 +202,9 @@ pub fn chunk_dialect(source: &str) -> Dialect {
     }
 }
 
-/// What a test run may load besides `assert.star`: module name and the
-/// loading thread's dialect to members.
-pub type ModuleProvider = dyn Fn(&str, &Dialect) -> Option<Members>;
+/// What a test run may load besides `assert.star`: given the loading thread
+/// and a module name, its members (`None` if there is no such module).
+pub type ModuleProvider = dyn Fn(&mut Thread, &str) -> Option<Result<Members>>;
 
 /// Runs chunked test files.
 pub struct Harness<'a> {
@@ -313,8 +313,8 @@ impl Harness<'_> {
                 if module == "assert.star" {
                     return load_assert(t, &assert_source);
                 }
-                match modules(module, &t.dialect) {
-                    Some(m) => Ok(m),
+                match modules(t, module) {
+                    Some(m) => m,
                     None => Err(EvalError::new(format!("no such module: {module}"))),
                 }
             },
@@ -573,6 +573,11 @@ fn legacy_json() -> Value {
         }
         other => other,
     }
+}
+
+/// A [`ModuleProvider`] serving [`library_modules`].
+pub fn library_provider(thread: &mut Thread, name: &str) -> Option<Result<Members>> {
+    library_modules(name, &thread.dialect).map(Ok)
 }
 
 /// A module value from members (for module providers).

@@ -26,7 +26,7 @@ fn starlark_go_json_star_passes_with_the_current_api() {
     );
     let harness = Harness {
         assert_source: &assert_source,
-        modules: Rc::new(engine::starlarktest::library_modules),
+        modules: Rc::new(engine::starlarktest::library_provider),
         predeclared: &conformance_predeclared,
         max_steps: 50_000_000,
         legacy_api: false,

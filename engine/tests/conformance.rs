@@ -23,16 +23,12 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
 }
 
-fn modules(name: &str, dialect: &engine::Dialect) -> Option<engine::Members> {
-    engine::starlarktest::library_modules(name, dialect)
-}
-
 fn run(rel: &str, mode: Mode, assert_source: &str) -> engine::starlarktest::FileReport {
     let root = root();
     let path = root.join(rel);
     let harness = Harness {
         assert_source,
-        modules: Rc::new(modules),
+        modules: Rc::new(engine::starlarktest::library_provider),
         predeclared: &conformance_predeclared,
         max_steps: 50_000_000,
         // The packaged test files are from 2021: use that API surface.

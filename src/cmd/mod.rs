@@ -4,6 +4,24 @@ pub mod repl;
 pub mod run;
 pub mod test;
 
+/// The newest starlib release shipped in this binary.
+pub fn newest_release() -> &'static starlib::Release {
+    starlib::releases()
+        .iter()
+        .max_by(|a, b| a.version.cmp(&b.version))
+        .expect("the binary ships at least one starlib release")
+}
+
+/// A thread for scripts run from the command line: the newest starlib
+/// release's dialect and modules, output to standard output.
+pub fn script_thread() -> engine::Thread {
+    let release = newest_release();
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(starlib::HostConfig::default()));
+    thread.set_print(|s| println!("{s}"));
+    thread
+}
+
 /// Renders an engine error for a terminal: the message with file:line:col,
 /// the source line with a caret, and the Starlark backtrace for run-time errors.
 pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<String>) -> String {

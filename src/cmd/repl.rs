@@ -27,8 +27,13 @@ pub fn run() -> Result<ExitCode> {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    let mut thread = engine::Thread::new(engine::Dialect::permissive());
-    thread.set_print(|s| println!("{s}"));
+    let mut thread = super::script_thread();
+    // Cells re-run and rebind names: the REPL allows top-level reassignment and control flow.
+    thread.dialect = engine::Dialect {
+        global_reassign: true,
+        top_level_control: true,
+        ..thread.dialect.clone()
+    };
     let mut session = engine::Session::new("<stdin>", Default::default());
     let mut buf = String::new();
     loop {

@@ -15,11 +15,10 @@ fn peak_rss_kib() -> Option<u64> {
 pub fn run(file: &Path, max_steps: u64, stats: bool) -> Result<ExitCode> {
     let src =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut thread = engine::Thread::new(engine::Dialect::transform());
+    let mut thread = super::script_thread();
     if max_steps > 0 {
         thread.set_max_steps(max_steps);
     }
-    thread.set_print(|s| println!("{s}"));
     let path = file.display().to_string();
     let result = thread.exec_file(&path, &src, Default::default());
     if stats {
