@@ -434,3 +434,61 @@ fn structs_add_field_by_field() {
         .unwrap();
     assert_eq!(engine::values::repr(&v), "struct(a = 1, b = 3, c = 4)");
 }
+
+#[test]
+fn method_tables_are_sorted_for_binary_search() {
+    let samples = [
+        Value::str("s"),
+        Value::Bytes(Rc::new(vec![1])),
+        Value::list(vec![]),
+        Value::new_dict(),
+        Value::Set(Rc::new(engine::values::Set::default())),
+    ];
+    for dialect in [
+        Dialect::transform(),
+        Dialect {
+            legacy_api: true,
+            ..Dialect::transform()
+        },
+    ] {
+        for v in &samples {
+            let names: Vec<&str> = engine::builtins::methods(v, &dialect)
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                names,
+                sorted,
+                "{} methods must be sorted by name",
+                v.type_name()
+            );
+            assert!(!names.is_empty());
+        }
+    }
+}
+
+#[test]
+fn method_calls_on_every_kind_of_receiver() {
+    let mut t = Thread::new(Dialect::transform());
+    let mut pre = engine::Predeclared::default();
+    pre.insert(
+        "struct".into(),
+        engine::values::Builtin::func("struct", engine::builtins::make_struct),
+    );
+    let src = "l = []\nl.append(1)\nl.extend([2, 3])\ns = struct(f = lambda x: x * 2)\nd = {}\nd.setdefault(\"k\", []).append(l.pop())\nr = [l, s.f(21), d, \"a,b\".split(\",\"), \"-\".join([\"x\", \"y\"])]\n";
+    let m = t.exec_file("t.star", src, pre).unwrap();
+    assert_eq!(
+        engine::values::repr(&m["r"]),
+        "[[1, 2], 42, {\"k\": [3]}, [\"a\", \"b\"], \"x-y\"]"
+    );
+    let err = Thread::new(Dialect::transform())
+        .exec_file("t.star", "x = [1]\nx.apend(2)\n", Default::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("list has no .apend field or method (did you mean .append?)"),
+        "{err}"
+    );
+}

@@ -126,6 +126,7 @@ fn op_parts(op: Op) -> (u8, u32) {
         Op::LoadModule(i) => (43, i),
         Op::LoadExport(i) => (44, i),
         Op::DictInsertUnique => (45, 0),
+        Op::CallMethod(s) => (46, s),
     }
 }
 
@@ -177,6 +178,7 @@ fn op_from(tag: u8, v: u32) -> Option<Op> {
         43 => Op::LoadModule(v),
         44 => Op::LoadExport(v),
         45 => Op::DictInsertUnique,
+        46 => Op::CallMethod(v),
         _ => return None,
     })
 }
@@ -468,6 +470,7 @@ fn validate(f: &FuncCode, nglobals: usize) -> Result<(), DecodeError> {
             | Op::IterNext(t) => t <= n,
             Op::MakeFunc(i) => (i as usize) < f.functions.len(),
             Op::LoadGlobal(i) | Op::StoreGlobal(i) => (i as usize) < nglobals,
+            Op::CallMethod(v) => (super::CallShape::unpack_method(v).1 as usize) < f.names.len(),
             _ => true,
         };
         if !ok {

@@ -600,7 +600,20 @@ impl Compiler {
                 self.emit(Op::Slice, *lbrack);
             }
             ExprKind::Call { func, lparen, args } => {
-                self.expr(func);
+                // `x.name(...)` calls the method without building a bound method.
+                let method = match &func.kind {
+                    ExprKind::Dot { x, name } => {
+                        let n = self.name(&name.name);
+                        (n <= CallShape::MAX_METHOD_NAME).then(|| {
+                            self.expr(x);
+                            n
+                        })
+                    }
+                    _ => None,
+                };
+                if method.is_none() {
+                    self.expr(func);
+                }
                 let mut shape = CallShape {
                     positional: 0,
                     named: 0,
@@ -634,7 +647,10 @@ impl Compiler {
                         shape.star_star = true;
                     }
                 }
-                self.emit(Op::Call(shape.pack()), *lparen);
+                match method {
+                    Some(n) => self.emit(Op::CallMethod(shape.pack_method(n)), *lparen),
+                    None => self.emit(Op::Call(shape.pack()), *lparen),
+                };
             }
             ExprKind::Lambda(f) => self.function(f),
         }

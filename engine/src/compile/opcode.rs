@@ -90,6 +90,10 @@ pub enum Op {
     Unpack(u32),
     /// `[f args...] -> [result]`; operand packs counts and flags, see [`CallShape`].
     Call(u32),
+    /// `[x args...] -> [result]`: `x.name(args)` without materialising the
+    /// bound method; the operand packs a [`CallShape`] (low 18 bits) and the
+    /// name index (high 14 bits), see [`CallShape::pack_method`].
+    CallMethod(u32),
     /// `[defaults...] -> [function]`, by index into the code's nested functions.
     MakeFunc(u32),
     /// `[x] -> ` return x.
@@ -122,6 +126,19 @@ impl CallShape {
             | (u32::from(self.named) << 8)
             | (u32::from(self.star) << 16)
             | (u32::from(self.star_star) << 17)
+    }
+
+    /// Largest name index [`CallShape::pack_method`] can hold.
+    pub const MAX_METHOD_NAME: u32 = (1 << 14) - 1;
+
+    /// Packs the shape with a method name index (at most [`CallShape::MAX_METHOD_NAME`]).
+    pub fn pack_method(self, name: u32) -> u32 {
+        self.pack() | (name << 18)
+    }
+
+    /// Unpacks a [`Op::CallMethod`] operand into the shape and the name index.
+    pub fn unpack_method(v: u32) -> (CallShape, u32) {
+        (CallShape::unpack(v & 0x3_ffff), v >> 18)
     }
 
     /// Unpacks an operand.

@@ -410,6 +410,15 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let r = do_call(thread, shape)?;
                 thread.stack.push(r);
             }
+            Op::CallMethod(packed) => {
+                if let Some(rec) = thread.calls.last_mut() {
+                    rec.pc = *cur;
+                }
+                let (shape, n) = CallShape::unpack_method(packed);
+                let name = code.names.get(n as usize).map_or("", |s| s);
+                let r = do_call_method(thread, shape, name)?;
+                thread.stack.push(r);
+            }
             Op::MakeFunc(i) => {
                 let v = make_func(thread, f, i as usize)?;
                 thread.stack.push(v);
@@ -643,6 +652,41 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
             return call_closure(thread, c, locals?);
         }
     }
+    let args = take_args(thread, fpos, shape)?;
+    call::call_value(thread, &func, &args)
+}
+
+/// `recv.name(args)`: a built-in type's method is called straight from its
+/// method table; anything else goes through attribute lookup and a call.
+fn do_call_method(thread: &mut Thread, shape: CallShape, name: &str) -> Result<Value> {
+    let nargs = shape.stack_len();
+    let len = thread.stack.len();
+    if len < nargs + 1 {
+        return Err(EvalError::new("internal error: stack underflow in call"));
+    }
+    let fpos = len - nargs - 1;
+    let recv = thread.stack[fpos].clone();
+    let table = crate::builtins::methods(&recv, &thread.dialect);
+    if let Ok(i) = table.binary_search_by(|(n, _)| (*n).cmp(name)) {
+        let method = table[i].1;
+        let args = take_args(thread, fpos, shape)?;
+        return method(thread, &recv, &args);
+    }
+    match crate::builtins::get_attr(&recv, name, &thread.dialect) {
+        Ok(f) => {
+            thread.stack[fpos] = f;
+            do_call(thread, shape)
+        }
+        Err(e) => {
+            thread.stack.truncate(fpos);
+            Err(e)
+        }
+    }
+}
+
+/// Collects the arguments laid out on the stack above `fpos` by `shape`
+/// (expanding `*args` and `**kwargs`) and truncates the stack to `fpos`.
+fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args> {
     let mut args = Args::default();
     let mut at = fpos + 1;
     args.positional
@@ -702,5 +746,5 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
         }
     }
     thread.stack.truncate(fpos);
-    call::call_value(thread, &func, &args)
+    Ok(args)
 }
