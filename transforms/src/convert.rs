@@ -1,0 +1,297 @@
+//! Conversions between Starlark values, JSON values and Arrow bodies.
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+use datasets::Body;
+use engine::error::{EvalError, Result};
+use engine::Value;
+use starlib::table::convert::values_to_array;
+use starlib::table::Table;
+use std::sync::Arc;
+
+/// The starlib table inside `v`, if it is one.
+pub fn as_table(v: &Value) -> Option<&Table> {
+    match v {
+        Value::Native(n) => n.as_any().downcast_ref::<Table>(),
+        _ => None,
+    }
+}
+
+fn items(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::List(l) => Some(l.items().clone()),
+        Value::Tuple(t) => Some(t.as_ref().clone()),
+        _ => None,
+    }
+}
+
+fn key_string(v: &Value) -> Option<String> {
+    v.as_str().map(|s| s.to_str_lossy().into_owned())
+}
+
+/// A body from a Starlark value: a table, a list of dicts, or a list of
+/// lists whose first row is the header.
+pub fn value_to_body(fname: &str, v: &Value) -> Result<Body> {
+    if let Some(t) = as_table(v) {
+        let b = t.batch.clone();
+        return Ok(Body {
+            schema: b.schema(),
+            batches: vec![b],
+        });
+    }
+    let rows = items(v).ok_or_else(|| {
+        EvalError::new(format!(
+            "{fname}: a body must be a table, a list of dicts or a list of lists, got {}",
+            v.type_name()
+        ))
+    })?;
+    let Some(first) = rows.first() else {
+        return columns_to_body(fname, Vec::new(), Vec::new());
+    };
+    if let Value::Dict(_) = first {
+        let mut header: Vec<String> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Value::Dict(d) = row else {
+                return Err(EvalError::new(format!(
+                    "{fname}: body row {} is a {}, but row 1 is a dict",
+                    i + 1,
+                    row.type_name()
+                )));
+            };
+            for k in d.keys() {
+                let name = key_string(&k).ok_or_else(|| {
+                    EvalError::new(format!(
+                        "{fname}: body row {} has a {} key; column names must be strings",
+                        i + 1,
+                        k.type_name()
+                    ))
+                })?;
+                if !header.contains(&name) {
+                    header.push(name);
+                }
+            }
+        }
+        let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); header.len()];
+        for row in &rows {
+            if let Value::Dict(d) = row {
+                for (c, name) in header.iter().enumerate() {
+                    cols[c].push(d.get_str(name).unwrap_or(Value::None));
+                }
+            }
+        }
+        return columns_to_body(fname, header, cols);
+    }
+    let header_row = items(first).ok_or_else(|| {
+        EvalError::new(format!(
+            "{fname}: body row 1 is a {}; want a list of column names or a dict",
+            first.type_name()
+        ))
+    })?;
+    let mut header = Vec::with_capacity(header_row.len());
+    for h in &header_row {
+        header.push(key_string(h).ok_or_else(|| {
+            EvalError::new(format!(
+                "{fname}: the header (row 1) holds a {}; column names must be strings",
+                h.type_name()
+            ))
+        })?);
+    }
+    let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); header.len()];
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let cells = items(row).ok_or_else(|| {
+            EvalError::new(format!(
+                "{fname}: body row {} is a {}, want a list",
+                i + 1,
+                row.type_name()
+            ))
+        })?;
+        if cells.len() != header.len() {
+            return Err(EvalError::new(format!(
+                "{fname}: body row {} has {} values, the header has {}",
+                i + 1,
+                cells.len(),
+                header.len()
+            )));
+        }
+        for (c, cell) in cells.into_iter().enumerate() {
+            cols[c].push(cell);
+        }
+    }
+    columns_to_body(fname, header, cols)
+}
+
+/// A body from named columns of Starlark values (types inferred).
+pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) -> Result<Body> {
+    let mut fields = Vec::with_capacity(header.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(header.len());
+    for (name, values) in header.into_iter().zip(cols) {
+        let a = values_to_array(fname, &name, &values)?;
+        fields.push(Field::new(name, a.data_type().clone(), true));
+        arrays.push(a);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    if arrays.is_empty() {
+        return Ok(Body {
+            schema,
+            batches: Vec::new(),
+        });
+    }
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
+    Ok(Body {
+        schema,
+        batches: vec![batch],
+    })
+}
+
+/// A Starlark value as JSON (for meta): None, bools, numbers, strings,
+/// lists/tuples and dicts with string keys.
+pub fn value_to_json(what: &str, v: &Value) -> Result<serde_json::Value> {
+    use serde_json::Value as J;
+    Ok(match v {
+        Value::None => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .ok_or_else(|| EvalError::new(format!("{what}: cannot store {f} in JSON")))?,
+        Value::Str(s) => J::String(s.to_str_lossy().into_owned()),
+        Value::List(_) | Value::Tuple(_) => J::Array(
+            items(v)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| value_to_json(what, x))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Value::Dict(d) => {
+            let mut m = serde_json::Map::new();
+            for (k, x) in d.entries().iter() {
+                let key = key_string(&k.value).ok_or_else(|| {
+                    EvalError::new(format!(
+                        "{what}: keys must be strings, got {}",
+                        k.value.type_name()
+                    ))
+                })?;
+                m.insert(key, value_to_json(what, x)?);
+            }
+            J::Object(m)
+        }
+        other => {
+            return Err(EvalError::new(format!(
+                "{what}: cannot store a {} (want None, bool, int, float, string, list or dict)",
+                other.type_name()
+            )))
+        }
+    })
+}
+
+/// A JSON value as a Starlark value.
+pub fn json_to_value(j: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Value::None,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Value::str(s),
+        J::Array(a) => Value::list(a.iter().map(json_to_value).collect()),
+        J::Object(m) => {
+            let d = Value::new_dict();
+            if let Value::Dict(dd) = &d {
+                for (k, x) in m {
+                    // A fresh dict is unfrozen and string keys hash: cannot fail.
+                    let _ = dd.insert(Value::str(k), json_to_value(x));
+                }
+            }
+            d
+        }
+    }
+}
+
+/// Parses text as a body: `json` (an array of objects or of arrays, header
+/// first) or `csv` (header row; cells typed per column: int, float, bool,
+/// empty as null, else string).
+pub fn parse_body(fname: &str, text: &str, parse_as: &str) -> Result<Body> {
+    match parse_as {
+        "json" => {
+            let j: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| EvalError::new(format!("{fname}: invalid JSON body: {e}")))?;
+            value_to_body(fname, &json_to_value(&j))
+        }
+        "csv" => {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(text.as_bytes());
+            let header: Vec<String> = r
+                .headers()
+                .map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            let mut raw: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+            for (i, rec) in r.records().enumerate() {
+                let rec =
+                    rec.map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?;
+                if rec.len() != header.len() {
+                    return Err(EvalError::new(format!(
+                        "{fname}: body row {} has {} values, the header has {}",
+                        i + 2,
+                        rec.len(),
+                        header.len()
+                    )));
+                }
+                for (c, cell) in rec.iter().enumerate() {
+                    raw[c].push(cell.to_string());
+                }
+            }
+            let cols = raw.into_iter().map(|c| type_csv_column(&c)).collect();
+            columns_to_body(fname, header, cols)
+        }
+        other => Err(EvalError::new(format!(
+            "{fname}: unknown parse_as {other:?} (want \"json\" or \"csv\")"
+        ))),
+    }
+}
+
+fn type_csv_column(cells: &[String]) -> Vec<Value> {
+    let present = || cells.iter().filter(|c| !c.is_empty());
+    let conv = |f: &dyn Fn(&str) -> Option<Value>| -> Option<Vec<Value>> {
+        cells
+            .iter()
+            .map(|c| {
+                if c.is_empty() {
+                    Some(Value::None)
+                } else {
+                    f(c)
+                }
+            })
+            .collect()
+    };
+    if present().count() > 0 {
+        if let Some(v) = conv(&|c| c.parse::<i64>().ok().map(Value::Int)) {
+            return v;
+        }
+        if let Some(v) = conv(&|c| c.parse::<f64>().ok().map(Value::Float)) {
+            return v;
+        }
+        if let Some(v) = conv(&|c| match c {
+            "true" | "True" => Some(Value::Bool(true)),
+            "false" | "False" => Some(Value::Bool(false)),
+            _ => None,
+        }) {
+            return v;
+        }
+    }
+    cells
+        .iter()
+        .map(|c| {
+            if c.is_empty() {
+                Value::None
+            } else {
+                Value::str(c)
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,360 @@
+//! The `ds` value scripts see: a dataset version being built.
+//!
+//! Attributes: `body` (get: a table under starlib 2.x, a list of rows under
+//! 1.x, a fresh value on every read; set: a table, a list of dicts, or a list
+//! of lists whose first row is the header), `meta` (a live dict: changes to
+//! it are kept), `readme`, `title`, `message` (the commit's). Methods:
+//! `get_body()`, `set_body(data, parse_as=None)` (`parse_as` "json" or "csv"
+//! parses a string), `get_meta()`, `set_meta(key, value)`, `get_structure()`.
+//! The predeclared `dataset(body=None, meta=None, readme=None, title=None,
+//! message=None)` builds a new, empty dataset.
+//!
+//! Under 1.x, reading the body gives the data rows only (no header row, as
+//! Qri did), while assigning a list of lists takes the first row as the
+//! header: `ds.body = ds.body` is therefore not an identity under 1.x. Build
+//! `[names] + rows` (names from `get_structure()`) to write rows back.
+//! A dataset bound to a global is frozen when the module finishes: setting
+//! its fields fails, but it can still be returned.
+
+use crate::convert::{json_to_value, parse_body, value_to_body};
+use datasets::Body;
+use engine::args::type_error;
+use engine::error::{EvalError, Result};
+use engine::values::{Builtin, MethodFn, NativeValue};
+use engine::{Args, Thread, Value};
+use starlib::Release;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+
+/// The mutable state of a dataset value.
+#[derive(Clone)]
+pub struct DatasetState {
+    /// The body.
+    pub body: Body,
+    /// The metadata dict (a Starlark dict value).
+    pub meta: Value,
+    /// The readme.
+    pub readme: Option<String>,
+    /// The commit title the script set.
+    pub title: Option<String>,
+    /// The commit message the script set.
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for DatasetValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatasetValue")
+    }
+}
+
+/// The Starlark `dataset` value.
+pub struct DatasetValue {
+    release: &'static Release,
+    state: RefCell<DatasetState>,
+    frozen: Cell<bool>,
+}
+
+const METHODS: &[(&str, MethodFn)] = &[
+    ("get_body", m_get_body),
+    ("get_meta", m_get_meta),
+    ("get_structure", m_get_structure),
+    ("set_body", m_set_body),
+    ("set_meta", m_set_meta),
+];
+
+const ATTRS: &[&str] = &["body", "message", "meta", "readme", "title"];
+
+/// An empty body: no columns, no rows.
+pub fn empty_body() -> Body {
+    Body {
+        schema: std::sync::Arc::new(arrow_schema::Schema::empty()),
+        batches: Vec::new(),
+    }
+}
+
+impl DatasetValue {
+    /// A dataset value with the given state.
+    pub fn new(release: &'static Release, state: DatasetState) -> DatasetValue {
+        DatasetValue {
+            release,
+            state: RefCell::new(state),
+            frozen: Cell::new(false),
+        }
+    }
+
+    /// A copy of the current state.
+    pub fn state(&self) -> DatasetState {
+        self.state.borrow().clone()
+    }
+
+    /// The dataset inside `v`, if it is one.
+    pub fn from_value(v: &Value) -> Option<&DatasetValue> {
+        match v {
+            Value::Native(n) => n.as_any().downcast_ref::<DatasetValue>(),
+            _ => None,
+        }
+    }
+
+    fn check_mutable(&self, what: &str) -> Result<()> {
+        if self.frozen.get() {
+            return Err(EvalError::new(format!(
+                "cannot set {what} of a frozen dataset"
+            )));
+        }
+        Ok(())
+    }
+
+    fn body_value(&self) -> Result<Value> {
+        let batches = self.state.borrow().body.batches.clone();
+        self.release
+            .body_value(&batches)
+            .map_err(|e| EvalError::new(format!("dataset body: {e}")))
+    }
+
+    fn set_body_value(&self, fname: &str, v: &Value) -> Result<()> {
+        self.check_mutable("body")?;
+        let body = value_to_body(fname, v)?;
+        self.state.borrow_mut().body = body;
+        Ok(())
+    }
+
+    fn set_meta_value(&self, v: Value) -> Result<()> {
+        self.check_mutable("meta")?;
+        match v {
+            Value::Dict(_) => {
+                self.state.borrow_mut().meta = v;
+                Ok(())
+            }
+            Value::None => {
+                self.state.borrow_mut().meta = Value::new_dict();
+                Ok(())
+            }
+            other => Err(EvalError::new(format!(
+                "dataset.meta must be a dict, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn set_text(&self, name: &str, v: Value) -> Result<()> {
+        self.check_mutable(name)?;
+        let text = match &v {
+            Value::None => None,
+            Value::Str(s) => Some(s.to_str_lossy().into_owned()),
+            other => {
+                return Err(EvalError::new(format!(
+                    "dataset.{name} must be a string or None, got {}",
+                    other.type_name()
+                )))
+            }
+        };
+        let mut st = self.state.borrow_mut();
+        match name {
+            "readme" => st.readme = text,
+            "title" => st.title = text,
+            _ => st.message = text,
+        }
+        Ok(())
+    }
+
+    fn structure(&self) -> Value {
+        let st = self.state.borrow();
+        let fields: Vec<Value> = st
+            .body
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                dict(vec![
+                    ("name", Value::str(f.name())),
+                    (
+                        "type",
+                        Value::str(&starlib::table::convert::type_name(f.data_type())),
+                    ),
+                    ("nullable", Value::Bool(f.is_nullable())),
+                ])
+            })
+            .collect();
+        let rows: usize = st.body.batches.iter().map(|b| b.num_rows()).sum();
+        dict(vec![
+            ("columns", Value::Int(st.body.schema.fields().len() as i64)),
+            ("rows", Value::Int(rows as i64)),
+            ("schema", Value::list(fields)),
+        ])
+    }
+}
+
+fn dict(entries: Vec<(&str, Value)>) -> Value {
+    let d = Value::new_dict();
+    if let Value::Dict(dd) = &d {
+        for (k, v) in entries {
+            // A fresh dict is unfrozen and string keys hash: cannot fail.
+            let _ = dd.insert(Value::str(k), v);
+        }
+    }
+    d
+}
+
+fn this(v: &Value) -> Result<&DatasetValue> {
+    DatasetValue::from_value(v).ok_or_else(|| EvalError::new("not a dataset"))
+}
+
+fn m_get_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    args.none("get_body")?;
+    this(recv)?.body_value()
+}
+
+fn m_get_meta(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    args.none("get_meta")?;
+    Ok(this(recv)?.state.borrow().meta.clone())
+}
+
+fn m_get_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    args.none("get_structure")?;
+    Ok(this(recv)?.structure())
+}
+
+fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    let [data, parse_as] = args.bind("set_body", &["data", "parse_as?"])?;
+    let ds = this(recv)?;
+    let data = data.unwrap_or(Value::None);
+    match parse_as {
+        None | Some(Value::None) => ds.set_body_value("set_body", &data)?,
+        Some(p) => {
+            let fmt = p
+                .as_str()
+                .map(|s| s.to_str_lossy().into_owned())
+                .ok_or_else(|| type_error("set_body", "parse_as", &p, "string"))?;
+            let text = data
+                .as_str()
+                .map(|s| s.to_str_lossy().into_owned())
+                .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
+            ds.check_mutable("body")?;
+            let body = parse_body("set_body", &text, &fmt)?;
+            ds.state.borrow_mut().body = body;
+        }
+    }
+    Ok(Value::None)
+}
+
+fn m_set_meta(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    let [key, value] = args.bind("set_meta", &["key", "value"])?;
+    let ds = this(recv)?;
+    ds.check_mutable("meta")?;
+    let key = key.unwrap_or(Value::None);
+    if key.as_str().is_none() {
+        return Err(type_error("set_meta", "key", &key, "string"));
+    }
+    let meta = ds.state.borrow().meta.clone();
+    if let Value::Dict(d) = &meta {
+        d.insert(key, value.unwrap_or(Value::None))?;
+    }
+    Ok(Value::None)
+}
+
+impl NativeValue for DatasetValue {
+    fn type_name(&self) -> &str {
+        "dataset"
+    }
+
+    fn repr(&self, out: &mut String) {
+        let st = self.state.borrow();
+        let rows: usize = st.body.batches.iter().map(|b| b.num_rows()).sum();
+        out.push_str(&format!(
+            "<dataset {} rows x {} columns>",
+            rows,
+            st.body.schema.fields().len()
+        ));
+    }
+
+    fn freeze(&self) {
+        self.frozen.set(true);
+        self.state.borrow().meta.freeze();
+    }
+
+    fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
+        let text = |t: &Option<String>| t.as_deref().map(Value::str).unwrap_or(Value::None);
+        Ok(Some(match name {
+            "body" => self.body_value()?,
+            "meta" => self.state.borrow().meta.clone(),
+            "readme" => text(&self.state.borrow().readme),
+            "title" => text(&self.state.borrow().title),
+            "message" => text(&self.state.borrow().message),
+            _ => match METHODS.iter().find(|(n, _)| *n == name) {
+                Some((n, f)) => Builtin::method(n, this.clone(), *f),
+                None => return Ok(None),
+            },
+        }))
+    }
+
+    fn attr_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = ATTRS
+            .iter()
+            .chain(METHODS.iter().map(|(n, _)| n))
+            .map(|s| s.to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        match name {
+            "body" => self.set_body_value("dataset.body", &value),
+            "meta" => self.set_meta_value(value),
+            "readme" | "title" | "message" => self.set_text(name, value),
+            _ => Err(EvalError::new(format!(
+                "dataset has no settable field .{name} (settable: body, meta, readme, title, message)"
+            ))),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The predeclared `dataset(body=None, meta=None, readme=None, title=None,
+/// message=None)` constructor for `release`.
+pub fn constructor(release: &'static Release) -> Value {
+    Builtin::host("dataset", move |_t, args| {
+        if !args.positional.is_empty() {
+            return Err(EvalError::new(
+                "dataset: takes keyword arguments only (body=, meta=, readme=, title=, message=)",
+            ));
+        }
+        let [body, meta, readme, title, message] = args.bind(
+            "dataset",
+            &["body?", "meta?", "readme?", "title?", "message?"],
+        )?;
+        let ds = DatasetValue::new(
+            release,
+            DatasetState {
+                body: empty_body(),
+                meta: Value::new_dict(),
+                readme: None,
+                title: None,
+                message: None,
+            },
+        );
+        if let Some(b) = body.filter(|b| !b.is_none()) {
+            ds.set_body_value("dataset", &b)?;
+        }
+        if let Some(m) = meta {
+            ds.set_meta_value(m)?;
+        }
+        for (name, v) in [("readme", readme), ("title", title), ("message", message)] {
+            if let Some(v) = v {
+                ds.set_text(name, v)?;
+            }
+        }
+        Ok(Value::native(ds))
+    })
+}
+
+/// A dataset value's meta dict from JSON metadata.
+pub fn meta_value(meta: Option<&serde_json::Value>) -> Value {
+    match meta {
+        Some(j @ serde_json::Value::Object(_)) => json_to_value(j),
+        _ => Value::new_dict(),
+    }
+}
