@@ -274,10 +274,13 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::Jump(t) => pc = jump(thread, pc, t)?,
             Op::JumpIfFalse(t) => {
-                let v = pop(&mut thread.stack);
-                let truth = match v {
-                    Value::Bool(b) => b,
-                    ref other => other.truth(),
+                let truth = match thread.stack.last() {
+                    Some(Value::Bool(b)) => {
+                        let b = *b;
+                        forget_scalar(thread.stack.pop());
+                        b
+                    }
+                    _ => pop(&mut thread.stack).truth(),
                 };
                 if !truth {
                     pc = jump(thread, pc, t)?;
@@ -467,11 +470,25 @@ fn binary_in_place(stack: &mut Vec<Value>, op: BinaryOp) -> bool {
     }
     match scalar_fast_path(op, &stack[n - 2], &stack[n - 1]) {
         Some(r) => {
-            stack.truncate(n - 1);
-            stack[n - 2] = r;
+            // Both operands are scalars (no heap data): forgetting them skips
+            // the out-of-line drop glue of `Value`.
+            forget_scalar(stack.pop());
+            forget_scalar(Some(std::mem::replace(&mut stack[n - 2], r)));
             true
         }
         None => false,
+    }
+}
+
+/// Discards a value known to be a scalar (None, bool, small int, float)
+/// without running drop glue; anything else is dropped normally.
+#[inline(always)]
+fn forget_scalar(v: Option<Value>) {
+    match v {
+        Some(v @ (Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))) => {
+            std::mem::forget(v)
+        }
+        other => drop(other),
     }
 }
 
