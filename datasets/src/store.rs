@@ -473,20 +473,25 @@ pub(crate) struct VersionRow {
 const MANIFEST_COLS: &str = "dataset_id, id, seq, parent, manifest, body, structure, commit_blob, meta, transform, readme, provenance";
 
 fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawVersionRow> {
+    version_row_at(r, 0)
+}
+
+/// Reads the [`MANIFEST_COLS`] columns of a row, starting at column `at`.
+fn version_row_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RawVersionRow> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
         [
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-            r.get(11)?,
+            r.get(at + 5)?,
+            r.get(at + 6)?,
+            r.get(at + 7)?,
+            r.get(at + 8)?,
+            r.get(at + 9)?,
+            r.get(at + 10)?,
+            r.get(at + 11)?,
         ],
     ))
 }
@@ -702,22 +707,7 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             let peer: String = r.get(0)?;
             let name: String = r.get(1)?;
-            let raw = (
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                [
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                    r.get(12)?,
-                    r.get(13)?,
-                ],
-            );
+            let raw = version_row_at(r, 2)?;
             Ok((peer, name, raw))
         })?;
         let mut out = Vec::new();

@@ -22,15 +22,8 @@ fn excessive() -> EvalError {
 /// would otherwise look like an int (as `str(float)`). Non-finite values are
 /// `+inf`, `-inf` and `nan` for every conversion.
 pub fn format_float(f: f64, conv: u8) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+inf".into()
-        } else {
-            "-inf".into()
-        };
+    if !f.is_finite() {
+        return crate::values::format_float_g(f);
     }
     match conv {
         b'e' | b'E' => {
