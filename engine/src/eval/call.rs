@@ -67,6 +67,16 @@ pub fn bind_args(
     positional: &[Value],
     named: &[(Rc<str>, Value)],
 ) -> Result<Vec<Option<Value>>> {
+    bind_args_into(f, positional, named, Vec::new())
+}
+
+/// [`bind_args`] into a recycled (empty) vector.
+pub(crate) fn bind_args_into(
+    f: &Closure,
+    positional: &[Value],
+    named: &[(Rc<str>, Value)],
+    mut buf: Vec<Option<Value>>,
+) -> Result<Vec<Option<Value>>> {
     let code = &f.code;
     let nparams = code.num_params as usize;
     // Fast path: exactly the positional parameters, nothing else.
@@ -76,10 +86,10 @@ pub fn bind_args(
         && !code.has_varargs
         && !code.has_kwargs
     {
-        let mut locals = Vec::with_capacity(code.locals.len());
-        locals.extend(positional.iter().map(|v| Some(v.clone())));
-        locals.resize(code.locals.len(), None);
-        return Ok(locals);
+        buf.clear();
+        buf.extend(positional.iter().map(|v| Some(v.clone())));
+        buf.resize(code.locals.len(), None);
+        return Ok(buf);
     }
     let mut locals: Vec<Option<Value>> = vec![None; code.locals.len()];
     let nactual = positional.len() + named.len();

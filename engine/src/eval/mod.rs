@@ -126,6 +126,8 @@ pub struct Thread {
     loading: Vec<String>,
     pub(crate) universe: Rc<FxHashMap<String, Value>>,
     locals: FxHashMap<String, Box<dyn Any>>,
+    /// Emptied local-variable vectors of finished calls, reused by new calls.
+    pub(crate) locals_pool: Vec<Vec<Option<Value>>>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -150,6 +152,7 @@ impl Thread {
             loading: Vec::new(),
             universe: Rc::new(crate::builtins::universe()),
             locals: FxHashMap::default(),
+            locals_pool: Vec::new(),
         }
     }
 

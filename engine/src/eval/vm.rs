@@ -3,7 +3,7 @@
 //! Starlark error; the frame's position is added to the error's backtrace
 //! as it unwinds.
 
-use super::call::{self, bind_args, call_closure};
+use super::call::{self, bind_args_into, call_closure};
 use super::{ModuleEnv, Thread};
 use crate::args::Args;
 use crate::compile::{CallShape, FuncCode, Op};
@@ -47,6 +47,10 @@ pub(crate) fn run_frame(
     iters.clear();
     thread.stack.truncate(base);
     thread.calls.pop();
+    locals.clear();
+    if thread.locals_pool.len() < 64 {
+        thread.locals_pool.push(locals);
+    }
     result.map_err(|mut e| {
         e.backtrace.insert(
             0,
@@ -664,7 +668,8 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
     // Fast path: a Starlark function called with positional arguments only.
     if let Value::Function(c) = &func {
         if shape.named == 0 && !shape.star && !shape.star_star {
-            let locals = bind_args(c, &thread.stack[fpos + 1..], &[]);
+            let buf = thread.locals_pool.pop().unwrap_or_default();
+            let locals = bind_args_into(c, &thread.stack[fpos + 1..], &[], buf);
             thread.stack.truncate(fpos);
             return call_closure(thread, c, locals?);
         }
