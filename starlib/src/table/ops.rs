@@ -199,24 +199,7 @@ pub fn aggregate(
                     }
                     return Ok(Arc::new(Int64Array::from(sums)));
                 }
-                let mut best: Vec<Option<i64>> = vec![None; ng];
-                let min = func == "min";
-                for (i, &id) in g.ids.iter().enumerate() {
-                    if a.is_valid(i) {
-                        let v = vals[i];
-                        let b = &mut best[id as usize];
-                        *b = Some(match *b {
-                            None => v,
-                            Some(c) => {
-                                if min {
-                                    c.min(v)
-                                } else {
-                                    c.max(v)
-                                }
-                            }
-                        });
-                    }
-                }
+                let best = group_extremes(g, ng, vals, |i| a.is_valid(i), func == "min", i64::min, i64::max);
                 return Ok(Arc::new(Int64Array::from(best)));
             }
             let c = arrow_cast::cast::cast(col, &DataType::Float64).map_err(|e| arrow_err(fname, e))?;
@@ -252,24 +235,7 @@ pub fn aggregate(
                     }
                 }
                 _ => {
-                    let min = func == "min";
-                    let mut best: Vec<Option<f64>> = vec![None; ng];
-                    for (i, &id) in g.ids.iter().enumerate() {
-                        if a.is_valid(i) {
-                            let v = vals[i];
-                            let b = &mut best[id as usize];
-                            *b = Some(match *b {
-                                None => v,
-                                Some(c) => {
-                                    if min {
-                                        c.min(v)
-                                    } else {
-                                        c.max(v)
-                                    }
-                                }
-                            });
-                        }
-                    }
+                    let best = group_extremes(g, ng, vals, |i| a.is_valid(i), func == "min", f64::min, f64::max);
                     Ok(Arc::new(Float64Array::from(best)))
                 }
             }
@@ -355,4 +321,29 @@ pub fn join_indices(
         }
     }
     Ok(out)
+}
+
+/// The minimum (or maximum) valid value of each of `ng` groups; `None` for
+/// a group with no valid value.
+fn group_extremes<T: Copy>(
+    g: &Groups,
+    ng: usize,
+    vals: &[T],
+    valid: impl Fn(usize) -> bool,
+    min: bool,
+    smaller: fn(T, T) -> T,
+    larger: fn(T, T) -> T,
+) -> Vec<Option<T>> {
+    let pick = if min { smaller } else { larger };
+    let mut best: Vec<Option<T>> = vec![None; ng];
+    for (i, &id) in g.ids.iter().enumerate() {
+        if valid(i) {
+            let b = &mut best[id as usize];
+            *b = Some(match *b {
+                None => vals[i],
+                Some(c) => pick(c, vals[i]),
+            });
+        }
+    }
+    best
 }

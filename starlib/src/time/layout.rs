@@ -43,6 +43,20 @@ pub enum Std {
     Frac9(usize, u8),
 }
 
+impl Std {
+    /// ISO 8601 zone elements print (and accept) `Z` for UTC.
+    fn is_iso_zone(self) -> bool {
+        matches!(
+            self,
+            Std::Iso8601Tz
+                | Std::Iso8601ColonTz
+                | Std::Iso8601SecondsTz
+                | Std::Iso8601ShortTz
+                | Std::Iso8601ColonSecondsTz
+        )
+    }
+}
+
 const LONG_DAYS: [&str; 7] = [
     "Sunday",
     "Monday",
@@ -263,14 +277,7 @@ pub fn format(f: &Fields, layout: &str) -> String {
             | Std::NumSecondsTz
             | Std::NumShortTz
             | Std::NumColonSecondsTz => {
-                let iso = matches!(
-                    std,
-                    Std::Iso8601Tz
-                        | Std::Iso8601ColonTz
-                        | Std::Iso8601SecondsTz
-                        | Std::Iso8601ShortTz
-                        | Std::Iso8601ColonSecondsTz
-                );
+                let iso = std.is_iso_zone();
                 if iso && f.offset == 0 {
                     out.push('Z');
                     continue;
@@ -648,14 +655,7 @@ pub fn parse(layout: &str, value: &str) -> Result<Parsed, String> {
                 | Std::NumColonTz
                 | Std::NumSecondsTz
                 | Std::NumColonSecondsTz => {
-                    let iso = matches!(
-                        std,
-                        Std::Iso8601Tz
-                            | Std::Iso8601ColonTz
-                            | Std::Iso8601SecondsTz
-                            | Std::Iso8601ShortTz
-                            | Std::Iso8601ColonSecondsTz
-                    );
+                    let iso = std.is_iso_zone();
                     if iso && value.starts_with('Z') {
                         p.zone = ParsedZone::Offset(0);
                         return Some(&value[1..]);
