@@ -1,6 +1,10 @@
 //! The `quarry` command line: parses arguments, calls the library crates, renders output.
+//!
+//! Exit codes: 0 on success, 1 on failure (a failed run, a missing dataset,
+//! an fsck problem), 2 on misuse (bad arguments; clap's own code).
 
 mod cmd;
+mod render;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -10,12 +14,42 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "quarry", version, about)]
 struct Cli {
+    /// The dataset store directory (default: $QUARRY_HOME, else the
+    /// platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Dry-run a transform: show its output, a preview of the result and a
+    /// diff against the dataset's latest version. Commits nothing.
+    Apply(cmd::apply::ApplyArgs),
+    /// Run a transform (--file) or import a body (--body) and commit the
+    /// result as the dataset's next version.
+    Save(cmd::save::SaveArgs),
+    /// Show a version, or one of its components.
+    Get(cmd::get::GetArgs),
+    /// Show a dataset's history, newest first.
+    Log(cmd::log::LogArgs),
+    /// Compare two versions (one REF: that version against its parent).
+    Diff(cmd::diff::DiffArgs),
+    /// List the datasets in the store.
+    List,
+    /// Remove the latest versions of a dataset, or all of it.
+    Remove(cmd::remove::RemoveArgs),
+    /// Write a version's body to a file.
+    Export(cmd::get::ExportArgs),
+    /// Check the store: every blob present and matching its hash, every
+    /// version complete.
+    Fsck,
+    /// Pin transforms to a starlib release in versions.lock.
+    Lock(cmd::lock::LockArgs),
     /// Run a Starlark script in the transform dialect and print its output.
     Run {
         /// The script to run.
@@ -48,7 +82,21 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let ctx = cmd::Context {
+        repo: cli.repo,
+        json: cli.json,
+    };
     let result = match cli.command {
+        Command::Apply(a) => cmd::apply::run(&ctx, &a),
+        Command::Save(a) => cmd::save::run(&ctx, &a),
+        Command::Get(a) => cmd::get::run(&ctx, &a),
+        Command::Log(a) => cmd::log::run(&ctx, &a),
+        Command::Diff(a) => cmd::diff::run(&ctx, &a),
+        Command::List => cmd::list::run(&ctx),
+        Command::Remove(a) => cmd::remove::run(&ctx, &a),
+        Command::Export(a) => cmd::get::export(&ctx, &a),
+        Command::Fsck => cmd::fsck::run(&ctx),
+        Command::Lock(a) => cmd::lock::run(&ctx, &a),
         Command::Run {
             file,
             max_steps,

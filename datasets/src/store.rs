@@ -31,7 +31,7 @@ pub const BLOB_DIR: &str = "blobs";
 /// The environment variable naming the store directory.
 pub const HOME_ENV: &str = "QUARRY_HOME";
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS datasets (
@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS runs (
     dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
     version_id TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
+    output TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, dataset_id)
 );
 ";
@@ -282,6 +283,9 @@ pub struct NewVersion {
     pub inherit: bool,
     /// Compare-and-swap condition on the head (default [`ExpectedHead::Any`]).
     pub expected_head: ExpectedHead,
+    /// What the run printed, kept with its run record (not part of the
+    /// version's content; recorded only when `provenance.run_id` is set).
+    pub run_output: Option<String>,
 }
 
 impl NewVersion {
@@ -299,6 +303,7 @@ impl NewVersion {
             provenance: None,
             inherit: true,
             expected_head: ExpectedHead::Any,
+            run_output: None,
         }
     }
 
@@ -380,6 +385,8 @@ pub struct RunRecord {
     pub version: VersionId,
     /// When it was recorded.
     pub recorded_at: String,
+    /// What the run printed.
+    pub output: String,
 }
 
 /// Which versions [`Store::remove`] drops.
@@ -614,6 +621,12 @@ impl Store {
                 let v: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
                 if v < SCHEMA_VERSION {
                     tx.execute_batch(SCHEMA)?;
+                    if v == 1 {
+                        // Schema 2 keeps each run's captured output.
+                        tx.execute_batch(
+                            "ALTER TABLE runs ADD COLUMN output TEXT NOT NULL DEFAULT ''",
+                        )?;
+                    }
                     tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?;
                 }
                 tx.commit()?;
@@ -1142,7 +1155,7 @@ impl Store {
             name: name.to_string(),
         })?;
         let mut stmt = conn.prepare_cached(
-            "SELECT r.run_id, r.version_id, r.recorded_at FROM runs r
+            "SELECT r.run_id, r.version_id, r.recorded_at, r.output FROM runs r
              JOIN versions v ON v.dataset_id = r.dataset_id AND v.id = r.version_id
              WHERE r.dataset_id = ?1 ORDER BY v.seq DESC",
         )?;
@@ -1151,15 +1164,17 @@ impl Store {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (run_id, version, recorded_at) = row?;
+            let (run_id, version, recorded_at, output) = row?;
             out.push(RunRecord {
                 run_id,
                 version: VersionId(parse_hash(&version, "version")?),
                 recorded_at,
+                output,
             });
         }
         Ok(out)
@@ -1446,8 +1461,8 @@ impl Store {
             )?;
             if let Some(run_id) = new.provenance.as_ref().and_then(|p| p.run_id.as_ref()) {
                 tx.execute(
-                    "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![run_id, dataset_id, id.to_hex(), now],
+                    "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at, output) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![run_id, dataset_id, id.to_hex(), now, new.run_output.as_deref().unwrap_or("")],
                 )?;
             }
             Ok(())

@@ -1,15 +1,50 @@
-//! One module per command.
+//! One module per command, plus what they share: the global options, the
+//! store, and error rendering.
 
+pub mod apply;
+pub mod diff;
+pub mod fsck;
+pub mod get;
+pub mod list;
+pub mod lock;
+pub mod log;
+pub mod progress;
+pub mod remove;
 pub mod repl;
 pub mod run;
+pub mod save;
 pub mod test;
+
+use anyhow::{Context as _, Result};
+use datasets::{Store, StoreLocation};
+use std::path::PathBuf;
+
+/// Options every command sees.
+pub struct Context {
+    /// `--repo`: the store directory.
+    pub repo: Option<PathBuf>,
+    /// `--json`: machine-readable output.
+    pub json: bool,
+}
+
+impl Context {
+    /// Opens the dataset store (`--repo`, `$QUARRY_HOME`, or the platform default).
+    pub fn store(&self) -> Result<Store> {
+        let loc = StoreLocation::resolve(self.repo.as_deref())?;
+        Store::open_location(&loc)
+            .with_context(|| format!("cannot open the dataset store at {}", loc.path.display()))
+    }
+
+    /// Prints `value` as pretty JSON on standard output.
+    pub fn print_json<T: serde::Serialize>(&self, value: &T) -> Result<()> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+}
 
 /// The newest starlib release shipped in this binary.
 pub fn newest_release() -> &'static starlib::Release {
-    starlib::releases()
-        .iter()
-        .max_by(|a, b| a.version.cmp(&b.version))
-        .expect("the binary ships at least one starlib release")
+    transforms::lockfile::newest_release()
 }
 
 /// A thread for scripts run from the command line: the newest starlib

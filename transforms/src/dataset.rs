@@ -358,3 +358,63 @@ pub fn meta_value(meta: Option<&serde_json::Value>) -> Value {
         _ => Value::new_dict(),
     }
 }
+
+/// The predeclared `load_dataset(ref)`: another dataset's version (the head
+/// of `peer/name`, or `peer/name@<id prefix>` / `@~N`), read-only. Each
+/// version read is appended to `inputs` for the new version's provenance.
+pub fn loader(
+    release: &'static Release,
+    store: Option<std::sync::Arc<datasets::Store>>,
+    inputs: std::rc::Rc<RefCell<Vec<datasets::InputVersion>>>,
+) -> Value {
+    Builtin::host("load_dataset", move |_t, args| {
+        const F: &str = "load_dataset";
+        let [r] = args.bind(F, &["ref"])?;
+        let r = r.unwrap_or(Value::None);
+        let Some(text) = r.as_str().map(|s| s.to_str_lossy().into_owned()) else {
+            return Err(type_error(F, "ref", &r, "string"));
+        };
+        let Some(store) = store.as_ref() else {
+            return Err(EvalError::new(format!(
+                "{F}: no dataset store is available to this run"
+            )));
+        };
+        let fail = |e: datasets::DatasetError| {
+            let hint = match &e {
+                datasets::DatasetError::NotFound { name } => {
+                    format!("; create it first, e.g. `quarry save {name} --body data.csv`")
+                }
+                _ => String::new(),
+            };
+            EvalError::new(format!("{F}: {e}{hint}"))
+        };
+        let resolved = store.resolve(text.as_str()).map_err(fail)?;
+        let at = datasets::DatasetRef::at(resolved.name.clone(), resolved.id);
+        let version = store.get(&at).map_err(fail)?;
+        let body = store.body(&at).map_err(fail)?;
+        let meta_json = version
+            .meta
+            .as_ref()
+            .and_then(|m| serde_json::to_value(m).ok());
+        let ds = DatasetValue::new(
+            release,
+            DatasetState {
+                body,
+                meta: meta_value(meta_json.as_ref()),
+                readme: version.readme.clone(),
+                title: None,
+                message: None,
+            },
+        );
+        ds.freeze();
+        let input = datasets::InputVersion {
+            dataset: resolved.name.to_string(),
+            version: resolved.id,
+        };
+        let mut list = inputs.borrow_mut();
+        if !list.contains(&input) {
+            list.push(input);
+        }
+        Ok(Value::native(ds))
+    })
+}

@@ -30,15 +30,19 @@
 
 pub mod convert;
 pub mod dataset;
+pub mod fs;
 pub mod host;
+pub mod lockfile;
+pub mod preview;
 
 use dataset::{empty_body, meta_value, DatasetState, DatasetValue};
-use datasets::{Body, BodyInput, Meta, NewVersion, Transform};
-use engine::{Args, EvalError, Predeclared, Value};
+use datasets::{Body, BodyInput, InputVersion, Meta, NewVersion, Provenance, Store, Transform};
+use engine::{Args, EvalError, Loader, Members, Predeclared, Thread, Value};
 use host::{Redactor, Settings};
-use starlib::{HostConfig, Release};
+use starlib::{HostConfig, Release, StarlibLoader};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -135,6 +139,11 @@ pub struct RunRequest {
     pub limits: Limits,
     /// Called with each printed line (already redacted) as it is printed.
     pub on_print: Option<PrintHook>,
+    /// The transform's directory, readable through `load("fs.star", "fs")`;
+    /// `None` makes loading `fs.star` an error.
+    pub dir: Option<PathBuf>,
+    /// The store `load_dataset` reads from; `None` makes it an error.
+    pub store: Option<Arc<Store>>,
 }
 
 impl RunRequest {
@@ -154,6 +163,8 @@ impl RunRequest {
             secrets: BTreeMap::new(),
             limits: Limits::default(),
             on_print: None,
+            dir: None,
+            store: None,
         }
     }
 }
@@ -179,6 +190,10 @@ pub struct RunOutcome {
     pub output: String,
     /// Whether the script defined a `transform` function.
     pub had_transform: bool,
+    /// This run's id (recorded in the version's provenance and the run log).
+    pub run_id: String,
+    /// The versions of other datasets the run read with `load_dataset`.
+    pub inputs: Vec<InputVersion>,
 }
 
 impl RunOutcome {
@@ -201,6 +216,11 @@ impl RunOutcome {
         v.readme = self.readme;
         v.transform = Some(self.transform);
         v.inherit = false;
+        v.provenance = Some(Provenance {
+            run_id: Some(self.run_id),
+            inputs: self.inputs,
+        });
+        v.run_output = Some(self.output);
         v
     }
 }
@@ -228,11 +248,16 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         secrets,
         limits,
         mut on_print,
+        dir,
+        store,
     } = req;
     let redactor = Redactor::new(secrets.values());
 
     let mut thread = release.new_thread();
-    thread.set_loader(release.loader(host));
+    thread.set_loader(HostLoader {
+        starlib: release.loader(host),
+        fs: dir.as_deref().and_then(fs::FsRoot::new),
+    });
     if let Some(n) = limits.max_steps {
         thread.set_max_steps(n);
     }
@@ -291,6 +316,11 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
     pre.insert("dataset".into(), dataset::constructor(release));
     pre.insert("config".into(), Settings::config(&config));
     pre.insert("secrets".into(), Settings::secrets(&secrets));
+    let inputs = Rc::new(RefCell::new(Vec::new()));
+    pre.insert(
+        "load_dataset".into(),
+        dataset::loader(release, store, inputs.clone()),
+    );
 
     let result = execute(&mut thread, &path, &script, pre, release, initial);
     drop(done_tx);
@@ -344,7 +374,52 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         },
         output,
         had_transform,
+        run_id: new_run_id(),
+        inputs: inputs.take(),
     })
+}
+
+/// A fresh run id: 16 hex digits from the clock, the process and a counter.
+fn new_run_id() -> String {
+    use std::sync::atomic::AtomicU64;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{nanos}:{}:{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    blake3::hash(seed.as_bytes()).to_hex()[..16].to_string()
+}
+
+/// The loader of a run: starlib's modules plus the host's `fs.star`.
+struct HostLoader {
+    starlib: StarlibLoader,
+    fs: Option<fs::FsRoot>,
+}
+
+impl Loader for HostLoader {
+    fn load(
+        &self,
+        thread: &mut Thread,
+        module: &str,
+        from: &str,
+    ) -> engine::error::Result<Members> {
+        if module != "fs.star" {
+            return self.starlib.load(thread, module, from);
+        }
+        match &self.fs {
+            Some(root) => Ok([("fs".to_string(), fs::module(root.clone()))]
+                .into_iter()
+                .collect()),
+            None => Err(EvalError::new(
+                "fs.star: this run has no transform directory to read from",
+            )),
+        }
+    }
 }
 
 enum Failure {

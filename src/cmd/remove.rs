@@ -1,0 +1,45 @@
+//! `quarry remove REF --revisions N | --all`: drop the latest versions of a
+//! dataset, or the whole dataset. Blobs stay until `gc`.
+
+use super::Context;
+use anyhow::Result;
+use datasets::RemoveVersions;
+use std::process::ExitCode;
+
+/// `quarry remove`'s arguments.
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["revisions", "all"])))]
+pub struct RemoveArgs {
+    /// The dataset (`peer/name`).
+    pub dataset: String,
+    /// Remove the latest N versions.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub revisions: Option<u64>,
+    /// Remove every version and the dataset itself.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `quarry remove`.
+pub fn run(ctx: &Context, a: &RemoveArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let which = match a.revisions {
+        Some(n) if !a.all => RemoveVersions::Latest(n),
+        _ => RemoveVersions::All,
+    };
+    let r = datasets::DatasetRef::parse(&a.dataset)?;
+    let head = store.remove(&r.name, which)?;
+    if ctx.json {
+        ctx.print_json(&serde_json::json!({"dataset": r.name.to_string(), "head": head}))?;
+    } else {
+        match head {
+            Some(h) => println!(
+                "removed; {} is now at {}",
+                r.name,
+                crate::render::short_id(&h)
+            ),
+            None => println!("removed {} entirely", r.name),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
