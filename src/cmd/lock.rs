@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, a: &LockArgs) -> Result<ExitCode> {
                 "locked {} to starlib {} in {}",
                 l.script.display(),
                 l.entry.starlib,
-                l.lock.display()
+                super::display_path(&l.lock)
             );
         }
     }

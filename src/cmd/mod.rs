@@ -42,6 +42,17 @@ impl Context {
     }
 }
 
+/// `path` relative to the current directory when it is below it.
+pub fn display_path(path: &std::path::Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok())
+        .and_then(|d| path.strip_prefix(d).ok().map(std::path::Path::to_path_buf));
+    rel.unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// The newest starlib release shipped in this binary.
 pub fn newest_release() -> &'static starlib::Release {
     transforms::lockfile::newest_release()
@@ -65,8 +76,13 @@ pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<Stri
         let Some(src) = source_of(path) else {
             return String::new();
         };
-        let Some(text) = src.lines().nth(line.saturating_sub(1) as usize) else {
-            return String::new();
+        let (text, col) = match src.lines().nth(line.saturating_sub(1) as usize) {
+            Some(t) => (t, col),
+            // An error at the end of the input: point just past the last line.
+            None => match src.lines().rev().find(|l| !l.trim().is_empty()) {
+                Some(t) => (t, t.len() as u32 + 1),
+                None => return String::new(),
+            },
         };
         let pad: String = text
             .bytes()

@@ -219,6 +219,78 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// True when there are no secrets to hide.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// Whether `text` contains a secret.
+    pub fn leaks(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    /// Redacts every string (and object key) inside a JSON value.
+    pub fn redact_json(&self, v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if self.leaks(s) => *s = self.redact(s),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| self.redact_json(x)),
+            serde_json::Value::Object(m) => {
+                let entries = std::mem::take(m);
+                for (k, mut x) in entries {
+                    self.redact_json(&mut x);
+                    m.insert(self.redact(&k), x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Redacts every string cell (and column name) of a body.
+    pub fn redact_body(&self, body: &datasets::Body) -> datasets::Body {
+        use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        if self.is_empty() {
+            return body.clone();
+        }
+        let fields: Vec<Field> = body
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_name(self.redact(f.name())))
+            .collect();
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            body.schema.metadata().clone(),
+        ));
+        let batches = body
+            .batches
+            .iter()
+            .map(|b| {
+                let columns: Vec<ArrayRef> = b
+                    .columns()
+                    .iter()
+                    .map(|c| match c.data_type() {
+                        DataType::Utf8 => {
+                            let Some(a) = c.as_any().downcast_ref::<StringArray>() else {
+                                return c.clone();
+                            };
+                            if !a.iter().flatten().any(|s| self.leaks(s)) {
+                                return c.clone();
+                            }
+                            let red: StringArray =
+                                a.iter().map(|v| v.map(|s| self.redact(s))).collect();
+                            Arc::new(red) as ArrayRef
+                        }
+                        _ => c.clone(),
+                    })
+                    .collect();
+                RecordBatch::try_new(schema.clone(), columns).unwrap_or_else(|_| b.clone())
+            })
+            .collect();
+        datasets::Body { schema, batches }
+    }
+
     /// `text` with every secret value replaced.
     pub fn redact(&self, text: &str) -> String {
         let mut s = text.to_string();

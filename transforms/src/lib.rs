@@ -355,17 +355,21 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         ),
     };
     let meta = if had_transform {
-        meta_from_value(&state.meta).map_err(|m| TransformError::Result(redactor.redact(&m)))?
+        meta_from_value(&state.meta, &redactor)
+            .map_err(|m| TransformError::Result(redactor.redact(&m)))?
     } else {
         input.meta
     };
     let output = output.borrow().clone();
+    // A secret never reaches a stored version: redact every text the
+    // result holds (meta was redacted as it was converted).
+    let text = |t: Option<String>| t.map(|t| redactor.redact(&t));
     Ok(RunOutcome {
-        body: state.body,
+        body: redactor.redact_body(&state.body),
         meta,
-        readme: state.readme,
-        title: state.title,
-        message: state.message,
+        readme: text(state.readme),
+        title: text(state.title),
+        message: text(state.message),
         starlib_version: release.version.to_string(),
         transform: Transform {
             script,
@@ -465,8 +469,9 @@ fn execute(
     Ok(DatasetValue::from_value(result).map(|d| d.state()))
 }
 
-fn meta_from_value(v: &Value) -> Result<Option<Meta>, String> {
-    let j = convert::value_to_json("meta", v).map_err(|e| e.msg)?;
+fn meta_from_value(v: &Value, redactor: &Redactor) -> Result<Option<Meta>, String> {
+    let mut j = convert::value_to_json("meta", v).map_err(|e| e.msg)?;
+    redactor.redact_json(&mut j);
     match &j {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::Object(m) if m.is_empty() => return Ok(None),
