@@ -5,7 +5,8 @@
 //! of lists whose first row is the header), `meta` (a live dict: changes to
 //! it are kept), `readme`, `title`, `message` (the commit's). Methods:
 //! `get_body()`, `set_body(data, parse_as=None)` (`parse_as` "json" or "csv"
-//! parses a string), `get_meta()`, `set_meta(key, value)`, `get_structure()`.
+//! parses a string), `get_meta()`, `set_meta(key, value)`, `get_structure()`,
+//! `set_structure(structure)` (see [`crate::structure`]).
 //! The predeclared `dataset(body=None, meta=None, readme=None, title=None,
 //! message=None)` builds a new, empty dataset.
 //!
@@ -39,6 +40,18 @@ pub struct DatasetState {
     pub title: Option<String>,
     /// The commit message the script set.
     pub message: Option<String>,
+    /// The structure declared with `set_structure`, applied when the run ends.
+    pub structure: Option<crate::structure::Declared>,
+}
+
+impl DatasetState {
+    /// The body conformed to the declared structure, if one was set.
+    pub fn final_body(&self) -> std::result::Result<Body, String> {
+        match &self.structure {
+            Some(d) => crate::structure::conform(&self.body, d),
+            None => Ok(self.body.clone()),
+        }
+    }
 }
 
 impl std::fmt::Debug for DatasetValue {
@@ -60,6 +73,7 @@ const METHODS: &[(&str, MethodFn)] = &[
     ("get_structure", m_get_structure),
     ("set_body", m_set_body),
     ("set_meta", m_set_meta),
+    ("set_structure", m_set_structure),
 ];
 
 const ATTRS: &[&str] = &["body", "message", "meta", "readme", "title"];
@@ -157,10 +171,13 @@ impl DatasetValue {
         Ok(())
     }
 
-    fn structure(&self) -> Value {
-        let st = self.state.borrow();
-        let fields: Vec<Value> = st
-            .body
+    fn structure(&self) -> Result<Value> {
+        let body = self
+            .state
+            .borrow()
+            .final_body()
+            .map_err(|m| EvalError::new(format!("get_structure: {m}")))?;
+        let fields: Vec<Value> = body
             .schema
             .fields()
             .iter()
@@ -175,12 +192,11 @@ impl DatasetValue {
                 ])
             })
             .collect();
-        let rows: usize = st.body.batches.iter().map(|b| b.num_rows()).sum();
-        dict(vec![
-            ("columns", Value::Int(st.body.schema.fields().len() as i64)),
-            ("rows", Value::Int(rows as i64)),
+        Ok(dict(vec![
+            ("columns", Value::Int(body.schema.fields().len() as i64)),
+            ("rows", Value::Int(body.num_rows() as i64)),
             ("schema", Value::list(fields)),
-        ])
+        ]))
     }
 }
 
@@ -211,7 +227,23 @@ fn m_get_meta(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 
 fn m_get_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     args.none("get_structure")?;
-    Ok(this(recv)?.structure())
+    this(recv)?.structure()
+}
+
+fn m_set_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    let [structure] = args.bind("set_structure", &["structure"])?;
+    let ds = this(recv)?;
+    ds.check_mutable("structure")?;
+    let structure = structure.unwrap_or(Value::None);
+    if structure.is_none() {
+        ds.state.borrow_mut().structure = None;
+        return Ok(Value::None);
+    }
+    let j = crate::convert::value_to_json("set_structure", &structure)?;
+    let declared =
+        crate::structure::parse(&j).map_err(|m| EvalError::new(format!("set_structure: {m}")))?;
+    ds.state.borrow_mut().structure = Some(declared);
+    Ok(Value::None)
 }
 
 fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -334,6 +366,7 @@ pub fn constructor(release: &'static Release) -> Value {
                 readme: None,
                 title: None,
                 message: None,
+                structure: None,
             },
         );
         if let Some(b) = body.filter(|b| !b.is_none()) {
@@ -404,6 +437,7 @@ pub fn loader(
                 readme: version.readme.clone(),
                 title: None,
                 message: None,
+                structure: None,
             },
         );
         ds.freeze();

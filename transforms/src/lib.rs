@@ -20,11 +20,17 @@
 //!
 //! ## Predeclared names
 //!
-//! `dataset(...)` (see [`dataset`]), `config.get(key, default=None)`,
+//! `dataset(...)` (see [`dataset`]), `load_dataset(ref)` (another dataset's
+//! version, read-only; recorded in the new version's provenance),
+//! `config.get(key, default=None)`,
 //! `secrets.get(key, default=None)`, and a `print` that renders values as
 //! node's `console.log` does ([`host::console_format`]). Every secret value
 //! is replaced by `[redacted]` in captured output and error messages, and
-//! secrets are never part of the recorded [`datasets::Transform`].
+//! secrets are never part of the recorded [`datasets::Transform`]; string
+//! cells, meta, readme and commit text of the result are redacted too.
+//! `load("fs.star", "fs")` reads files from the transform's directory
+//! ([`fs`]). [`lockfile`] chooses the starlib release (`versions.lock`);
+//! [`preview`] builds what a dry run shows.
 
 #![warn(missing_docs)]
 
@@ -34,6 +40,7 @@ pub mod fs;
 pub mod host;
 pub mod lockfile;
 pub mod preview;
+pub mod structure;
 
 use dataset::{empty_body, meta_value, DatasetState, DatasetValue};
 use datasets::{Body, BodyInput, InputVersion, Meta, NewVersion, Provenance, Store, Transform};
@@ -309,6 +316,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         readme: input.readme.clone(),
         title: None,
         message: None,
+        structure: None,
     };
 
     let mut pre = Predeclared::default();
@@ -350,6 +358,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
                 readme: input.readme,
                 title: None,
                 message: None,
+                structure: None,
             },
             false,
         ),
@@ -364,8 +373,11 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
     // A secret never reaches a stored version: redact every text the
     // result holds (meta was redacted as it was converted).
     let text = |t: Option<String>| t.map(|t| redactor.redact(&t));
+    let body = state
+        .final_body()
+        .map_err(|m| TransformError::Result(format!("set_structure: {}", redactor.redact(&m))))?;
     Ok(RunOutcome {
-        body: redactor.redact_body(&state.body),
+        body: redactor.redact_body(&body),
         meta,
         readme: text(state.readme),
         title: text(state.title),

@@ -476,7 +476,7 @@ fn dir_and_repr_of_dataset() {
     ));
     assert_eq!(
         o.output,
-        "[ \"body\", \"get_body\", \"get_meta\", \"get_structure\", \"message\", \"meta\", \"readme\", \"set_body\", \"set_meta\", \"title\" ]\n<dataset 3 rows x 2 columns>\n"
+        "[ \"body\", \"get_body\", \"get_meta\", \"get_structure\", \"message\", \"meta\", \"readme\", \"set_body\", \"set_meta\", \"set_structure\", \"title\" ]\n<dataset 3 rows x 2 columns>\n"
     );
 }
 
@@ -525,4 +525,27 @@ fn cleared_meta_is_not_inherited() {
         .save("me/m", o.into_new_version("clear"))
         .expect("save");
     assert!(store.get("me/m").expect("get").meta.is_none());
+}
+
+#[test]
+fn set_structure_casts_and_orders_the_body() {
+    let o = ok(req(
+        v2(),
+        "def transform(ds):\n    ds.set_structure({\"schema\": [{\"name\": \"name\"}, {\"name\": \"id\", \"type\": \"float\"}]})\n    s = ds.get_structure()\n    print(s[\"schema\"][1][\"type\"])\n",
+    ));
+    assert_eq!(names(&o), vec!["name", "id"]);
+    assert_eq!(o.body.schema.field(1).data_type(), &DataType::Float64);
+    assert_eq!(o.output, "float\n");
+    // Qri's JSON schema names rows-as-lists columns by position.
+    let o = ok(req(
+        v1(),
+        "def transform(ds):\n    ds.set_structure({\"format\": \"csv\", \"schema\": {\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": [{\"title\": \"k\", \"type\": \"integer\"}, {\"title\": \"v\", \"type\": \"string\"}]}}})\n    ds.set_body([[\"x\", \"y\"], [1, \"a\"]])\n",
+    ));
+    assert_eq!(names(&o), vec!["k", "v"]);
+    // A body that does not fit is an error naming the column.
+    let e = err(req(
+        v2(),
+        "def transform(ds):\n    ds.set_structure({\"schema\": [{\"name\": \"id\"}]})\n",
+    ));
+    assert!(e.to_string().contains("column \"name\""), "{e}");
 }
