@@ -80,6 +80,10 @@ fn unop_from(c: u8) -> Option<UnaryOp> {
 /// (tag, operand) of an instruction.
 fn op_parts(op: Op) -> (u8, u32) {
     match op {
+        // Stored unfused: as the instruction the fused one replaced.
+        Op::BinaryLocal(_, a) | Op::InplaceBinaryLocal(_, a) => (9, a),
+        Op::BinaryConst(_, k) => (5, k),
+        Op::CompareJumpIfFalse(b, _) => (19, binop_code(b) as u32),
         Op::Pop => (0, 0),
         Op::Dup => (1, 0),
         Op::Dup2 => (2, 0),
@@ -436,8 +440,11 @@ fn decode_func(r: &mut R<'_>, path: &Rc<str>, nglobals: usize) -> Result<FuncCod
         has_kwargs,
         has_default,
         functions,
+        method_cache: Vec::new(),
     };
     validate(&f, nglobals)?;
+    let mut f = f;
+    f.prepare();
     Ok(f)
 }
 

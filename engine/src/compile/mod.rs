@@ -4,6 +4,7 @@
 
 mod encode;
 mod opcode;
+mod peephole;
 
 pub use encode::DecodeError;
 pub use opcode::{CallShape, Op};
@@ -49,12 +50,22 @@ pub struct FuncCode {
     pub has_default: Vec<bool>,
     /// Nested functions, referenced by [`Op::MakeFunc`].
     pub functions: Vec<Rc<FuncCode>>,
+    /// Per name: where the last `CallMethod` with that name found its method
+    /// (the method table's address and the index in it). Filled as the code runs.
+    pub method_cache: Vec<std::cell::Cell<(usize, u32)>>,
 }
 
 impl FuncCode {
     /// The source position of instruction `pc`.
     pub fn pos_at(&self, pc: usize) -> Pos {
         self.positions.get(pc).copied().unwrap_or(self.pos)
+    }
+
+    /// Readies compiled or decoded code to run: fuses instruction pairs
+    /// and sizes the method cache.
+    pub(crate) fn prepare(&mut self) {
+        peephole::fuse(&mut self.code);
+        self.method_cache = vec![std::cell::Cell::new((0, 0)); self.names.len()];
     }
 
     /// The cell index of local `slot`, if it is a cell.
@@ -165,6 +176,7 @@ impl Compiler {
                 has_kwargs: scope.has_kwargs,
                 has_default: Vec::new(),
                 functions: Vec::new(),
+                method_cache: Vec::new(),
             },
             const_ints: FxHashMap::default(),
             const_strs: FxHashMap::default(),
@@ -173,7 +185,8 @@ impl Compiler {
         }
     }
 
-    fn finish(self) -> FuncCode {
+    fn finish(mut self) -> FuncCode {
+        self.f.prepare();
         self.f
     }
 

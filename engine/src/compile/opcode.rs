@@ -48,6 +48,15 @@ pub enum Op {
     Binary(BinaryOp),
     /// `[x y] -> [x op= y]` (lists extend in place for `+=`)
     InplaceBinary(BinaryOp),
+    /// Fused `LoadLocal(slot); Binary(op)`: `[x] -> [x op local]`, then skip one.
+    BinaryLocal(BinaryOp, u32),
+    /// Fused `LoadLocal(slot); InplaceBinary(op)`: `[x] -> [x op= local]`, then skip one.
+    InplaceBinaryLocal(BinaryOp, u32),
+    /// Fused `Const(k); Binary(op)`: `[x] -> [x op const]`, then skip one.
+    BinaryConst(BinaryOp, u32),
+    /// Fused `Binary(comparison); JumpIfFalse(t)`: `[x y] -> []`, jumping
+    /// to `t` when `x op y` is false, else skipping one.
+    CompareJumpIfFalse(BinaryOp, u32),
     /// Unconditional jump.
     Jump(u32),
     /// `[x] -> []`, jump if falsy.

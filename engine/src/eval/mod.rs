@@ -128,6 +128,8 @@ pub struct Thread {
     locals: FxHashMap<String, Box<dyn Any>>,
     /// Emptied local-variable vectors of finished calls, reused by new calls.
     pub(crate) locals_pool: Vec<Vec<Option<Value>>>,
+    /// Argument vectors of finished native calls, reused by the next ones.
+    pub(crate) args_pool: Vec<Args>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -153,6 +155,7 @@ impl Thread {
             universe: Rc::new(crate::builtins::universe()),
             locals: FxHashMap::default(),
             locals_pool: Vec::new(),
+            args_pool: Vec::new(),
         }
     }
 

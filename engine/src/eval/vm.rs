@@ -247,34 +247,64 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let r = ops::unary(u, &x)?;
                 thread.stack.push(r);
             }
-            Op::Binary(b) => {
+            Op::Binary(b) | Op::InplaceBinary(b) => {
                 if binary_in_place(&mut thread.stack, b) {
                     continue;
                 }
                 let y = pop(&mut thread.stack);
-                let x = pop(&mut thread.stack);
-                let r = ops::binary(b, &x, &y)?;
-                let sz = fresh_size(&r);
-                if sz > 0 {
-                    thread.account(sz)?;
-                }
-                thread.stack.push(r);
+                binary_general(thread, b, matches!(op, Op::InplaceBinary(_)), y)?;
             }
-            Op::InplaceBinary(b) => {
-                if binary_in_place(&mut thread.stack, b) {
-                    continue;
-                }
-                let y = pop(&mut thread.stack);
-                let x = pop(&mut thread.stack);
-                let r = ops::inplace_binary(b, &x, &y)?;
-                let sz = match &y {
-                    Value::List(l) => 16 * l.len(),
-                    _ => fresh_size(&r),
+            Op::BinaryLocal(b, i) | Op::InplaceBinaryLocal(b, i) => {
+                let inplace = matches!(op, Op::InplaceBinaryLocal(..));
+                // Errors point at the operator, the skipped instruction.
+                *cur = pc;
+                pc += 1;
+                let Some(Some(y)) = f.locals.get(i as usize) else {
+                    return Err(unassigned_local(local_name(code, i)));
                 };
-                if sz > 0 {
-                    thread.account(sz)?;
+                if let Some(x) = thread.stack.last_mut() {
+                    if let Some(r) = scalar_fast_path(b, x, y) {
+                        forget_scalar(Some(std::mem::replace(x, r)));
+                        continue;
+                    }
                 }
-                thread.stack.push(r);
+                let y = y.clone();
+                binary_general(thread, b, inplace, y)?;
+            }
+            Op::BinaryConst(b, k) => {
+                *cur = pc;
+                pc += 1;
+                let y = code.consts.get(k as usize).unwrap_or(&Value::None);
+                if let Some(x) = thread.stack.last_mut() {
+                    if let Some(r) = scalar_fast_path(b, x, y) {
+                        forget_scalar(Some(std::mem::replace(x, r)));
+                        continue;
+                    }
+                }
+                let y = y.clone();
+                binary_general(thread, b, false, y)?;
+            }
+            Op::CompareJumpIfFalse(b, t) => {
+                pc += 1;
+                let n = thread.stack.len();
+                let truth = match (n >= 2)
+                    .then(|| scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]))
+                    .flatten()
+                {
+                    Some(Value::Bool(r)) => {
+                        forget_scalar(thread.stack.pop());
+                        forget_scalar(thread.stack.pop());
+                        r
+                    }
+                    _ => {
+                        let y = pop(&mut thread.stack);
+                        let x = pop(&mut thread.stack);
+                        ops::binary(b, &x, &y)?.truth()
+                    }
+                };
+                if !truth {
+                    pc = jump(thread, pc, t)?;
+                }
             }
             Op::Jump(t) => pc = jump(thread, pc, t)?,
             Op::JumpIfFalse(t) => {
@@ -423,7 +453,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
                 let (shape, n) = CallShape::unpack_method(packed);
                 let name = code.names.get(n as usize).map_or("", |s| s);
-                let r = do_call_method(thread, shape, name)?;
+                let r = do_call_method(thread, shape, name, code.method_cache.get(n as usize))?;
                 thread.stack.push(r);
             }
             Op::MakeFunc(i) => {
@@ -462,6 +492,29 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
         }
     }
+}
+
+/// `x op y` (or `x op= y`) through the general path, with `x` popped from
+/// the stack and the result pushed.
+fn binary_general(thread: &mut Thread, b: BinaryOp, inplace: bool, y: Value) -> Result<()> {
+    let x = pop(&mut thread.stack);
+    let (r, sz) = if inplace {
+        let r = ops::inplace_binary(b, &x, &y)?;
+        let sz = match &y {
+            Value::List(l) => 16 * l.len(),
+            _ => fresh_size(&r),
+        };
+        (r, sz)
+    } else {
+        let r = ops::binary(b, &x, &y)?;
+        let sz = fresh_size(&r);
+        (r, sz)
+    };
+    if sz > 0 {
+        thread.account(sz)?;
+    }
+    thread.stack.push(r);
+    Ok(())
 }
 
 /// Applies `op` to the two values on top of the stack in place, when both are
@@ -675,12 +728,29 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
         }
     }
     let args = take_args(thread, fpos, shape)?;
-    call::call_value(thread, &func, &args)
+    let r = call::call_value(thread, &func, &args);
+    recycle_args(thread, args);
+    r
+}
+
+/// Returns an argument vector to the thread's pool (emptied).
+#[inline]
+fn recycle_args(thread: &mut Thread, mut args: Args) {
+    if thread.args_pool.len() < 16 {
+        args.positional.clear();
+        args.named.clear();
+        thread.args_pool.push(args);
+    }
 }
 
 /// `recv.name(args)`: a built-in type's method is called straight from its
 /// method table; anything else goes through attribute lookup and a call.
-fn do_call_method(thread: &mut Thread, shape: CallShape, name: &str) -> Result<Value> {
+fn do_call_method(
+    thread: &mut Thread,
+    shape: CallShape,
+    name: &str,
+    cache: Option<&std::cell::Cell<(usize, u32)>>,
+) -> Result<Value> {
     let nargs = shape.stack_len();
     let len = thread.stack.len();
     if len < nargs + 1 {
@@ -689,10 +759,23 @@ fn do_call_method(thread: &mut Thread, shape: CallShape, name: &str) -> Result<V
     let fpos = len - nargs - 1;
     let recv = thread.stack[fpos].clone();
     let table = crate::builtins::methods(&recv, &thread.dialect);
-    if let Ok(i) = table.binary_search_by(|(n, _)| (*n).cmp(name)) {
-        let method = table[i].1;
+    let addr = table.as_ptr() as usize;
+    let found = match cache.map(|c| c.get()) {
+        Some((a, i)) if a == addr && (i as usize) < table.len() => Some(i as usize),
+        _ => {
+            let i = table.binary_search_by(|(n, _)| (*n).cmp(name)).ok();
+            if let (Some(i), Some(c)) = (i, cache) {
+                c.set((addr, i as u32));
+            }
+            i
+        }
+    };
+    if let Some((_, method)) = found.and_then(|i| table.get(i)) {
+        let method = *method;
         let args = take_args(thread, fpos, shape)?;
-        return method(thread, &recv, &args);
+        let r = method(thread, &recv, &args);
+        recycle_args(thread, args);
+        return r;
     }
     match crate::builtins::get_attr(&recv, name, &thread.dialect) {
         Ok(f) => {
@@ -709,7 +792,7 @@ fn do_call_method(thread: &mut Thread, shape: CallShape, name: &str) -> Result<V
 /// Collects the arguments laid out on the stack above `fpos` by `shape`
 /// (expanding `*args` and `**kwargs`) and truncates the stack to `fpos`.
 fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args> {
-    let mut args = Args::default();
+    let mut args = thread.args_pool.pop().unwrap_or_default();
     let mut at = fpos + 1;
     args.positional
         .extend_from_slice(&thread.stack[at..at + shape.positional as usize]);

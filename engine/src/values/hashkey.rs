@@ -41,7 +41,18 @@ impl Hash for HashKey {
 
 impl PartialEq for HashKey {
     fn eq(&self, other: &HashKey) -> bool {
-        self.hash == other.hash && equals(&self.value, &other.value).unwrap_or(false)
+        if self.hash != other.hash {
+            return false;
+        }
+        // The common keys compare directly; the same string constant is
+        // often the very same allocation.
+        match (&self.value, &other.value) {
+            (Value::Str(a), Value::Str(b)) => {
+                std::rc::Rc::ptr_eq(a, b) || a.as_bytes() == b.as_bytes()
+            }
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (x, y) => equals(x, y).unwrap_or(false),
+        }
     }
 }
 

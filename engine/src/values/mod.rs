@@ -18,7 +18,7 @@ mod set;
 mod str;
 mod structs;
 
-pub use compare::{compare, equals};
+pub use compare::{compare, equals, float_cmp};
 pub use dict::Dict;
 pub use function::{Builtin, BuiltinFn, Cell, Closure, MethodFn};
 pub use hashkey::HashKey;
