@@ -50,7 +50,9 @@ enum Command {
     Fsck,
     /// Pin transforms to a starlib release in versions.lock.
     Lock(cmd::lock::LockArgs),
-    /// Run a Starlark script in the transform dialect and print its output.
+    /// Run a Starlark script in the transform dialect, with the newest
+    /// starlib's modules, and print its output. The engine alone: no dataset,
+    /// config or fs (use `apply` for transforms).
     Run {
         /// The script to run.
         file: PathBuf,
@@ -113,6 +115,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(datasets::DatasetError::NotFound { .. }) = e.downcast_ref() {
+                eprintln!("(`quarry list` shows the datasets in the store; `quarry save peer/name --body FILE` creates one)");
+            }
             ExitCode::from(1)
         }
     }

@@ -790,3 +790,147 @@ fn no_progress_bars_when_stderr_is_not_a_terminal() {
     let err = text(&out.stderr);
     assert!(!err.contains('\u{1b}') && !err.contains('\r'), "{err:?}");
 }
+
+// ---------------------------------------------------------------- hostile input and edge cases
+
+#[test]
+fn cyclic_values_are_errors_or_marked_never_crashes() {
+    let env = Env::new();
+    let s = env.file(
+        "cyc.star",
+        "def transform(ds):\n    m = {}\n    m[\"m\"] = m\n    ds.meta = m\n",
+    );
+    let err = env.fails(&["save", "me/c", "--file", &env.path(&s)]);
+    assert!(err.contains("cycle"), "{err}");
+    assert_eq!(env.versions("me/c"), 0);
+    let p = env.file(
+        "p.star",
+        "def main():\n    l = [1]\n    l.append(l)\n    l.append(l)\n    print(l)\n    a = [\"x\"]\n    for i in range(40):\n        a = [a, a]\n    print(a)\n\nmain()\n",
+    );
+    let out = env.ok(&["apply", &env.path(&p)]);
+    assert!(out.contains("[ 1, [Circular], [Circular] ]"), "{out}");
+    assert!(out.contains('…'), "the shared-sublist print is capped");
+}
+
+#[test]
+fn escaped_secrets_are_redacted_too() {
+    let env = Env::new();
+    let secret = "pa\"ss\\word";
+    let s = env.file(
+        "t.star",
+        "load(\"encoding/json.star\", \"json\")\ndef transform(ds):\n    s = secrets.get(\"k\")\n    print([s])\n    ds.readme = json.encode({\"t\": s})\n    ds.body = [[\"a\"], [1]]\n",
+    );
+    let arg = format!("k={secret}");
+    let out = env.ok(&["save", "me/e", "--file", &env.path(&s), "--secret", &arg]);
+    assert!(out.contains("[ \"[redacted]\" ]"), "{out}");
+    let readme = env.ok(&["get", "readme", "me/e"]);
+    assert_eq!(readme, "{\"t\":\"[redacted]\"}");
+    let e = env.file(
+        "e.star",
+        "def transform(ds):\n    int(secrets.get(\"k\"))\n",
+    );
+    let err = env.fails(&["apply", &env.path(&e), "--secret", &arg]);
+    assert!(
+        !err.contains("ss\\\\word") && !err.contains("ss\\word"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_body_keeps_its_columns_under_2x() {
+    let env = Env::new();
+    env.seed("me/empty", "a,b\n");
+    let s = env.file(
+        "t.star",
+        "def transform(ds):\n    print(ds.body.columns, len(ds.body))\n    ds.body = ds.body\n",
+    );
+    let out = env.ok(&["save", "me/empty", "--file", &env.path(&s), "--force"]);
+    assert!(out.contains("[ \"a\", \"b\" ] 0"), "{out}");
+    let st = env.json(&["get", "structure", "me/empty"]);
+    assert_eq!(st["columns"], 2, "{st}");
+}
+
+#[test]
+fn host_errors_are_one_line_and_contract_errors_point_at_def_transform() {
+    let env = Env::new();
+    let s = env.file("t.star", "def transform(ds):\n    config.get(\"n\")\n");
+    let err = env.fails(&["apply", &env.path(&s)]);
+    assert!(
+        err.contains("t.star:2:15: config value \"n\" is not set"),
+        "{err}"
+    );
+    assert!(!err.contains("Traceback"), "{err}");
+    let r = env.file("r.star", "x = 1\n\ndef transform(ds):\n    return 5\n");
+    let err = env.fails(&["apply", &env.path(&r)]);
+    assert!(
+        err.contains("r.star:3:1: transform must return a dataset or None, got int"),
+        "{err}"
+    );
+}
+
+#[test]
+fn misuse_of_values_exits_2() {
+    let env = Env::new();
+    let s = env.file("t.star", "x = 1\n");
+    for args in [
+        vec!["apply", &env.path(&s), "--config", "novalue"],
+        vec!["apply", &env.path(&s), "--timeout", "99999999999999999999h"],
+        vec!["save", "me/x@abc", "--file", &env.path(&s)],
+        vec!["save", "not-a-name", "--file", &env.path(&s)],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A version of a dataset that does not exist is an error, not a new dataset.
+    let err = env.fails(&["apply", &env.path(&s), "me/none@~1"]);
+    assert!(err.contains("dataset not found"), "{err}");
+}
+
+#[test]
+fn script_sets_commit_title_and_message_and_reads_older_versions() {
+    let env = Env::new();
+    env.seed("me/src", "v\n1\n");
+    let p = env.file("more.csv", "v\n1\n2\n");
+    env.ok(&["save", "me/src", "--body", &env.path(&p)]);
+    let s = env.file(
+        "t.star",
+        "def transform(ds):\n    old = load_dataset(\"me/src@~1\")\n    ds.body = old.body\n    ds.title = \"from the first version\"\n    ds.message = \"longer text\"\n",
+    );
+    env.ok(&["save", "me/d", "--file", &env.path(&s)]);
+    assert_eq!(env.csv("me/d"), "v\n1\n");
+    let c = env.json(&["get", "commit", "me/d"]);
+    assert_eq!(c["title"], "from the first version");
+    assert_eq!(c["message"], "longer text");
+    let first = env.json(&["log", "me/src"])[1]["id"].clone();
+    assert_eq!(
+        env.json(&["get", "me/d"])["provenance"]["inputs"][0]["version"],
+        first
+    );
+}
+
+#[test]
+fn toml_config_and_secrets_files() {
+    let env = Env::new();
+    let cfg = env.file("cfg.toml", "n = 7\nname = \"x\"\n");
+    let sec = env.file("sec.json", r#"{"token": "t0ken-abc"}"#);
+    let s = env.file(
+        "t.star",
+        "def transform(ds):\n    ds.body = [[\"n\", \"name\", \"t\"], [config.get(\"n\"), config.get(\"name\"), secrets.get(\"token\")]]\n",
+    );
+    env.ok(&[
+        "save",
+        "me/t",
+        "--file",
+        &env.path(&s),
+        "--config-file",
+        &env.path(&cfg),
+        "--secrets-file",
+        &env.path(&sec),
+    ]);
+    assert_eq!(env.csv("me/t"), "n,name,t\n7,x,[redacted]\n");
+}

@@ -17,6 +17,10 @@ pub enum ErrorKind {
     StackOverflow,
     /// The memory budget ran out.
     Memory,
+    /// Something the host provides is missing or unusable (a setting, an
+    /// input, a conversion of the result): the message says what to do, and
+    /// hosts may show it without a backtrace.
+    Host,
 }
 
 /// One Starlark frame of a backtrace.

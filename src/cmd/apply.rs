@@ -25,8 +25,8 @@ pub struct RunArgs {
     /// A value for `config.get`: KEY=VALUE, where VALUE is read as JSON when
     /// it parses (`5`, `true`, `[1,2]`) and as a string otherwise. Repeatable;
     /// wins over --config-file.
-    #[arg(long = "config", value_name = "KEY=VALUE")]
-    pub config: Vec<String>,
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub config: Vec<(String, String)>,
     /// A JSON object (or, for a .toml file, a TOML table) of config values.
     #[arg(long, value_name = "FILE")]
     pub config_file: Option<PathBuf>,
@@ -77,6 +77,14 @@ pub struct ApplyArgs {
     pub run: RunArgs,
 }
 
+/// Parses `KEY=VALUE`.
+pub fn parse_key_value(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?}: expected KEY=VALUE")),
+    }
+}
+
 /// Parses `90s`, `5m`, `1h30m`, `250ms` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     let s = s.trim();
@@ -107,7 +115,10 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
             "h" => n * 3600.0,
             _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
         };
-        total += Duration::from_secs_f64(secs);
+        total = Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| total.checked_add(d))
+            .ok_or_else(|| format!("{s:?}: too long a duration"))?;
         rest = next;
     }
     Ok(total)
@@ -171,10 +182,7 @@ impl RunArgs {
             Some(p) => read_settings_file(p)?,
             None => BTreeMap::new(),
         };
-        for kv in &self.config {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--config {kv:?}: expected KEY=VALUE"))?;
+        for (k, v) in &self.config {
             let value = serde_json::from_str(v)
                 .unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
             out.insert(k.to_string(), value);
@@ -204,6 +212,11 @@ impl RunArgs {
                     out.insert(kv.clone(), v)
                 }
             };
+        }
+        for (k, v) in &out {
+            if v.chars().count() < 4 {
+                eprintln!("warning: secret {k} is shorter than 4 characters; every occurrence of it in output and results will be shown as [redacted]");
+            }
         }
         Ok(out)
     }
@@ -255,7 +268,8 @@ pub fn read_base(store: &Store, reference: &str) -> Result<Option<Base>> {
             let body = store.body(&at)?;
             Ok(Some(Base { version, body }))
         }
-        Err(DatasetError::NotFound { .. }) => Ok(None),
+        // A new dataset starts empty; a version of a missing one is an error.
+        Err(DatasetError::NotFound { .. }) if !reference.contains('@') => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -354,8 +368,8 @@ fn render_failure(e: &TransformError, path: &str, script: &str) -> String {
             super::render_error(error, &source)
         ),
         TransformError::Script(error) => super::render_error(error, &source),
-        TransformError::Contract(m) => format!("{path}: {m}"),
-        TransformError::Result(m) => format!("{path}: {m}"),
+        TransformError::Contract(m) => m.clone(),
+        TransformError::Result(m) => format!("{path}: invalid result: {m}"),
     };
     format!("{}\nnothing was committed", text.trim_end())
 }
@@ -540,6 +554,8 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
+        assert!(parse_duration("10000000000000000000s10000000000000000000s").is_err());
         assert_eq!(parse_size("4GiB"), Ok(4 << 30));
         assert_eq!(parse_size("100MB"), Ok(100_000_000));
         assert_eq!(parse_size("0"), Ok(0));

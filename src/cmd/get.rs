@@ -2,9 +2,8 @@
 //! `quarry export REF --format F -o FILE` writes a version's body.
 
 use super::save::parse_format;
-use super::Context;
+use super::{misuse, Context};
 use anyhow::{anyhow, bail, Context as _, Result};
-use clap::CommandFactory;
 use datasets::{Body, Component, DatasetRef, Format, Store};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -50,12 +49,6 @@ const COMPONENTS: [(&str, Component); 6] = [
     ("transform", Component::Transform),
     ("readme", Component::Readme),
 ];
-
-fn misuse(msg: String) -> ! {
-    crate::Cli::command()
-        .error(clap::error::ErrorKind::InvalidValue, msg)
-        .exit()
-}
 
 /// `quarry get`.
 pub fn run(ctx: &Context, a: &GetArgs) -> Result<ExitCode> {

@@ -40,12 +40,25 @@ pub fn run(ctx: &Context, a: &LockArgs) -> Result<ExitCode> {
                 serde_json::json!({
                     "script": l.script, "lock": l.lock, "path": l.entry.path,
                     "starlib": l.entry.starlib, "script_hash": l.entry.script_hash,
+                    "previous": l.previous,
                 })
             })
             .collect();
         ctx.print_json(&v)?;
     } else {
         for l in &locked {
+            if let Some(p) = &l.previous {
+                let ships = starlib::releases()
+                    .iter()
+                    .any(|r| r.version.to_string() == *p);
+                if !ships {
+                    eprintln!(
+                        "warning: {} was pinned to starlib {p}, which this quarry does not ship; moved to {}",
+                        l.script.display(),
+                        l.entry.starlib
+                    );
+                }
+            }
             println!(
                 "locked {} to starlib {} in {}",
                 l.script.display(),

@@ -42,6 +42,14 @@ impl Context {
     }
 }
 
+/// Reports misuse of the command line the way clap does (exit status 2).
+pub fn misuse(msg: String) -> ! {
+    use clap::CommandFactory;
+    crate::Cli::command()
+        .error(clap::error::ErrorKind::InvalidValue, msg)
+        .exit()
+}
+
 /// `path` relative to the current directory when it is below it.
 pub fn display_path(path: &std::path::Path) -> String {
     let rel = std::env::current_dir()
@@ -84,10 +92,13 @@ pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<Stri
                 None => return String::new(),
             },
         };
-        let pad: String = text
-            .bytes()
-            .take(col.saturating_sub(1) as usize)
-            .map(|b| if b == b'\t' { '\t' } else { ' ' })
+        // Columns count bytes; pad by the characters before the column.
+        let before = text
+            .get(..(col.saturating_sub(1) as usize).min(text.len()))
+            .unwrap_or(text);
+        let pad: String = before
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         format!("{text}\n{pad}^\n")
     };
@@ -100,6 +111,16 @@ pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<Stri
             for e in errs {
                 out.push_str(&format!("{e}\n"));
                 out.push_str(&caret(&e.path, e.pos.line, e.pos.col));
+            }
+        }
+        engine::Error::Eval(e) if e.kind == engine::ErrorKind::Host => {
+            // A missing setting or input: one line that says what to do.
+            match e.innermost() {
+                Some(f) => out.push_str(&format!(
+                    "{}:{}:{}: {}\n",
+                    f.path, f.pos.line, f.pos.col, e.msg
+                )),
+                None => out.push_str(&format!("{}\n", e.msg)),
             }
         }
         engine::Error::Eval(e) => {

@@ -50,7 +50,9 @@ pub fn download_hook() -> Option<starlib::ProgressHook> {
             if let Ok(style) = ProgressStyle::with_template(template) {
                 pb.set_style(style.progress_chars("=> "));
             }
-            pb.set_message(format!("GET {}", p.url));
+            // The query string may carry a secret: show the URL without it.
+            let shown = p.url.split(['?', '#']).next().unwrap_or_default();
+            pb.set_message(format!("GET {shown}"));
             *cur = Some((p.url.clone(), pb));
         }
         if let Some((_, pb)) = cur.as_ref() {

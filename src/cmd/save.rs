@@ -54,13 +54,16 @@ pub fn parse_format(s: &str) -> std::result::Result<Format, String> {
 
 /// `quarry save`.
 pub fn run(ctx: &Context, a: &SaveArgs) -> Result<ExitCode> {
-    let name: DatasetName = a
-        .dataset
-        .parse()
-        .map_err(|e| anyhow!("{e} (save takes a dataset name, peer/name, without @version)"))?;
     if a.dataset.contains('@') {
-        bail!("save takes a dataset name without a version: {}", a.dataset);
+        super::misuse(format!(
+            "save takes a dataset name without a version (peer/name), got '{}'",
+            a.dataset
+        ));
     }
+    let name: DatasetName = match a.dataset.parse() {
+        Ok(n) => n,
+        Err(e) => super::misuse(e.to_string()),
+    };
     if let Some(file) = &a.file {
         if a.dry_run {
             return super::apply::dry_run(ctx, file, Some(&a.dataset), a.limit, &[], &a.run);

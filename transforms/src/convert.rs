@@ -122,6 +122,13 @@ pub fn value_to_body(fname: &str, v: &Value) -> Result<Body> {
 
 /// A body from named columns of Starlark values (types inferred).
 pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) -> Result<Body> {
+    for (i, name) in header.iter().enumerate() {
+        if header[..i].contains(name) {
+            return Err(EvalError::new(format!(
+                "{fname}: duplicate column name {name:?}"
+            )));
+        }
+    }
     let mut fields = Vec::with_capacity(header.len());
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(header.len());
     for (name, values) in header.into_iter().zip(cols) {
@@ -144,45 +151,112 @@ pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) 
     })
 }
 
+/// How deeply nested a value converted to JSON may be.
+pub const MAX_JSON_DEPTH: usize = 128;
+/// How many values one conversion to JSON may visit.
+const MAX_JSON_NODES: usize = 1_000_000;
+
 /// A Starlark value as JSON (for meta): None, bools, numbers, strings,
-/// lists/tuples and dicts with string keys.
+/// lists/tuples and dicts with string keys. A cyclic value, one nested
+/// deeper than [`MAX_JSON_DEPTH`] or one of more than a million parts is
+/// an error, never a crash.
 pub fn value_to_json(what: &str, v: &Value) -> Result<serde_json::Value> {
-    use serde_json::Value as J;
-    Ok(match v {
-        Value::None => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .ok_or_else(|| EvalError::new(format!("{what}: cannot store {f} in JSON")))?,
-        Value::Str(s) => J::String(s.to_str_lossy().into_owned()),
-        Value::List(_) | Value::Tuple(_) => J::Array(
-            items(v)
-                .unwrap_or_default()
-                .iter()
-                .map(|x| value_to_json(what, x))
-                .collect::<Result<Vec<_>>>()?,
-        ),
-        Value::Dict(d) => {
-            let mut m = serde_json::Map::new();
-            for (k, x) in d.entries().iter() {
-                let key = key_string(&k.value).ok_or_else(|| {
-                    EvalError::new(format!(
-                        "{what}: keys must be strings, got {}",
-                        k.value.type_name()
-                    ))
-                })?;
-                m.insert(key, value_to_json(what, x)?);
+    let mut walk = JsonWalk {
+        what,
+        path: Vec::new(),
+        nodes: 0,
+    };
+    engine::stack::guard(|| walk.value(v))
+}
+
+struct JsonWalk<'a> {
+    what: &'a str,
+    /// Addresses of the lists and dicts being converted (for cycles).
+    path: Vec<usize>,
+    nodes: usize,
+}
+
+impl JsonWalk<'_> {
+    fn err(&self, msg: impl std::fmt::Display) -> EvalError {
+        EvalError::new(format!("{}: {msg}", self.what))
+    }
+
+    fn enter(&mut self, addr: usize) -> Result<()> {
+        if self.path.contains(&addr) {
+            return Err(self.err("the value contains itself (a cycle) and cannot be stored"));
+        }
+        if self.path.len() >= MAX_JSON_DEPTH {
+            return Err(self.err(format!("nested deeper than {MAX_JSON_DEPTH} levels")));
+        }
+        self.path.push(addr);
+        Ok(())
+    }
+
+    fn value(&mut self, v: &Value) -> Result<serde_json::Value> {
+        use serde_json::Value as J;
+        self.nodes += 1;
+        if self.nodes > MAX_JSON_NODES {
+            return Err(self.err(format!("more than {MAX_JSON_NODES} values in one value")));
+        }
+        Ok(match v {
+            Value::None => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .ok_or_else(|| self.err(format!("cannot store {f} in JSON")))?,
+            Value::Str(s) => J::String(s.to_str_lossy().into_owned()),
+            Value::List(_) | Value::Tuple(_) => {
+                let list = items(v).unwrap_or_default();
+                self.enter(addr(v))?;
+                let out = list
+                    .iter()
+                    .map(|x| self.value(x))
+                    .collect::<Result<Vec<_>>>()?;
+                self.path.pop();
+                J::Array(out)
             }
-            J::Object(m)
-        }
-        other => {
-            return Err(EvalError::new(format!(
-                "{what}: cannot store a {} (want None, bool, int, float, string, list or dict)",
-                other.type_name()
-            )))
-        }
-    })
+            Value::Dict(d) => {
+                self.enter(addr(v))?;
+                let mut m = serde_json::Map::new();
+                let entries: Vec<(Value, Value)> = d
+                    .entries()
+                    .iter()
+                    .map(|(k, x)| (k.value.clone(), x.clone()))
+                    .collect();
+                for (k, x) in &entries {
+                    let key = key_string(k).ok_or_else(|| {
+                        self.err(format!("keys must be strings, got {}", k.type_name()))
+                    })?;
+                    m.insert(key, self.value(x)?);
+                }
+                self.path.pop();
+                J::Object(m)
+            }
+            Value::BigInt(_) => {
+                return Err(self.err(format!(
+                    "the int {} is too large to store (stored ints are 64-bit); store it as a string",
+                    engine::values::repr(v)
+                )))
+            }
+            other => {
+                return Err(self.err(format!(
+                    "cannot store a value of type {} (want None, bool, int, float, string, list or dict)",
+                    other.type_name()
+                )))
+            }
+        })
+    }
+}
+
+/// The address of a list, tuple or dict (its identity, for cycle checks).
+fn addr(v: &Value) -> usize {
+    match v {
+        Value::List(l) => std::rc::Rc::as_ptr(l) as *const u8 as usize,
+        Value::Tuple(t) => std::rc::Rc::as_ptr(t) as *const u8 as usize,
+        Value::Dict(d) => std::rc::Rc::as_ptr(d) as *const u8 as usize,
+        _ => 0,
+    }
 }
 
 /// A JSON value as a Starlark value.

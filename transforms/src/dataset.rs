@@ -20,7 +20,7 @@
 use crate::convert::{json_to_value, parse_body, value_to_body};
 use datasets::Body;
 use engine::args::type_error;
-use engine::error::{EvalError, Result};
+use engine::error::{ErrorKind, EvalError, Result};
 use engine::values::{Builtin, MethodFn, NativeValue};
 use engine::{Args, Thread, Value};
 use starlib::Release;
@@ -119,7 +119,14 @@ impl DatasetValue {
     }
 
     fn body_value(&self) -> Result<Value> {
-        let batches = self.state.borrow().body.batches.clone();
+        let st = self.state.borrow();
+        // A body with no rows may have no batches: keep its columns.
+        let batches = if st.body.batches.is_empty() {
+            vec![arrow_array::RecordBatch::new_empty(st.body.schema.clone())]
+        } else {
+            st.body.batches.clone()
+        };
+        drop(st);
         self.release
             .body_value(&batches)
             .map_err(|e| EvalError::new(format!("dataset body: {e}")))
@@ -127,7 +134,10 @@ impl DatasetValue {
 
     fn set_body_value(&self, fname: &str, v: &Value) -> Result<()> {
         self.check_mutable("body")?;
-        let body = value_to_body(fname, v)?;
+        let body = value_to_body(fname, v).map_err(|mut e| {
+            e.kind = ErrorKind::Host;
+            e
+        })?;
         self.state.borrow_mut().body = body;
         Ok(())
     }
@@ -400,7 +410,7 @@ pub fn loader(
     store: Option<std::sync::Arc<datasets::Store>>,
     inputs: std::rc::Rc<RefCell<Vec<datasets::InputVersion>>>,
 ) -> Value {
-    Builtin::host("load_dataset", move |_t, args| {
+    Builtin::host("load_dataset", move |thread, args| {
         const F: &str = "load_dataset";
         let [r] = args.bind(F, &["ref"])?;
         let r = r.unwrap_or(Value::None);
@@ -408,9 +418,10 @@ pub fn loader(
             return Err(type_error(F, "ref", &r, "string"));
         };
         let Some(store) = store.as_ref() else {
-            return Err(EvalError::new(format!(
-                "{F}: no dataset store is available to this run"
-            )));
+            return Err(EvalError::with_kind(
+                ErrorKind::Host,
+                format!("{F}: no dataset store is available to this run"),
+            ));
         };
         let fail = |e: datasets::DatasetError| {
             let hint = match &e {
@@ -419,12 +430,14 @@ pub fn loader(
                 }
                 _ => String::new(),
             };
-            EvalError::new(format!("{F}: {e}{hint}"))
+            EvalError::with_kind(ErrorKind::Host, format!("{F}: {e}{hint}"))
         };
         let resolved = store.resolve(text.as_str()).map_err(fail)?;
         let at = datasets::DatasetRef::at(resolved.name.clone(), resolved.id);
         let version = store.get(&at).map_err(fail)?;
         let body = store.body(&at).map_err(fail)?;
+        let bytes: usize = body.batches.iter().map(|b| b.get_array_memory_size()).sum();
+        thread.account(bytes)?;
         let meta_json = version
             .meta
             .as_ref()

@@ -1,77 +1,138 @@
 //! Predeclared host values: `print` (console.log-style), `config` and `secrets`.
 
 use engine::args::type_error;
-use engine::error::{EvalError, Result};
+use engine::error::{ErrorKind, EvalError, Result};
 use engine::values::{write_repr, Builtin, NativeValue};
 use engine::{Args, Thread, Value};
 use std::any::Any;
 use std::collections::BTreeMap;
 
+/// The most text one `print` renders (1 MiB); longer output ends in `…`.
+pub const MAX_PRINT_BYTES: usize = 1 << 20;
+
 /// Renders `v` the way node's `console.log` shows a value: a string at the
 /// top level is its own text; nested strings are quoted; dicts are
 /// `{ "a": 1, "b": False }`, lists `[ 1, 2 ]`, tuples `( 1, 2 )`, empty ones
-/// `{}`/`[]`/`()`; everything else is its Starlark repr.
+/// `{}`/`[]`/`()`; everything else is its Starlark repr. A value that
+/// contains itself shows `[Circular]` where it recurs, and the text stops
+/// at [`MAX_PRINT_BYTES`].
 pub fn console_format(v: &Value) -> String {
     match v {
-        Value::Str(s) => s.to_str_lossy().into_owned(),
+        Value::Str(s) => {
+            let mut t = s.to_str_lossy().into_owned();
+            truncate(&mut t);
+            t
+        }
         _ => {
-            let mut out = String::new();
-            nested(&mut out, v, 0);
-            out
+            let mut c = Console {
+                out: String::new(),
+                path: Vec::new(),
+            };
+            c.value(v);
+            truncate(&mut c.out);
+            c.out
         }
     }
 }
 
-fn nested(out: &mut String, v: &Value, depth: usize) {
-    if depth > 64 {
-        out.push_str("...");
-        return;
+fn truncate(s: &mut String) {
+    if s.len() > MAX_PRINT_BYTES {
+        let mut cut = MAX_PRINT_BYTES;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
     }
-    let seq = |out: &mut String, open: &str, close: &str, items: &[Value]| {
+}
+
+struct Console {
+    out: String,
+    /// Addresses of the containers being rendered.
+    path: Vec<usize>,
+}
+
+impl Console {
+    fn full(&self) -> bool {
+        self.out.len() > MAX_PRINT_BYTES
+    }
+
+    fn seq(&mut self, open: &str, close: &str, items: &[Value]) {
         if items.is_empty() {
-            out.push_str(open);
-            out.push_str(close);
+            self.out.push_str(open);
+            self.out.push_str(close);
             return;
         }
-        out.push_str(open);
-        out.push(' ');
+        self.out.push_str(open);
+        self.out.push(' ');
         for (i, x) in items.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            nested(out, x, depth + 1);
-        }
-        out.push(' ');
-        out.push_str(close);
-    };
-    match v {
-        Value::List(l) => {
-            let items = l.items().clone();
-            seq(out, "[", "]", &items)
-        }
-        Value::Tuple(t) => seq(out, "(", ")", t),
-        Value::Dict(d) => {
-            let entries: Vec<(Value, Value)> = d
-                .entries()
-                .iter()
-                .map(|(k, x)| (k.value.clone(), x.clone()))
-                .collect();
-            if entries.is_empty() {
-                out.push_str("{}");
+            if self.full() {
                 return;
             }
-            out.push_str("{ ");
-            for (i, (k, x)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                nested(out, k, depth + 1);
-                out.push_str(": ");
-                nested(out, x, depth + 1);
+            if i > 0 {
+                self.out.push_str(", ");
             }
-            out.push_str(" }");
+            self.value(x);
         }
-        _ => write_repr(out, v),
+        self.out.push(' ');
+        self.out.push_str(close);
+    }
+
+    fn value(&mut self, v: &Value) {
+        if self.full() {
+            return;
+        }
+        let addr = match v {
+            Value::List(l) => std::rc::Rc::as_ptr(l) as *const u8 as usize,
+            Value::Tuple(t) => std::rc::Rc::as_ptr(t) as *const u8 as usize,
+            Value::Dict(d) => std::rc::Rc::as_ptr(d) as *const u8 as usize,
+            _ => {
+                write_repr(&mut self.out, v);
+                return;
+            }
+        };
+        if self.path.contains(&addr) {
+            self.out.push_str("[Circular]");
+            return;
+        }
+        if self.path.len() >= 64 {
+            self.out.push_str("...");
+            return;
+        }
+        self.path.push(addr);
+        match v {
+            Value::List(l) => {
+                let items = l.items().clone();
+                self.seq("[", "]", &items)
+            }
+            Value::Tuple(t) => self.seq("(", ")", t),
+            Value::Dict(d) => {
+                let entries: Vec<(Value, Value)> = d
+                    .entries()
+                    .iter()
+                    .map(|(k, x)| (k.value.clone(), x.clone()))
+                    .collect();
+                if entries.is_empty() {
+                    self.out.push_str("{}");
+                } else {
+                    self.out.push_str("{ ");
+                    for (i, (k, x)) in entries.iter().enumerate() {
+                        if self.full() {
+                            break;
+                        }
+                        if i > 0 {
+                            self.out.push_str(", ");
+                        }
+                        self.value(k);
+                        self.out.push_str(": ");
+                        self.value(x);
+                    }
+                    self.out.push_str(" }");
+                }
+            }
+            _ => {}
+        }
+        self.path.pop();
     }
 }
 
@@ -88,6 +149,8 @@ pub fn print_builtin() -> Value {
             .map(console_format)
             .collect::<Vec<_>>()
             .join(" ");
+        // Printed output is kept with the run: it counts against the budget.
+        thread.account(line.len())?;
         thread.print(&line);
         Ok(Value::None)
     })
@@ -150,14 +213,17 @@ fn settings_get(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }
     match default {
         Some(d) => Ok(d),
-        None => Err(EvalError::new(match s.kind {
-            Kind::Config => {
-                format!("config value {k:?} is not set: pass --config {k}=... or a config file")
-            }
-            Kind::Secrets => {
-                format!("secret {k:?} is not set: pass --secret {k}=... or a secrets file")
-            }
-        })),
+        None => Err(EvalError::with_kind(
+            ErrorKind::Host,
+            match s.kind {
+                Kind::Config => {
+                    format!("config value {k:?} is not set: pass --config {k}=... or a config file")
+                }
+                Kind::Secrets => {
+                    format!("secret {k:?} is not set: pass --secret {k}=... or a secrets file")
+                }
+            },
+        )),
     }
 }
 
@@ -207,15 +273,28 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// A redactor for these secret values.
+    /// A redactor for these secret values. Besides each value as given, it
+    /// hides the forms in which the value shows up escaped: inside a Starlark
+    /// string literal (`repr`, nested `print`, error messages) and inside a
+    /// JSON string (`json.encode`).
     pub fn new<'a>(values: impl IntoIterator<Item = &'a String>) -> Redactor {
-        let mut secrets: Vec<String> = values
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect();
+        let mut secrets: Vec<String> = Vec::new();
+        for v in values.into_iter().filter(|s| !s.is_empty()) {
+            secrets.push(v.clone());
+            let quoted = engine::values::repr(&Value::str(v));
+            if let Some(inner) = quoted.get(1..quoted.len().saturating_sub(1)) {
+                secrets.push(inner.to_string());
+            }
+            if let Ok(json) = serde_json::to_string(v) {
+                if let Some(inner) = json.get(1..json.len().saturating_sub(1)) {
+                    secrets.push(inner.to_string());
+                }
+            }
+        }
+        secrets.retain(|s| !s.is_empty());
         // Longest first, so a secret containing another is hidden whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
         Redactor { secrets }
     }
 
@@ -245,13 +324,17 @@ impl Redactor {
         }
     }
 
-    /// Redacts every string cell (and column name) of a body.
-    pub fn redact_body(&self, body: &datasets::Body) -> datasets::Body {
+    /// Redacts every string cell (and column name) of a body. String
+    /// columns of any encoding are redacted in place; a secret inside a
+    /// column of another type (a list, a struct, a dictionary) cannot be, and
+    /// is an error naming the column, so it is never stored.
+    pub fn redact_body(&self, body: &datasets::Body) -> Result<datasets::Body, String> {
         use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+        use arrow_cast::display::{ArrayFormatter, FormatOptions};
         use arrow_schema::{DataType, Field, Schema};
         use std::sync::Arc;
         if self.is_empty() {
-            return body.clone();
+            return Ok(body.clone());
         }
         let fields: Vec<Field> = body
             .schema
@@ -263,32 +346,58 @@ impl Redactor {
             fields,
             body.schema.metadata().clone(),
         ));
-        let batches = body
-            .batches
-            .iter()
-            .map(|b| {
-                let columns: Vec<ArrayRef> = b
-                    .columns()
-                    .iter()
-                    .map(|c| match c.data_type() {
-                        DataType::Utf8 => {
-                            let Some(a) = c.as_any().downcast_ref::<StringArray>() else {
-                                return c.clone();
-                            };
-                            if !a.iter().flatten().any(|s| self.leaks(s)) {
-                                return c.clone();
-                            }
-                            let red: StringArray =
-                                a.iter().map(|v| v.map(|s| self.redact(s))).collect();
-                            Arc::new(red) as ArrayRef
-                        }
-                        _ => c.clone(),
-                    })
-                    .collect();
-                RecordBatch::try_new(schema.clone(), columns).unwrap_or_else(|_| b.clone())
-            })
-            .collect();
-        datasets::Body { schema, batches }
+        let redact_column = |name: &str, c: &ArrayRef| -> Result<ArrayRef, String> {
+            match c.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    let utf8 = arrow_cast::cast(c, &DataType::Utf8).map_err(|e| e.to_string())?;
+                    let Some(a) = utf8.as_any().downcast_ref::<StringArray>() else {
+                        return Err(format!("column {name:?}: not a string column"));
+                    };
+                    if !a.iter().flatten().any(|s| self.leaks(s)) {
+                        return Ok(c.clone());
+                    }
+                    let red: StringArray = a.iter().map(|v| v.map(|s| self.redact(s))).collect();
+                    arrow_cast::cast(&red, c.data_type()).map_err(|e| e.to_string())
+                }
+                DataType::Null
+                | DataType::Boolean
+                | DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64
+                | DataType::Float16
+                | DataType::Float32
+                | DataType::Float64
+                | DataType::Date32
+                | DataType::Date64
+                | DataType::Timestamp(..) => Ok(c.clone()),
+                other => {
+                    let f = ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default())
+                        .map_err(|e| e.to_string())?;
+                    if (0..c.len()).any(|i| self.leaks(&f.value(i).to_string())) {
+                        return Err(format!(
+                            "column {name:?} ({other}) holds a secret value, which cannot be redacted inside this type; store it as a string column or leave the secret out"
+                        ));
+                    }
+                    Ok(c.clone())
+                }
+            }
+        };
+        let mut batches = Vec::with_capacity(body.batches.len());
+        for b in &body.batches {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| redact_column(f.name(), c))
+                .collect::<Result<Vec<_>, String>>()?;
+            batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?);
+        }
+        Ok(datasets::Body { schema, batches })
     }
 
     /// `text` with every secret value replaced.
@@ -308,10 +417,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn redactor_hides_escaped_forms() {
+        let r = Redactor::new(&["pa\"ss\\w".to_string()]);
+        let nested = console_format(&Value::list(vec![Value::str("pa\"ss\\w")]));
+        assert_eq!(r.redact(&nested), "[ \"[redacted]\" ]");
+        assert_eq!(r.redact(r#"{"t":"pa\"ss\\w"}"#), r#"{"t":"[redacted]"}"#);
+    }
+
+    #[test]
     fn redactor_hides_longest_first() {
         let r = Redactor::new(&["abc".to_string(), "abcdef".to_string(), String::new()]);
         assert_eq!(r.redact("x abcdef y abc"), "x [redacted] y [redacted]");
         assert_eq!(r.redact("nothing"), "nothing");
+    }
+
+    #[test]
+    fn console_format_marks_cycles_and_stops_at_the_cap() {
+        let l = Value::list(vec![Value::Int(1)]);
+        if let Value::List(inner) = &l {
+            inner.push(l.clone()).unwrap();
+            inner.push(l.clone()).unwrap();
+        }
+        assert_eq!(console_format(&l), "[ 1, [Circular], [Circular] ]");
+        // Shared (not cyclic) sublists doubling 40 times: capped, not 2^40.
+        let mut a = Value::list(vec![Value::str("xxxxxxxx")]);
+        for _ in 0..40 {
+            a = Value::list(vec![a.clone(), a.clone()]);
+        }
+        let s = console_format(&a);
+        assert!(
+            s.len() <= MAX_PRINT_BYTES + 4 && s.ends_with('…'),
+            "{}",
+            s.len()
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ pub enum TransformError {
         error: engine::Error,
     },
     /// The script broke the transform contract (wrong `transform` type or
-    /// return value).
+    /// return value); the message starts with `path:line:col:` of `def
+    /// transform` (or the path alone).
     #[error("{0}")]
     Contract(String),
     /// The result could not be turned into a version (e.g. meta that is not JSON).
@@ -377,7 +378,9 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         .final_body()
         .map_err(|m| TransformError::Result(format!("set_structure: {}", redactor.redact(&m))))?;
     Ok(RunOutcome {
-        body: redactor.redact_body(&body),
+        body: redactor
+            .redact_body(&body)
+            .map_err(|m| TransformError::Result(redactor.redact(&m)))?,
         meta,
         readme: text(state.readme),
         title: text(state.title),
@@ -460,10 +463,15 @@ fn execute(
     };
     if !matches!(f, Value::Function(_) | Value::Builtin(_)) {
         return Err(Failure::Contract(format!(
-            "transform must be a function, got {}",
+            "{path}: transform must be a function, got {}",
             f.type_name()
         )));
     }
+    // Contract errors point at `def transform`.
+    let at = match &f {
+        Value::Function(c) => format!("{}:{}:{}", c.code.path, c.code.pos.line, c.code.pos.col),
+        _ => path.to_string(),
+    };
     let ds = Value::native(DatasetValue::new(release, initial));
     let ret = thread
         .call(f, &Args::positional(vec![ds.clone()]))
@@ -473,7 +481,7 @@ fn execute(
         v if DatasetValue::from_value(v).is_some() => v,
         other => {
             return Err(Failure::Contract(format!(
-                "transform must return a dataset or None, got {}",
+                "{at}: transform must return a dataset or None, got {}",
                 other.type_name()
             )))
         }

@@ -305,6 +305,8 @@ pub struct Locked {
     pub lock: PathBuf,
     /// The entry.
     pub entry: LockEntry,
+    /// The release it was pinned to before, when that changed.
+    pub previous: Option<String>,
 }
 
 /// Locks each script: to the newest release matching `requirement` when
@@ -328,16 +330,18 @@ pub fn lock(scripts: &[PathBuf], requirement: Option<&str>) -> Result<Vec<Locked
             }
         };
         let lock = &mut locks[idx];
-        let current = lock.entry(script)?.and_then(|e| {
+        let pinned = lock.entry(script)?.map(|e| e.starlib.clone());
+        let current = pinned.as_ref().and_then(|v| {
             starlib::releases()
                 .iter()
-                .find(|r| r.version.to_string() == e.starlib)
+                .find(|r| r.version.to_string() == *v)
         });
         let release = wanted.or(current).unwrap_or_else(newest_release);
         let entry = lock.pin(script, &text, release)?;
         out.push(Locked {
             script: script.clone(),
             lock: lock.path.clone(),
+            previous: pinned.filter(|p| *p != entry.starlib),
             entry,
         });
     }

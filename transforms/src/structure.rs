@@ -75,12 +75,17 @@ pub fn parse(v: &Json) -> Result<Declared, String> {
             .map(|(i, c)| {
                 let name = field(c, "name")
                     .ok_or_else(|| format!("schema column {i} needs a \"name\" string"))?;
-                let data_type = match field(c, "type") {
-                    Some(t) => Some(
+                let data_type = match c.get("type") {
+                    None | Some(Json::Null) => None,
+                    Some(Json::String(t)) => Some(
                         starlib::table::convert::parse_type("set_structure", t)
                             .map_err(|e| e.msg)?,
                     ),
-                    None => None,
+                    Some(other) => {
+                        return Err(format!(
+                            "schema column {name:?}: \"type\" must be a string such as \"int\", got {other}"
+                        ))
+                    }
                 };
                 Ok(DeclaredColumn {
                     name: name.to_string(),
@@ -88,6 +93,13 @@ pub fn parse(v: &Json) -> Result<Declared, String> {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        if let Some(dup) = columns
+            .iter()
+            .enumerate()
+            .find(|(i, c)| columns[..*i].iter().any(|p| p.name == c.name))
+        {
+            return Err(format!("the schema declares column {:?} twice", dup.1.name));
+        }
         return Ok(Declared {
             columns,
             by_position: false,
