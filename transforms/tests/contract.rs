@@ -112,14 +112,14 @@ fn wrong_return_type_names_type() {
     let e = err(req(v1(), "def transform(ds):\n    return [1]\n"));
     assert_eq!(
         e.to_string(),
-        "transform must return a dataset or None, got list"
+        "t.star:1:1: transform must return a dataset or None, got list"
     );
 }
 
 #[test]
 fn transform_not_function() {
     let e = err(req(v1(), "transform = 3\n"));
-    assert_eq!(e.to_string(), "transform must be a function, got int");
+    assert_eq!(e.to_string(), "t.star: transform must be a function, got int");
 }
 
 #[test]
