@@ -3,10 +3,14 @@
 //! Exit codes: 0 on success, 1 on failure (a failed run, a missing dataset,
 //! an fsck problem), 2 on misuse (bad arguments; clap's own code).
 
+mod alloc;
 mod cmd;
 mod render;
 
 use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOCATOR: alloc::QuarryAlloc = alloc::QuarryAlloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
