@@ -88,7 +88,9 @@ pub(crate) fn bind_args_into(
     {
         buf.clear();
         buf.extend(positional.iter().map(|v| Some(v.clone())));
-        buf.resize(code.locals.len(), None);
+        if buf.len() < code.locals.len() {
+            buf.resize(code.locals.len(), None);
+        }
         return Ok(buf);
     }
     let mut locals: Vec<Option<Value>> = vec![None; code.locals.len()];

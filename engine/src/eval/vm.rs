@@ -22,14 +22,17 @@ pub(crate) fn run_frame(
     mut locals: Vec<Option<Value>>,
 ) -> Result<Value> {
     call::enter(thread, code)?;
-    let mut cells: Vec<Cell> = code
-        .cells
-        .iter()
-        .map(|&slot| {
-            let v = locals.get_mut(slot as usize).and_then(|v| v.take());
-            Thread::new_cell(v)
-        })
-        .collect();
+    let mut cells: Vec<Cell> = if code.cells.is_empty() {
+        Vec::new()
+    } else {
+        code.cells
+            .iter()
+            .map(|&slot| {
+                let v = locals.get_mut(slot as usize).and_then(|v| v.take());
+                Thread::new_cell(v)
+            })
+            .collect()
+    };
     let base = thread.stack.len();
     let mut iters: Vec<ValueIter> = Vec::new();
     let mut cur = 0usize;
@@ -107,13 +110,11 @@ fn fresh_size(v: &Value) -> usize {
 
 fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<Value> {
     let code: &FuncCode = f.code;
-    let ops_len = code.code.len();
     let mut pc = 0usize;
     loop {
-        if pc >= ops_len {
+        let Some(&op) = code.code.get(pc) else {
             return Ok(Value::None);
-        }
-        let op = code.code[pc];
+        };
         *cur = pc;
         pc += 1;
         match op {
