@@ -51,6 +51,20 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A schema as a `column  type  nullable` table.
+pub fn schema<'a>(columns: impl Iterator<Item = (&'a str, &'a str, bool)>) -> String {
+    let rows: Vec<Vec<String>> = columns
+        .map(|(name, ty, nullable)| {
+            vec![
+                name.to_string(),
+                ty.to_string(),
+                if nullable { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    table(&["column", "type", "nullable"], &rows)
+}
+
 /// Bytes in a human unit: `512 B`, `1.5 KiB`, `3.2 MiB`.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

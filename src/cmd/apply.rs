@@ -286,19 +286,28 @@ pub struct Script {
 
 impl Script {
     /// Reads `file` and selects its release; prints a warning when the
-    /// script changed since it was locked.
-    pub fn load(file: &Path) -> Result<Script> {
+    /// script changed since it was locked, and with `announce`, which
+    /// release runs it.
+    pub fn load(file: &Path, announce: bool) -> Result<Script> {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
         let selection = transforms::lockfile::select_release(file, text.as_bytes())?;
         if let Some(w) = &selection.warning {
             eprintln!("warning: {w}");
         }
-        Ok(Script {
+        let script = Script {
             file: file.to_path_buf(),
             text,
             selection,
-        })
+        };
+        if announce {
+            println!(
+                "running {} with starlib {}",
+                file.display(),
+                script.describe_release()
+            );
+        }
+        Ok(script)
     }
 
     /// "2.0.0 (newest; not locked)" or "1.0.0 (pinned in /x/versions.lock)".
@@ -395,20 +404,10 @@ pub fn show_preview(p: &Preview, target: Option<&str>) -> String {
     let mut out = String::new();
     out.push_str(&format!("{} columns, {} rows\n", p.columns.len(), p.rows));
     if !p.columns.is_empty() {
-        let rows: Vec<Vec<String>> = p
-            .columns
-            .iter()
-            .map(|c| {
-                vec![
-                    c.name.clone(),
-                    c.type_name.clone(),
-                    if c.nullable { "yes" } else { "no" }.to_string(),
-                ]
-            })
-            .collect();
-        out.push_str(&indent(&crate::render::table(
-            &["column", "type", "nullable"],
-            &rows,
+        out.push_str(&indent(&crate::render::schema(
+            p.columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.type_name.as_str(), c.nullable)),
         )));
         out.push('\n');
         let header: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
@@ -508,14 +507,7 @@ pub fn dry_run(
         }
         None => (existing_store(ctx), None),
     };
-    let script = Script::load(file)?;
-    if !ctx.json {
-        println!(
-            "running {} with starlib {}",
-            file.display(),
-            script.describe_release()
-        );
-    }
+    let script = Script::load(file, !ctx.json)?;
     let ran = run_file(script, base, store, run, !ctx.json)?;
     let p = preview_of(&ran, limit, key)?;
     if ctx.json {

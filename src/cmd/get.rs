@@ -140,19 +140,13 @@ fn whole(ctx: &Context, store: &Store, at: &DatasetRef, out: &mut dyn Write) -> 
         d.structure.columns,
         crate::render::size(d.structure.length)
     )?;
-    let rows: Vec<Vec<String>> = d
-        .structure
-        .schema
-        .iter()
-        .map(|c| {
-            vec![
-                c.name.clone(),
-                c.data_type.clone(),
-                if c.nullable { "yes" } else { "no" }.into(),
-            ]
-        })
-        .collect();
-    for l in crate::render::table(&["column", "type", "nullable"], &rows).lines() {
+    let schema = crate::render::schema(
+        d.structure
+            .schema
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str(), c.nullable)),
+    );
+    for l in schema.lines() {
         writeln!(out, "  {l}")?;
     }
     if let Some(m) = &d.meta {

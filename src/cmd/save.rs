@@ -85,14 +85,7 @@ fn save_transform(
 ) -> Result<ExitCode> {
     let store = Arc::new(ctx.store()?);
     let base = read_base(&store, &a.dataset)?;
-    let script = Script::load(file)?;
-    if !ctx.json {
-        println!(
-            "running {} with starlib {}",
-            file.display(),
-            script.describe_release()
-        );
-    }
+    let script = Script::load(file, !ctx.json)?;
     let ran = run_file(script, base, Some(store.clone()), &a.run, !ctx.json)?;
     let parent = ran.base.as_ref().map(|b| b.version.id);
     if !a.force && unchanged(&ran) {

@@ -492,9 +492,32 @@ fn execute(
 fn meta_from_value(v: &Value, redactor: &Redactor) -> Result<Option<Meta>, String> {
     let mut j = convert::value_to_json("meta", v).map_err(|e| e.msg)?;
     redactor.redact_json(&mut j);
-    match &j {
+    match &mut j {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::Object(m) if m.is_empty() => return Ok(None),
+        serde_json::Value::Object(m) => {
+            // The named keys have fixed types: say which key is wrong. None
+            // clears a named key.
+            for key in Meta::NAMED_KEYS {
+                match m.get(key) {
+                    Some(serde_json::Value::Null) => {
+                        m.remove(key);
+                    }
+                    Some(serde_json::Value::String(_)) if key != "keywords" => {}
+                    Some(serde_json::Value::Array(a))
+                        if key == "keywords" && a.iter().all(|k| k.is_string()) => {}
+                    Some(other) => {
+                        let want = if key == "keywords" {
+                            "a list of strings"
+                        } else {
+                            "a string"
+                        };
+                        return Err(format!("meta.{key} must be {want}, got {other}"));
+                    }
+                    None => {}
+                }
+            }
+        }
         _ => {}
     }
     let meta: Meta = serde_json::from_value(j).map_err(|e| format!("meta: {e}"))?;

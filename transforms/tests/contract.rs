@@ -119,7 +119,10 @@ fn wrong_return_type_names_type() {
 #[test]
 fn transform_not_function() {
     let e = err(req(v1(), "transform = 3\n"));
-    assert_eq!(e.to_string(), "t.star: transform must be a function, got int");
+    assert_eq!(
+        e.to_string(),
+        "t.star: transform must be a function, got int"
+    );
 }
 
 #[test]
@@ -548,4 +551,30 @@ fn set_structure_casts_and_orders_the_body() {
         "def transform(ds):\n    ds.set_structure({\"schema\": [{\"name\": \"id\"}]})\n",
     ));
     assert!(e.to_string().contains("column \"name\""), "{e}");
+}
+
+#[test]
+fn meta_errors_name_the_key() {
+    let e = err(req(
+        v2(),
+        "def transform(ds):\n    ds.meta[\"keywords\"] = \"a\"\n",
+    ));
+    assert!(
+        e.to_string()
+            .contains("meta.keywords must be a list of strings, got \"a\""),
+        "{e}"
+    );
+    let e = err(req(
+        v2(),
+        "def transform(ds):\n    ds.meta[\"title\"] = 5\n",
+    ));
+    assert!(
+        e.to_string().contains("meta.title must be a string, got 5"),
+        "{e}"
+    );
+    let o = ok(req(
+        v2(),
+        "def transform(ds):\n    ds.meta[\"title\"] = None\n    ds.meta[\"x\"] = 1\n",
+    ));
+    assert_eq!(o.meta.map(|m| m.title), Some(None));
 }

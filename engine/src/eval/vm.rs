@@ -263,27 +263,13 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let Some(Some(y)) = f.locals.get(i as usize) else {
                     return Err(unassigned_local(local_name(code, i)));
                 };
-                if let Some(x) = thread.stack.last_mut() {
-                    if let Some(r) = scalar_fast_path(b, x, y) {
-                        forget_scalar(Some(std::mem::replace(x, r)));
-                        continue;
-                    }
-                }
-                let y = y.clone();
-                binary_general(thread, b, inplace, y)?;
+                binary_operand(thread, b, inplace, y)?;
             }
             Op::BinaryConst(b, k) => {
                 *cur = pc;
                 pc += 1;
                 let y = code.consts.get(k as usize).unwrap_or(&Value::None);
-                if let Some(x) = thread.stack.last_mut() {
-                    if let Some(r) = scalar_fast_path(b, x, y) {
-                        forget_scalar(Some(std::mem::replace(x, r)));
-                        continue;
-                    }
-                }
-                let y = y.clone();
-                binary_general(thread, b, false, y)?;
+                binary_operand(thread, b, false, y)?;
             }
             Op::CompareJumpIfFalse(b, t) => {
                 pc += 1;
@@ -493,6 +479,20 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
         }
     }
+}
+
+/// `x op y` (or `x op= y`) with `x` on top of the stack (replaced by the
+/// result) and `y` from a local or constant: in place for scalars, else
+/// through the general path.
+#[inline(always)]
+fn binary_operand(thread: &mut Thread, b: BinaryOp, inplace: bool, y: &Value) -> Result<()> {
+    if let Some(x) = thread.stack.last_mut() {
+        if let Some(r) = scalar_fast_path(b, x, y) {
+            forget_scalar(Some(std::mem::replace(x, r)));
+            return Ok(());
+        }
+    }
+    binary_general(thread, b, inplace, y.clone())
 }
 
 /// `x op y` (or `x op= y`) through the general path, with `x` popped from
