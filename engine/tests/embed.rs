@@ -492,3 +492,52 @@ fn method_calls_on_every_kind_of_receiver() {
         "{err}"
     );
 }
+
+#[test]
+fn release_modules_frees_modules_that_define_functions() {
+    use engine::values::Builtin;
+    // The module's predeclared host function holds a marker: when the
+    // module is freed, so is the marker.
+    let marker = Rc::new(());
+    let seen = Rc::downgrade(&marker);
+    let mut pre = engine::eval::Predeclared::default();
+    pre.insert(
+        "host".into(),
+        Builtin::host("host", move |_, _| {
+            let _ = &marker;
+            Ok(Value::None)
+        }),
+    );
+    let mut thread = Thread::new(Dialect::transform());
+    let src = "big = list(range(1000))\ndef f():\n    return g()\ndef g():\n    return big\n";
+    let members = thread.exec_file("m.star", src, pre).expect("runs");
+    drop(members);
+    assert!(
+        seen.upgrade().is_some(),
+        "a function and its module keep each other alive"
+    );
+    thread.release_modules();
+    assert!(seen.upgrade().is_none(), "release_modules breaks the cycle");
+}
+
+#[test]
+fn a_function_of_a_released_module_fails_cleanly() {
+    let mut thread = Thread::new(Dialect::transform());
+    let members = thread
+        .exec_file(
+            "m.star",
+            "x = 1\ndef f():\n    return x\n",
+            Default::default(),
+        )
+        .expect("runs");
+    let f = members.get("f").cloned().expect("f is defined");
+    thread.release_modules();
+    let e = thread
+        .call(&f, &engine::Args::positional(vec![]))
+        .expect_err("globals are unset");
+    assert!(
+        e.to_string()
+            .contains("global variable x referenced before assignment"),
+        "{e}"
+    );
+}

@@ -21,6 +21,8 @@ fuzz_target!(|data: &[u8]| {
     pre.insert("json".into(), engine::library::json::module());
     pre.insert("math".into(), engine::library::math::module());
     let _ = thread.exec_file("fuzz.star", src, pre);
+    // Whatever ran, its modules can be released.
+    thread.release_modules();
     // Compiled programs must survive a round trip too.
     if let Ok(p) = engine::compile("fuzz.star", src, &engine::Dialect::permissive(), &|_| false) {
         let back = engine::compile::Program::from_bytes(&p.to_bytes());

@@ -332,6 +332,8 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
     );
 
     let result = execute(&mut thread, &path, &script, pre, release, initial);
+    // The result is out: free the module (its functions hold it in a cycle).
+    thread.release_modules();
     drop(done_tx);
     if let Some(t) = timer {
         let _ = t.join();

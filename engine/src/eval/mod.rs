@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -130,6 +130,8 @@ pub struct Thread {
     pub(crate) locals_pool: Vec<Vec<Option<Value>>>,
     /// Argument vectors of finished native calls, reused by the next ones.
     pub(crate) args_pool: Vec<Args>,
+    /// The modules this thread ran, for [`Thread::release_modules`].
+    modules: Vec<Weak<ModuleEnv>>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -156,7 +158,30 @@ impl Thread {
             locals: FxHashMap::default(),
             locals_pool: Vec::new(),
             args_pool: Vec::new(),
+            modules: Vec::new(),
         }
+    }
+
+    /// Frees what the modules this thread ran still hold.
+    ///
+    /// Values are reference counted, and a module that defines a function
+    /// forms a cycle: the function holds its module, whose globals hold the
+    /// function. Such a module outlives every handle to it. This unsets the
+    /// globals of every module the thread ran (and forgets loaded modules),
+    /// which breaks those cycles. Call it when the run's results have been
+    /// taken out: a function of a released module that runs afterwards finds
+    /// its globals unset, which is an error, not a crash.
+    pub fn release_modules(&mut self) {
+        self.load_cache.clear();
+        let mut freed: Vec<Value> = Vec::new();
+        for module in self.modules.drain(..) {
+            if let Some(module) = module.upgrade() {
+                // Collect first: dropping a value may drop another module.
+                let mut globals = module.globals.borrow_mut();
+                freed.extend(globals.iter_mut().filter_map(Option::take));
+            }
+        }
+        drop(freed);
     }
 
     /// Limits the number of execution steps (loop iterations and calls).
@@ -299,6 +324,8 @@ impl Thread {
             globals: RefCell::new(vec![None; program.globals.len()]),
             predeclared,
         });
+        self.modules.retain(|m| m.strong_count() > 0);
+        self.modules.push(Rc::downgrade(&env));
         self.run_toplevel(&program.toplevel, &env)?;
         env.freeze();
         Ok(env)
