@@ -648,10 +648,7 @@ fn versions_lock_pins_warns_and_refuses_unshipped_releases() {
         "{err}"
     );
     // A changed script gets a warning.
-    let s2 = env.file(
-        "t.star",
-        "def transform(ds):\n    ds.body = [[\"a\"], [2]]\n",
-    );
+    let s2 = env.file("t.star", "def transform(ds):\n    ds.body = [[1], [2]]\n");
     let out = env.run(&["apply", &env.path(&s2)]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
@@ -834,6 +831,26 @@ fn escaped_secrets_are_redacted_too() {
         !err.contains("ss\\\\word") && !err.contains("ss\\word"),
         "{err}"
     );
+}
+
+#[test]
+fn url_encoded_secrets_are_redacted() {
+    let env = Env::new();
+    // Nothing listens on port 1: the request fails with its URL in the error.
+    let s = env.file(
+        "t.star",
+        "load(\"http.star\", \"http\")\ndef transform(ds):\n    http.get(\"http://127.0.0.1:1/\", params = {\"key\": secrets.get(\"k\")})\n",
+    );
+    let err = env.fails(&[
+        "apply",
+        &env.path(&s),
+        "--allow-private-network",
+        "--secret",
+        "k=a b/c?d",
+    ]);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(err.contains("[redacted]"), "{err}");
+    assert!(!err.contains("a+b") && !err.contains("%2Fc"), "{err}");
 }
 
 #[test]

@@ -29,9 +29,34 @@ fn key_string(v: &Value) -> Option<String> {
     v.as_str().map(|s| s.to_str_lossy().into_owned())
 }
 
+/// How a list of lists names its columns.
+#[derive(Clone, Copy, Debug)]
+pub enum RowLists<'a> {
+    /// The first row is the header (starlib 2.x).
+    HeaderFirst,
+    /// Every row is data, as in Qri (starlib 1.x): the columns take the
+    /// first of these name lists that is as wide as the rows, else
+    /// `field_1`, `field_2`, ...
+    AllData(&'a [Vec<String>]),
+}
+
+impl RowLists<'_> {
+    /// The column names for rows `width` wide, when every row is data.
+    fn names(&self, width: usize) -> Vec<String> {
+        let candidates: &[Vec<String>] = match self {
+            RowLists::AllData(c) => c,
+            RowLists::HeaderFirst => &[],
+        };
+        match candidates.iter().find(|names| names.len() == width) {
+            Some(names) => names.clone(),
+            None => (1..=width).map(|i| format!("field_{i}")).collect(),
+        }
+    }
+}
+
 /// A body from a Starlark value: a table, a list of dicts, or a list of
-/// lists whose first row is the header.
-pub fn value_to_body(fname: &str, v: &Value) -> Result<Body> {
+/// lists (named as `lists` says).
+pub fn value_to_body(fname: &str, v: &Value, lists: RowLists) -> Result<Body> {
     if let Some(t) = as_table(v) {
         let b = t.batch.clone();
         return Ok(Body {
@@ -81,23 +106,33 @@ pub fn value_to_body(fname: &str, v: &Value) -> Result<Body> {
         }
         return columns_to_body(fname, header, cols);
     }
-    let header_row = items(first).ok_or_else(|| {
+    let first_row = items(first).ok_or_else(|| {
+        let want = match lists {
+            RowLists::HeaderFirst => "a list of column names or a dict",
+            RowLists::AllData(_) => "a list of values or a dict",
+        };
         EvalError::new(format!(
-            "{fname}: body row 1 is a {}; want a list of column names or a dict",
+            "{fname}: body row 1 is a {}; want {want}",
             first.type_name()
         ))
     })?;
-    let mut header = Vec::with_capacity(header_row.len());
-    for h in &header_row {
-        header.push(key_string(h).ok_or_else(|| {
-            EvalError::new(format!(
-                "{fname}: the header (row 1) holds a {}; column names must be strings",
-                h.type_name()
-            ))
-        })?);
-    }
+    let (header, data_from, width_of) = match lists {
+        RowLists::HeaderFirst => {
+            let mut header = Vec::with_capacity(first_row.len());
+            for h in &first_row {
+                header.push(key_string(h).ok_or_else(|| {
+                    EvalError::new(format!(
+                        "{fname}: the header (row 1) holds a {}; column names must be strings",
+                        h.type_name()
+                    ))
+                })?);
+            }
+            (header, 1, "the header")
+        }
+        RowLists::AllData(_) => (lists.names(first_row.len()), 0, "row 1"),
+    };
     let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); header.len()];
-    for (i, row) in rows.iter().enumerate().skip(1) {
+    for (i, row) in rows.iter().enumerate().skip(data_from) {
         let cells = items(row).ok_or_else(|| {
             EvalError::new(format!(
                 "{fname}: body row {} is a {}, want a list",
@@ -107,7 +142,7 @@ pub fn value_to_body(fname: &str, v: &Value) -> Result<Body> {
         })?;
         if cells.len() != header.len() {
             return Err(EvalError::new(format!(
-                "{fname}: body row {} has {} values, the header has {}",
+                "{fname}: body row {} has {} values, {width_of} has {}",
                 i + 1,
                 cells.len(),
                 header.len()
@@ -284,15 +319,15 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
     }
 }
 
-/// Parses text as a body: `json` (an array of objects or of arrays, header
-/// first) or `csv` (header row; cells typed per column: int, float, bool,
-/// empty as null, else string).
-pub fn parse_body(fname: &str, text: &str, parse_as: &str) -> Result<Body> {
+/// Parses text as a body: `json` (an array of objects or of arrays, named
+/// as `lists` says) or `csv` (header row; cells typed per column: int,
+/// float, bool, empty as null, else string).
+pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: RowLists) -> Result<Body> {
     match parse_as {
         "json" => {
             let j: serde_json::Value = serde_json::from_str(text)
                 .map_err(|e| EvalError::new(format!("{fname}: invalid JSON body: {e}")))?;
-            value_to_body(fname, &json_to_value(&j))
+            value_to_body(fname, &json_to_value(&j), lists)
         }
         "csv" => {
             let mut r = csv::ReaderBuilder::new()

@@ -2,7 +2,7 @@
 //!
 //! Attributes: `body` (get: a table under starlib 2.x, a list of rows under
 //! 1.x, a fresh value on every read; set: a table, a list of dicts, or a list
-//! of lists whose first row is the header), `meta` (a live dict: changes to
+//! of lists), `meta` (a live dict: changes to
 //! it are kept), `readme`, `title`, `message` (the commit's). Methods:
 //! `get_body()`, `set_body(data, parse_as=None)` (`parse_as` "json" or "csv"
 //! parses a string), `get_meta()`, `set_meta(key, value)`, `get_structure()`,
@@ -10,14 +10,17 @@
 //! The predeclared `dataset(body=None, meta=None, readme=None, title=None,
 //! message=None)` builds a new, empty dataset.
 //!
-//! Under 1.x, reading the body gives the data rows only (no header row, as
-//! Qri did), while assigning a list of lists takes the first row as the
-//! header: `ds.body = ds.body` is therefore not an identity under 1.x. Build
-//! `[names] + rows` (names from `get_structure()`) to write rows back.
+//! A list of lists is read the way the script's starlib major reads bodies.
+//! Under 2.x its first row is the header. Under 1.x, as in Qri, every row is
+//! data, both read and written: the columns keep the names of the declared
+//! structure or of the current body when the rows are as wide (so
+//! `ds.set_body(ds.get_body())` is an identity), else they are named
+//! `field_1`, `field_2`, ...; a Qri structure (`set_structure`) renames them
+//! by position when the run ends.
 //! A dataset bound to a global is frozen when the module finishes: setting
 //! its fields fails, but it can still be returned.
 
-use crate::convert::{json_to_value, parse_body, value_to_body};
+use crate::convert::{json_to_value, parse_body, value_to_body, RowLists};
 use datasets::Body;
 use engine::args::type_error;
 use engine::error::{ErrorKind, EvalError, Result};
@@ -132,12 +135,39 @@ impl DatasetValue {
             .map_err(|e| EvalError::new(format!("dataset body: {e}")))
     }
 
+    /// Calls `f` with how this dataset reads a list of lists: under 1.x
+    /// every row is data, named after the declared structure or the current
+    /// body when as wide (so `ds.set_body(ds.get_body())` is an identity);
+    /// under 2.x the first row is the header.
+    fn with_row_lists<T>(&self, f: impl FnOnce(RowLists) -> Result<T>) -> Result<T> {
+        if self.release.major() >= 2 {
+            return f(RowLists::HeaderFirst);
+        }
+        let st = self.state.borrow();
+        let mut names: Vec<Vec<String>> = Vec::with_capacity(2);
+        if let Some(d) = &st.structure {
+            names.push(d.columns.iter().map(|c| c.name.clone()).collect());
+        }
+        names.push(
+            st.body
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
+        );
+        drop(st);
+        f(RowLists::AllData(&names))
+    }
+
     fn set_body_value(&self, fname: &str, v: &Value) -> Result<()> {
         self.check_mutable("body")?;
-        let body = value_to_body(fname, v).map_err(|mut e| {
-            e.kind = ErrorKind::Host;
-            e
-        })?;
+        let body = self
+            .with_row_lists(|lists| value_to_body(fname, v, lists))
+            .map_err(|mut e| {
+                e.kind = ErrorKind::Host;
+                e
+            })?;
         self.state.borrow_mut().body = body;
         Ok(())
     }
@@ -272,7 +302,7 @@ fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .map(|s| s.to_str_lossy().into_owned())
                 .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
             ds.check_mutable("body")?;
-            let body = parse_body("set_body", &text, &fmt)?;
+            let body = ds.with_row_lists(|lists| parse_body("set_body", &text, &fmt, lists))?;
             ds.state.borrow_mut().body = body;
         }
     }

@@ -4,6 +4,7 @@ use engine::args::type_error;
 use engine::error::{ErrorKind, EvalError, Result};
 use engine::values::{write_repr, Builtin, NativeValue};
 use engine::{Args, Thread, Value};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use std::any::Any;
 use std::collections::BTreeMap;
 
@@ -272,28 +273,58 @@ pub struct Redactor {
     secrets: Vec<String>,
 }
 
+/// Characters percent-encoded in a URL component by a careful client: all
+/// but RFC 3986's unreserved ones.
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+/// Characters a URL parser percent-encodes in a query (WHATWG URL).
+const URL_QUERY: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\'');
+/// Characters a URL parser percent-encodes in a path (WHATWG URL).
+const URL_PATH: &AsciiSet = &URL_QUERY.add(b'?').add(b'`').add(b'{').add(b'}');
+
+/// The escaped forms in which a secret value shows up: inside a Starlark
+/// string literal (`repr`, nested `print`, error messages), a JSON string
+/// (`json.encode`) and a URL (`http` params, form bodies, a URL built by
+/// hand and normalized by the parser).
+fn escaped_forms(v: &str) -> Vec<String> {
+    let mut forms = Vec::with_capacity(6);
+    let quoted = engine::values::repr(&Value::str(v));
+    if let Some(inner) = quoted.get(1..quoted.len().saturating_sub(1)) {
+        forms.push(inner.to_string());
+    }
+    if let Ok(json) = serde_json::to_string(v) {
+        if let Some(inner) = json.get(1..json.len().saturating_sub(1)) {
+            forms.push(inner.to_string());
+        }
+    }
+    forms.push(form_urlencoded::byte_serialize(v.as_bytes()).collect());
+    for set in [URL_COMPONENT, URL_QUERY, URL_PATH] {
+        forms.push(utf8_percent_encode(v, set).to_string());
+    }
+    forms
+}
+
 impl Redactor {
-    /// A redactor for these secret values. Besides each value as given, it
-    /// hides the forms in which the value shows up escaped: inside a Starlark
-    /// string literal (`repr`, nested `print`, error messages) and inside a
-    /// JSON string (`json.encode`).
+    /// A redactor for these secret values: it hides each value as given and
+    /// in every escaped form it may take (see [`escaped_forms`]).
     pub fn new<'a>(values: impl IntoIterator<Item = &'a String>) -> Redactor {
         let mut secrets: Vec<String> = Vec::new();
         for v in values.into_iter().filter(|s| !s.is_empty()) {
             secrets.push(v.clone());
-            let quoted = engine::values::repr(&Value::str(v));
-            if let Some(inner) = quoted.get(1..quoted.len().saturating_sub(1)) {
-                secrets.push(inner.to_string());
-            }
-            if let Ok(json) = serde_json::to_string(v) {
-                if let Some(inner) = json.get(1..json.len().saturating_sub(1)) {
-                    secrets.push(inner.to_string());
-                }
-            }
+            secrets.extend(escaped_forms(v));
         }
         secrets.retain(|s| !s.is_empty());
         // Longest first, so a secret containing another is hidden whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Redactor { secrets }
     }
@@ -422,6 +453,20 @@ mod tests {
         let nested = console_format(&Value::list(vec![Value::str("pa\"ss\\w")]));
         assert_eq!(r.redact(&nested), "[ \"[redacted]\" ]");
         assert_eq!(r.redact(r#"{"t":"pa\"ss\\w"}"#), r#"{"t":"[redacted]"}"#);
+    }
+
+    #[test]
+    fn redactor_hides_url_encoded_forms() {
+        let r = Redactor::new(&["a b/c?d&é".to_string()]);
+        for text in [
+            "https://x/?key=a+b%2Fc%3Fd%26%C3%A9",
+            "https://x/?key=a%20b%2Fc%3Fd%26%C3%A9",
+            "https://x/a%20b/c%3Fd&%C3%A9",
+            "https://x/?key=a%20b/c?d&%C3%A9",
+        ] {
+            assert!(r.leaks(text), "{text}");
+            assert!(!r.redact(text).contains("%2Fc") && !r.redact(text).contains("b/c"));
+        }
     }
 
     #[test]

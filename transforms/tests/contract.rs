@@ -74,7 +74,7 @@ fn names(o: &RunOutcome) -> Vec<String> {
 #[test]
 fn mutate_ds() {
     let o = ok(req(
-        v1(),
+        v2(),
         "def transform(ds):\n    ds.body = [[\"a\", \"b\"], [1, \"x\"], [2, \"y\"]]\n",
     ));
     assert!(o.had_transform);
@@ -88,7 +88,7 @@ fn mutate_ds() {
 fn return_dataset_ignores_mutations() {
     let o = ok(req(
         v1(),
-        "def transform(ds):\n    ds.body = [[\"ignored\"], [1]]\n    ds.readme = \"no\"\n    return dataset(body=[{\"x\": 1.5}, {\"x\": 2}], readme=\"yes\")\n",
+        "def transform(ds):\n    ds.body = [[9]]\n    ds.readme = \"no\"\n    return dataset(body=[{\"x\": 1.5}, {\"x\": 2}], readme=\"yes\")\n",
     ));
     assert_eq!(names(&o), ["x"]);
     assert_eq!(o.body.schema.field(0).data_type(), &DataType::Float64);
@@ -164,6 +164,34 @@ fn body_v1_rows_and_v2_table() {
 }
 
 #[test]
+fn v1_lists_of_lists_are_data_rows() {
+    // Qri's round trip: rows read back keep the columns' names.
+    let o = ok(req(
+        v1(),
+        "def transform(ds):\n    rows = ds.get_body()\n    rows.append([4, \"n4\"])\n    ds.set_body(rows)\n",
+    ));
+    assert_eq!(names(&o), ["id", "name"]);
+    assert_eq!(rows(&o), 4);
+    let o = ok(req(v1(), "def transform(ds):\n    ds.body = ds.body\n"));
+    assert_eq!(names(&o), ["id", "name"]);
+    assert_eq!(rows(&o), 3);
+    // Rows of another width get positional names; JSON arrays are rows too.
+    let o = ok(req(
+        v1(),
+        "def transform(ds):\n    ds.set_body(\"[[1, 2, 3], [4, 5, 6]]\", parse_as = \"json\")\n",
+    ));
+    assert_eq!(names(&o), ["field_1", "field_2", "field_3"]);
+    assert_eq!(rows(&o), 2);
+    // A declared (by-name) structure of that width names them.
+    let o = ok(req(
+        v1(),
+        "def transform(ds):\n    ds.set_structure({\"schema\": [{\"name\": \"x\"}, {\"name\": \"y\", \"type\": \"float\"}]})\n    ds.set_body([[1, 2]])\n",
+    ));
+    assert_eq!(names(&o), ["x", "y"]);
+    assert_eq!(o.body.schema.field(1).data_type(), &DataType::Float64);
+}
+
+#[test]
 fn body_from_table_module() {
     let o = ok(req(
         v2(),
@@ -188,7 +216,7 @@ fn body_list_of_dicts_fills_missing() {
 #[test]
 fn ragged_body_is_one_clear_line() {
     let e = err(req(
-        v1(),
+        v2(),
         "def transform(ds):\n    ds.body = [[\"a\", \"b\", \"c\"], [1, 2, 3], [1, 2]]\n",
     ));
     let msg = e.to_string();
@@ -199,12 +227,22 @@ fn ragged_body_is_one_clear_line() {
     assert!(!msg.contains('\n'));
     let pos = e.engine_error().and_then(|e| e.position());
     assert_eq!(pos.map(|p| p.1), Some(2));
+    // Under 1.x every row is data: row 1 sets the width.
+    let e = err(req(
+        v1(),
+        "def transform(ds):\n    ds.body = [[1, 2, 3], [1, 2]]\n",
+    ));
+    assert!(
+        e.to_string()
+            .contains("body row 2 has 2 values, row 1 has 3"),
+        "{e}"
+    );
 }
 
 #[test]
 fn mixed_column_types_fail() {
     let e = err(req(
-        v1(),
+        v2(),
         "def transform(ds):\n    ds.body = [[\"a\"], [1], [\"x\"]]\n",
     ));
     assert!(e.to_string().contains("mixes int and string"), "{e}");
@@ -263,13 +301,14 @@ fn meta_from_input_is_visible() {
 fn empty_dataset_when_no_input() {
     let mut r = RunRequest::new(
         "t.star",
-        "def transform(ds):\n    print(len(ds.body))\n    ds.body = [[\"a\"], [1]]\n",
+        "def transform(ds):\n    print(len(ds.body))\n    ds.body = [[1], [2]]\n",
         v1(),
     );
     r.input = None;
     let o = ok(r);
     assert_eq!(o.output, "0\n");
-    assert_eq!(rows(&o), 1);
+    assert_eq!(rows(&o), 2);
+    assert_eq!(names(&o), ["field_1"]);
 }
 
 #[test]
@@ -435,7 +474,7 @@ fn frozen_global_dataset_is_read_only() {
     ));
     assert!(e.to_string().contains("frozen dataset"), "{e}");
     let o = ok(req(
-        v1(),
+        v2(),
         "d = dataset(body=[[\"z\"], [1]])\ndef transform(ds):\n    return d\n",
     ));
     assert_eq!(names(&o), ["z"]);
@@ -542,9 +581,10 @@ fn set_structure_casts_and_orders_the_body() {
     // Qri's JSON schema names rows-as-lists columns by position.
     let o = ok(req(
         v1(),
-        "def transform(ds):\n    ds.set_structure({\"format\": \"csv\", \"schema\": {\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": [{\"title\": \"k\", \"type\": \"integer\"}, {\"title\": \"v\", \"type\": \"string\"}]}}})\n    ds.set_body([[\"x\", \"y\"], [1, \"a\"]])\n",
+        "def transform(ds):\n    ds.set_structure({\"format\": \"csv\", \"schema\": {\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": [{\"title\": \"k\", \"type\": \"integer\"}, {\"title\": \"v\", \"type\": \"string\"}]}}})\n    ds.set_body([[1, \"a\"], [2, \"b\"]])\n",
     ));
     assert_eq!(names(&o), vec!["k", "v"]);
+    assert_eq!(rows(&o), 2);
     // A body that does not fit is an error naming the column.
     let e = err(req(
         v2(),
