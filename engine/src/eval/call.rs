@@ -61,6 +61,14 @@ pub(crate) fn call_closure(
     vm::run_frame(thread, &c.code, &c.module, &c.freevars, locals)
 }
 
+/// Whether `n` positional arguments fill exactly the parameters of `code`
+/// (no defaults, `*args`, `**kwargs` or keyword-only parameters involved):
+/// then the arguments are the first locals, as they are.
+#[inline]
+pub(crate) fn binds_exactly(code: &crate::compile::FuncCode, n: usize) -> bool {
+    n == code.num_params as usize && code.num_kwonly == 0 && !code.has_varargs && !code.has_kwargs
+}
+
 /// Binds arguments to the parameters of `f`, returning the initial locals.
 pub fn bind_args(
     f: &Closure,
@@ -80,12 +88,7 @@ pub(crate) fn bind_args_into(
     let code = &f.code;
     let nparams = code.num_params as usize;
     // Fast path: exactly the positional parameters, nothing else.
-    if named.is_empty()
-        && positional.len() == nparams
-        && code.num_kwonly == 0
-        && !code.has_varargs
-        && !code.has_kwargs
-    {
+    if named.is_empty() && binds_exactly(code, positional.len()) {
         buf.clear();
         buf.extend(positional.iter().map(|v| Some(v.clone())));
         if buf.len() < code.locals.len() {

@@ -132,6 +132,10 @@ pub struct Thread {
     pub(crate) args_pool: Vec<Args>,
     /// The modules this thread ran, for [`Thread::release_modules`].
     modules: Vec<Weak<ModuleEnv>>,
+    /// The cells of the running frames, each frame's above its caller's.
+    pub(crate) cells: Vec<crate::values::Cell>,
+    /// The loop iterators of the running frames, each frame's above its caller's.
+    pub(crate) iters: Vec<crate::values::ops::ValueIter>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -159,6 +163,8 @@ impl Thread {
             locals_pool: Vec::new(),
             args_pool: Vec::new(),
             modules: Vec::new(),
+            cells: Vec::new(),
+            iters: Vec::new(),
         }
     }
 

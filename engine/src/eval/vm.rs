@@ -9,7 +9,7 @@ use crate::args::Args;
 use crate::compile::{CallShape, FuncCode, Op};
 use crate::error::{EvalError, Frame, Result};
 use crate::syntax::ast::{BinaryOp, Scope};
-use crate::values::ops::{self, ValueIter};
+use crate::values::ops;
 use crate::values::{Cell, Closure, HashKey, Module, Value};
 use std::rc::Rc;
 
@@ -22,32 +22,27 @@ pub(crate) fn run_frame(
     mut locals: Vec<Option<Value>>,
 ) -> Result<Value> {
     call::enter(thread, code)?;
-    let mut cells: Vec<Cell> = if code.cells.is_empty() {
-        Vec::new()
-    } else {
-        code.cells
-            .iter()
-            .map(|&slot| {
-                let v = locals.get_mut(slot as usize).and_then(|v| v.take());
-                Thread::new_cell(v)
-            })
-            .collect()
-    };
+    let cell_base = thread.cells.len();
+    for &slot in code.cells.iter() {
+        let v = locals.get_mut(slot as usize).and_then(|v| v.take());
+        thread.cells.push(Thread::new_cell(v));
+    }
     let base = thread.stack.len();
-    let mut iters: Vec<ValueIter> = Vec::new();
+    let iter_base = thread.iters.len();
     let mut cur = 0usize;
     let mut frame = FrameState {
         code,
         module,
         freevars,
         locals: &mut locals,
-        cells: &mut cells,
-        iters: &mut iters,
+        cell_base,
+        iter_base,
         base,
     };
     let result = crate::stack::guard(|| exec(thread, &mut frame, &mut cur));
     // Drop iterators before popping the frame so that guards are released.
-    iters.clear();
+    thread.iters.truncate(iter_base);
+    thread.cells.truncate(cell_base);
     thread.stack.truncate(base);
     thread.calls.pop();
     locals.clear();
@@ -72,9 +67,23 @@ struct FrameState<'a> {
     module: &'a Rc<ModuleEnv>,
     freevars: &'a [Cell],
     locals: &'a mut Vec<Option<Value>>,
-    cells: &'a mut Vec<Cell>,
-    iters: &'a mut Vec<ValueIter>,
+    /// Where this frame's cells start in the thread's cell stack.
+    cell_base: usize,
+    /// Where this frame's loop iterators start in the thread's iterator stack.
+    iter_base: usize,
+    /// Where this frame's operands start in the thread's operand stack.
     base: usize,
+}
+
+impl FrameState<'_> {
+    /// Cell `k` of this frame.
+    #[inline]
+    fn cell<'t>(&self, thread: &'t Thread, k: u32) -> Option<&'t Cell> {
+        thread
+            .cells
+            .get(self.cell_base..)
+            .and_then(|c| c.get(k as usize))
+    }
 }
 
 #[inline]
@@ -168,7 +177,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
             }
             Op::LoadCell(k) => {
-                let v = f.cells.get(k as usize).and_then(|c| c.borrow().clone());
+                let v = f.cell(thread, k).and_then(|c| c.borrow().clone());
                 match v {
                     Some(v) => thread.stack.push(v),
                     None => {
@@ -179,7 +188,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::StoreCell(k) => {
                 let v = pop(&mut thread.stack);
-                if let Some(c) = f.cells.get(k as usize) {
+                if let Some(c) = f.cell(thread, k) {
                     *c.borrow_mut() = Some(v);
                 }
             }
@@ -329,20 +338,28 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::IterPush => {
                 let x = pop(&mut thread.stack);
                 let it = ops::iterate_or_err(&x)?;
-                f.iters.push(it);
+                thread.iters.push(it);
             }
             Op::IterNext(t) => {
                 thread.step()?;
-                match f.iters.last_mut().and_then(|it| it.next()) {
+                let it = match thread.iters.len() > f.iter_base {
+                    true => thread.iters.last_mut(),
+                    false => None,
+                };
+                match it.and_then(|it| it.next()) {
                     Some(v) => thread.stack.push(v),
                     None => {
-                        f.iters.pop();
+                        if thread.iters.len() > f.iter_base {
+                            thread.iters.pop();
+                        }
                         pc = t as usize;
                     }
                 }
             }
             Op::IterPop => {
-                f.iters.pop();
+                if thread.iters.len() > f.iter_base {
+                    thread.iters.pop();
+                }
             }
             Op::MakeList(n) => {
                 let at = thread.stack.len().saturating_sub(n as usize);
@@ -690,7 +707,7 @@ fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Va
             Scope::Cell(slot) | Scope::Local(slot) => f
                 .code
                 .cell_index(*slot)
-                .and_then(|k| f.cells.get(k).cloned()),
+                .and_then(|k| f.cell(thread, k as u32).cloned()),
             Scope::Free(k) => f.freevars.get(*k as usize).cloned(),
             _ => None,
         };
@@ -718,16 +735,32 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
         return Err(EvalError::new("internal error: stack underflow in call"));
     }
     let fpos = len - nargs - 1;
-    let func = thread.stack[fpos].clone();
     // Fast path: a Starlark function called with positional arguments only.
-    if let Value::Function(c) = &func {
-        if shape.named == 0 && !shape.star && !shape.star_star {
+    if shape.named == 0 && !shape.star && !shape.star_star {
+        let exact = matches!(&thread.stack[fpos],
+            Value::Function(c) if call::binds_exactly(&c.code, nargs));
+        if exact {
+            // Move the function and its arguments off the stack: no
+            // reference-count traffic.
+            if let Value::Function(c) = std::mem::replace(&mut thread.stack[fpos], Value::None) {
+                let mut locals = thread.locals_pool.pop().unwrap_or_default();
+                locals.resize(c.code.locals.len().max(nargs), None);
+                for slot in locals[..nargs].iter_mut().rev() {
+                    *slot = thread.stack.pop();
+                }
+                thread.stack.pop();
+                return call_closure(thread, &c, locals);
+            }
+        }
+        if let Value::Function(c) = &thread.stack[fpos] {
+            let c = c.clone();
             let buf = thread.locals_pool.pop().unwrap_or_default();
-            let locals = bind_args_into(c, &thread.stack[fpos + 1..], &[], buf);
+            let locals = bind_args_into(&c, &thread.stack[fpos + 1..], &[], buf);
             thread.stack.truncate(fpos);
-            return call_closure(thread, c, locals?);
+            return call_closure(thread, &c, locals?);
         }
     }
+    let func = thread.stack[fpos].clone();
     let args = take_args(thread, fpos, shape)?;
     let r = call::call_value(thread, &func, &args);
     recycle_args(thread, args);
