@@ -950,4 +950,15 @@ fn toml_config_and_secrets_files() {
         &env.path(&sec),
     ]);
     assert_eq!(env.csv("me/t"), "n,name,t\n7,x,[redacted]\n");
+    // The secrets file sits beside the transform, but fs does not read it.
+    let r = env.file(
+        "r.star",
+        "load(\"fs.star\", \"fs\")\nprint(fs.exists(\"cfg.toml\"))\nprint(fs.read(\"sec.json\"))\n",
+    );
+    let err = env.fails(&["apply", &env.path(&r), "--secrets-file", &env.path(&sec)]);
+    assert!(
+        err.contains("\"sec.json\" is this run's secrets file"),
+        "{err}"
+    );
+    assert!(!err.contains("token"), "{err}");
 }

@@ -346,6 +346,7 @@ pub fn run_file(
         .map(|b| Input::from_version(&b.version, b.body.clone()));
     req.config = args.config()?;
     req.secrets = args.secrets()?;
+    req.hidden_files.extend(args.secrets_file.iter().cloned());
     req.limits = args.limits();
     req.host = args.host();
     req.store = store;

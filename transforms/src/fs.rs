@@ -6,6 +6,7 @@
 //! Paths are relative to the transform's directory and written with `/`. An
 //! absolute path, a `..` component, or a path that resolves (through a
 //! symlink) outside the directory is refused with an error naming the rule.
+//! Files the host hides (the run's secrets file) are refused too.
 
 use engine::args::type_error;
 use engine::error::{EvalError, Result};
@@ -23,13 +24,26 @@ pub const MAX_READ_BYTES: u64 = 1 << 30;
 #[derive(Debug, Clone)]
 pub struct FsRoot {
     root: PathBuf,
+    /// Canonical paths of files inside the root that scripts may not read.
+    hidden: Vec<PathBuf>,
 }
 
 impl FsRoot {
     /// The root for a transform in `dir`; `None` if `dir` does not exist.
     pub fn new(dir: &Path) -> Option<FsRoot> {
         let root = dir.canonicalize().ok()?;
-        Some(FsRoot { root })
+        Some(FsRoot {
+            root,
+            hidden: Vec::new(),
+        })
+    }
+
+    /// Refuses these files (the run's secrets file) to scripts; a file that
+    /// does not exist is ignored.
+    pub fn hide<'a>(mut self, files: impl IntoIterator<Item = &'a PathBuf>) -> FsRoot {
+        self.hidden
+            .extend(files.into_iter().filter_map(|f| f.canonicalize().ok()));
+        self
     }
 
     /// The canonical directory.
@@ -71,6 +85,11 @@ impl FsRoot {
         if !real.starts_with(&self.root) {
             return Err(format!(
                 "{rel:?} resolves (through a symlink) outside the transform's directory"
+            ));
+        }
+        if self.hidden.contains(&real) {
+            return Err(format!(
+                "{rel:?} is this run's secrets file; read secrets with secrets.get"
             ));
         }
         Ok(Some(real))

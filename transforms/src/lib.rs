@@ -150,6 +150,8 @@ pub struct RunRequest {
     /// The transform's directory, readable through `load("fs.star", "fs")`;
     /// `None` makes loading `fs.star` an error.
     pub dir: Option<PathBuf>,
+    /// Files `fs` refuses to read even inside `dir`: the secrets file.
+    pub hidden_files: Vec<PathBuf>,
     /// The store `load_dataset` reads from; `None` makes it an error.
     pub store: Option<Arc<Store>>,
 }
@@ -172,6 +174,7 @@ impl RunRequest {
             limits: Limits::default(),
             on_print: None,
             dir: None,
+            hidden_files: Vec::new(),
             store: None,
         }
     }
@@ -257,6 +260,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         limits,
         mut on_print,
         dir,
+        hidden_files,
         store,
     } = req;
     let redactor = Redactor::new(secrets.values());
@@ -264,7 +268,10 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
     let mut thread = release.new_thread();
     thread.set_loader(HostLoader {
         starlib: release.loader(host),
-        fs: dir.as_deref().and_then(fs::FsRoot::new),
+        fs: dir
+            .as_deref()
+            .and_then(fs::FsRoot::new)
+            .map(|root| root.hide(&hidden_files)),
     });
     if let Some(n) = limits.max_steps {
         thread.set_max_steps(n);
