@@ -30,33 +30,28 @@ fn key_string(v: &Value) -> Option<String> {
 }
 
 /// How a list of lists names its columns.
-#[derive(Clone, Copy, Debug)]
-pub enum RowLists<'a> {
+#[derive(Clone, Debug)]
+pub enum RowLists {
     /// The first row is the header (starlib 2.x).
     HeaderFirst,
     /// Every row is data, as in Qri (starlib 1.x): the columns take the
     /// first of these name lists that is as wide as the rows, else
     /// `field_1`, `field_2`, ...
-    AllData(&'a [Vec<String>]),
+    AllData(Vec<Vec<String>>),
 }
 
-impl RowLists<'_> {
-    /// The column names for rows `width` wide, when every row is data.
-    fn names(&self, width: usize) -> Vec<String> {
-        let candidates: &[Vec<String>] = match self {
-            RowLists::AllData(c) => c,
-            RowLists::HeaderFirst => &[],
-        };
-        match candidates.iter().find(|names| names.len() == width) {
-            Some(names) => names.clone(),
-            None => (1..=width).map(|i| format!("field_{i}")).collect(),
-        }
+/// The names of `width` columns of data rows: the first candidate that wide,
+/// else `field_1`, `field_2`, ...
+fn data_row_names(candidates: &[Vec<String>], width: usize) -> Vec<String> {
+    match candidates.iter().find(|names| names.len() == width) {
+        Some(names) => names.clone(),
+        None => (1..=width).map(|i| format!("field_{i}")).collect(),
     }
 }
 
 /// A body from a Starlark value: a table, a list of dicts, or a list of
 /// lists (named as `lists` says).
-pub fn value_to_body(fname: &str, v: &Value, lists: RowLists) -> Result<Body> {
+pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
     if let Some(t) = as_table(v) {
         let b = t.batch.clone();
         return Ok(Body {
@@ -129,7 +124,7 @@ pub fn value_to_body(fname: &str, v: &Value, lists: RowLists) -> Result<Body> {
             }
             (header, 1, "the header")
         }
-        RowLists::AllData(_) => (lists.names(first_row.len()), 0, "row 1"),
+        RowLists::AllData(candidates) => (data_row_names(candidates, first_row.len()), 0, "row 1"),
     };
     let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); header.len()];
     for (i, row) in rows.iter().enumerate().skip(data_from) {
@@ -322,7 +317,7 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
 /// Parses text as a body: `json` (an array of objects or of arrays, named
 /// as `lists` says) or `csv` (header row; cells typed per column: int,
 /// float, bool, empty as null, else string).
-pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: RowLists) -> Result<Body> {
+pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: &RowLists) -> Result<Body> {
     match parse_as {
         "json" => {
             let j: serde_json::Value = serde_json::from_str(text)

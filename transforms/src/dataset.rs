@@ -135,39 +135,35 @@ impl DatasetValue {
             .map_err(|e| EvalError::new(format!("dataset body: {e}")))
     }
 
-    /// Calls `f` with how this dataset reads a list of lists: under 1.x
-    /// every row is data, named after the declared structure or the current
-    /// body when as wide (so `ds.set_body(ds.get_body())` is an identity);
-    /// under 2.x the first row is the header.
-    fn with_row_lists<T>(&self, f: impl FnOnce(RowLists) -> Result<T>) -> Result<T> {
+    /// How this dataset reads a list of lists: under 1.x every row is data,
+    /// named after the declared structure or the current body when as wide
+    /// (so `ds.set_body(ds.get_body())` is an identity); under 2.x the first
+    /// row is the header.
+    fn row_lists(&self) -> RowLists {
         if self.release.major() >= 2 {
-            return f(RowLists::HeaderFirst);
+            return RowLists::HeaderFirst;
         }
         let st = self.state.borrow();
-        let mut names: Vec<Vec<String>> = Vec::with_capacity(2);
-        if let Some(d) = &st.structure {
-            names.push(d.columns.iter().map(|c| c.name.clone()).collect());
-        }
-        names.push(
-            st.body
-                .schema
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect(),
-        );
-        drop(st);
-        f(RowLists::AllData(&names))
+        let declared = st
+            .structure
+            .iter()
+            .map(|d| d.columns.iter().map(|c| c.name.clone()).collect());
+        let current = st
+            .body
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        RowLists::AllData(declared.chain([current]).collect())
     }
 
     fn set_body_value(&self, fname: &str, v: &Value) -> Result<()> {
         self.check_mutable("body")?;
-        let body = self
-            .with_row_lists(|lists| value_to_body(fname, v, lists))
-            .map_err(|mut e| {
-                e.kind = ErrorKind::Host;
-                e
-            })?;
+        let body = value_to_body(fname, v, &self.row_lists()).map_err(|mut e| {
+            e.kind = ErrorKind::Host;
+            e
+        })?;
         self.state.borrow_mut().body = body;
         Ok(())
     }
@@ -302,7 +298,7 @@ fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .map(|s| s.to_str_lossy().into_owned())
                 .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
             ds.check_mutable("body")?;
-            let body = ds.with_row_lists(|lists| parse_body("set_body", &text, &fmt, lists))?;
+            let body = parse_body("set_body", &text, &fmt, &ds.row_lists())?;
             ds.state.borrow_mut().body = body;
         }
     }

@@ -84,6 +84,23 @@ impl FrameState<'_> {
             .get(self.cell_base..)
             .and_then(|c| c.get(k as usize))
     }
+
+    /// The innermost loop iterator of this frame (never one of a caller's).
+    #[inline]
+    fn iter<'t>(&self, thread: &'t mut Thread) -> Option<&'t mut ops::ValueIter> {
+        thread
+            .iters
+            .get_mut(self.iter_base..)
+            .and_then(|i| i.last_mut())
+    }
+
+    /// Ends this frame's innermost loop (never one of a caller's).
+    #[inline]
+    fn pop_iter(&self, thread: &mut Thread) {
+        if thread.iters.len() > self.iter_base {
+            thread.iters.pop();
+        }
+    }
 }
 
 #[inline]
@@ -342,25 +359,15 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::IterNext(t) => {
                 thread.step()?;
-                let it = match thread.iters.len() > f.iter_base {
-                    true => thread.iters.last_mut(),
-                    false => None,
-                };
-                match it.and_then(|it| it.next()) {
+                match f.iter(thread).and_then(|it| it.next()) {
                     Some(v) => thread.stack.push(v),
                     None => {
-                        if thread.iters.len() > f.iter_base {
-                            thread.iters.pop();
-                        }
+                        f.pop_iter(thread);
                         pc = t as usize;
                     }
                 }
             }
-            Op::IterPop => {
-                if thread.iters.len() > f.iter_base {
-                    thread.iters.pop();
-                }
-            }
+            Op::IterPop => f.pop_iter(thread),
             Op::MakeList(n) => {
                 let at = thread.stack.len().saturating_sub(n as usize);
                 let items = thread.stack.split_off(at);
@@ -736,28 +743,27 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
     }
     let fpos = len - nargs - 1;
     // Fast path: a Starlark function called with positional arguments only.
-    if shape.named == 0 && !shape.star && !shape.star_star {
-        let exact = matches!(&thread.stack[fpos],
-            Value::Function(c) if call::binds_exactly(&c.code, nargs));
-        if exact {
-            // Move the function and its arguments off the stack: no
-            // reference-count traffic.
-            if let Value::Function(c) = std::mem::replace(&mut thread.stack[fpos], Value::None) {
-                let mut locals = thread.locals_pool.pop().unwrap_or_default();
+    // The function moves off the stack (no reference-count traffic).
+    if shape.named == 0
+        && !shape.star
+        && !shape.star_star
+        && matches!(thread.stack[fpos], Value::Function(_))
+    {
+        if let Value::Function(c) = std::mem::replace(&mut thread.stack[fpos], Value::None) {
+            let mut locals = thread.locals_pool.pop().unwrap_or_default();
+            if call::binds_exactly(&c.code, nargs) {
+                // The arguments are the first locals: move them too.
                 locals.resize(c.code.locals.len().max(nargs), None);
                 for slot in locals[..nargs].iter_mut().rev() {
                     *slot = thread.stack.pop();
                 }
                 thread.stack.pop();
-                return call_closure(thread, &c, locals);
+            } else {
+                let bound = bind_args_into(&c, &thread.stack[fpos + 1..], &[], locals);
+                thread.stack.truncate(fpos);
+                locals = bound?;
             }
-        }
-        if let Value::Function(c) = &thread.stack[fpos] {
-            let c = c.clone();
-            let buf = thread.locals_pool.pop().unwrap_or_default();
-            let locals = bind_args_into(&c, &thread.stack[fpos + 1..], &[], buf);
-            thread.stack.truncate(fpos);
-            return call_closure(thread, &c, locals?);
+            return call_closure(thread, &c, locals);
         }
     }
     let func = thread.stack[fpos].clone();
