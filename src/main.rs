@@ -6,6 +6,7 @@
 mod alloc;
 mod cmd;
 mod render;
+mod report;
 
 use clap::{Parser, Subcommand};
 

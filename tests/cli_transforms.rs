@@ -1,6 +1,6 @@
 //! The transform host through the real `quarry` binary: apply, save, get,
 //! log, diff, list, remove, export, fsck and lock, every rule of the
-//! return-or-mutate contract, and every error the issue names. Each test
+//! return-or-mutate contract, and every error a user can meet. Each test
 //! has its own store (`--repo`) and its own transform directory.
 
 use serde_json::Value as Json;
@@ -264,6 +264,71 @@ fn http_example_fetches_json_from_the_configured_url() {
         err.contains("config value \"url\" is not set: pass --config url="),
         "{err}"
     );
+}
+
+/// Every example transform is pinned in the repository's top-level
+/// `versions.lock`, with the hash of its current text, and runs with the
+/// release it pins.
+#[test]
+fn every_example_runs_with_the_release_the_top_level_lock_pins() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock: toml::Table = toml::from_str(
+        &std::fs::read_to_string(root.join("versions.lock")).expect("a top-level versions.lock"),
+    )
+    .expect("versions.lock is TOML");
+    let entries = lock["transform"].as_array().expect("[[transform]] entries");
+    let mut pinned: Vec<String> = entries
+        .iter()
+        .map(|e| e["path"].as_str().expect("path").to_string())
+        .collect();
+    pinned.sort();
+    let mut examples: Vec<String> = std::fs::read_dir(examples())
+        .unwrap()
+        .filter_map(|d| {
+            let p = d.unwrap().path().join("transform.star");
+            p.is_file().then(|| {
+                format!(
+                    "examples/{}/transform.star",
+                    p.parent().unwrap().file_name().unwrap().to_string_lossy()
+                )
+            })
+        })
+        .collect();
+    examples.sort();
+    assert_eq!(
+        pinned, examples,
+        "every example transform is pinned, and only those"
+    );
+
+    let url = json_server(r#"[{"station": "a", "temp": 1.5}]"#);
+    for e in entries {
+        let script = env.path(&root.join(e["path"].as_str().unwrap()));
+        let out = env
+            .quarry()
+            .args(["apply", &script, "--json", "--allow-private-network"])
+            .args(["--config", &format!("url={url}")])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{script}: {}",
+            text(&out.stderr)
+        );
+        // A hash that no longer matches the script would warn here.
+        assert!(
+            !text(&out.stderr).contains("warning"),
+            "{}",
+            text(&out.stderr)
+        );
+        let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["starlib"].as_str(),
+            e["starlib"].as_str(),
+            "{script}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- contract

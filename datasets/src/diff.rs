@@ -5,6 +5,8 @@
 //! with the same type. Rows are encoded with arrow-row, so a comparison is
 //! a byte comparison and keys go in a hash map. When the two body hashes
 //! are equal the bodies are not read at all.
+//!
+//! [`Store::diff`](crate::Store::diff) loads two versions and calls these.
 
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow_buffer::BooleanBuffer;
@@ -15,8 +17,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::error::{DatasetError, Result};
-use crate::model::{Body, Column, Component, Meta, Structure, VersionId};
-use crate::store::{Store, ToRef};
+use crate::model::{Body, Column, Meta, Structure, VersionId};
 
 /// How to diff.
 #[derive(Debug, Clone)]
@@ -146,7 +147,8 @@ pub struct BodyDiff {
 }
 
 impl BodyDiff {
-    fn identical(rows: u64) -> Self {
+    /// The diff of two bodies with the same hash: `rows` rows, all unchanged.
+    pub(crate) fn identical(rows: u64) -> Self {
         BodyDiff {
             mode: BodyDiffMode::Identical,
             compared_columns: Vec::new(),
@@ -223,6 +225,7 @@ fn encode(conv: &RowConverter, batch: &RecordBatch, cols: &[usize]) -> Result<Ro
     Ok(conv.convert_columns(&arrays)?)
 }
 
+/// A row converter for columns `cols` of `schema`.
 fn converter(schema: &SchemaRef, cols: &[usize]) -> Result<RowConverter> {
     Ok(RowConverter::new(
         cols.iter()
@@ -246,6 +249,7 @@ fn both<A: Send, B: Send>(
     })
 }
 
+/// Rows `idx` of `batch` as JSON objects (every column, nulls as `null`).
 fn rows_json(batch: &RecordBatch, idx: &[u32]) -> Result<Vec<Value>> {
     if idx.is_empty() {
         return Ok(Vec::new());
@@ -309,6 +313,51 @@ fn first_duplicate(rows: &Rows) -> Option<usize> {
     (0..rows.num_rows()).find(|&i| !seen.insert(rows.row(i).data()))
 }
 
+/// The columns a body diff works on, by index in each side's schema.
+struct ColumnPlan {
+    /// The key columns in the older body.
+    key_old: Vec<usize>,
+    /// The same key columns in the newer body.
+    key_new: Vec<usize>,
+    /// The compared columns in the older body.
+    val_old: Vec<usize>,
+    /// The same compared columns in the newer body.
+    val_new: Vec<usize>,
+    /// The compared columns' names.
+    compared: Vec<String>,
+}
+
+/// How the rows of the two bodies were paired up.
+struct RowMatching {
+    /// Matched pairs (older row, newer row); None: row i with row i for the
+    /// first `aligned` rows.
+    pairs: Option<(Vec<u32>, Vec<u32>)>,
+    /// How many leading rows are paired with themselves (when `pairs` is None).
+    aligned: usize,
+    /// Rows only in the newer body.
+    added: Vec<u32>,
+    /// Rows only in the older body.
+    removed: Vec<u32>,
+}
+
+impl RowMatching {
+    /// How many row pairs there are.
+    fn matched(&self) -> usize {
+        self.pairs
+            .as_ref()
+            .map(|p| p.0.len())
+            .unwrap_or(self.aligned)
+    }
+
+    /// The `k`th pair (older row, newer row).
+    fn pair(&self, k: usize) -> (u32, u32) {
+        match &self.pairs {
+            Some((po, pn)) => (po[k], pn[k]),
+            None => (k as u32, k as u32),
+        }
+    }
+}
+
 /// Diff two bodies by `opts.key` (or by position when it is empty).
 ///
 /// Matched rows are compared column by column with arrow's vectorised
@@ -316,13 +365,60 @@ fn first_duplicate(rows: &Rows) -> Option<usize> {
 /// usual case: same order, some values changed), no hash map is needed.
 pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDiff> {
     let (old_b, new_b) = both(|| old.concat(), || new.concat())?;
-    let (os, ns) = (old.schema.clone(), new.schema.clone());
+    let plan = plan_columns(&old.schema, &new.schema, &opts.key)?;
+    let (mode, matching) = if opts.key.is_empty() {
+        let matching = match_by_position(old_b.num_rows(), new_b.num_rows());
+        (BodyDiffMode::Positional, matching)
+    } else {
+        let keys = KeyMatcher {
+            os: &old.schema,
+            old_b: &old_b,
+            new_b: &new_b,
+            plan: &plan,
+            key: &opts.key,
+        };
+        let matching = keys.match_rows()?;
+        (BodyDiffMode::Keyed(opts.key.clone()), matching)
+    };
+    let changed_mask = changed_rows(&old_b, &new_b, &plan, &matching)?;
+    let changed = changed_mask.count_set_bits() as u64;
+    let cap = opts.sample;
+    let sample_changed = sample_changed_rows(
+        &old_b,
+        &new_b,
+        &matching,
+        &changed_mask,
+        &plan.compared,
+        cap,
+    )?;
+    let (added, removed) = (&matching.added, &matching.removed);
+    Ok(BodyDiff {
+        mode,
+        added: added.len() as u64,
+        removed: removed.len() as u64,
+        changed,
+        unchanged: matching.matched() as u64 - changed,
+        sample_added: rows_json(&new_b, &added[..added.len().min(cap)])?,
+        sample_removed: rows_json(&old_b, &removed[..removed.len().min(cap)])?,
+        sample_changed,
+        compared_columns: plan.compared,
+    })
+}
+
+/// Choose the columns to work on: the key columns (which must be in both
+/// bodies with the same type) and the compared columns (in both, same
+/// type, not keys, not of the Null type).
+fn plan_columns(os: &SchemaRef, ns: &SchemaRef, key: &[String]) -> Result<ColumnPlan> {
     let find = |schema: &SchemaRef, name: &str| schema.index_of(name).ok();
-    // Key columns: in both, same type.
-    let mut key_old = Vec::new();
-    let mut key_new = Vec::new();
-    for k in &opts.key {
-        let (Some(i), Some(j)) = (find(&os, k), find(&ns, k)) else {
+    let mut plan = ColumnPlan {
+        key_old: Vec::new(),
+        key_new: Vec::new(),
+        val_old: Vec::new(),
+        val_new: Vec::new(),
+        compared: Vec::new(),
+    };
+    for k in key {
+        let (Some(i), Some(j)) = (find(os, k), find(ns, k)) else {
             return Err(DatasetError::Diff(format!(
                 "key column '{k}' is not in both versions"
             )));
@@ -334,140 +430,196 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
                 ns.field(j).data_type()
             )));
         }
-        key_old.push(i);
-        key_new.push(j);
+        plan.key_old.push(i);
+        plan.key_new.push(j);
     }
-    // Compared columns: shared, same type, not keys.
-    let mut val_old = Vec::new();
-    let mut val_new = Vec::new();
-    let mut compared = Vec::new();
     for (i, f) in os.fields().iter().enumerate() {
-        if opts.key.iter().any(|k| k == f.name()) {
+        if key.iter().any(|k| k == f.name()) {
             continue;
         }
-        if let Some(j) = find(&ns, f.name()) {
+        if let Some(j) = find(ns, f.name()) {
             if ns.field(j).data_type() == f.data_type() && !matches!(f.data_type(), DataType::Null)
             {
-                val_old.push(i);
-                val_new.push(j);
-                compared.push(f.name().clone());
+                plan.val_old.push(i);
+                plan.val_new.push(j);
+                plan.compared.push(f.name().clone());
             }
         }
     }
-    let (n_old, n_new) = (old_b.num_rows(), new_b.num_rows());
-    let dup_error = |side: &str, batch: &RecordBatch, row: usize| -> DatasetError {
-        let key = rows_json(batch, &[row as u32]).unwrap_or_default();
-        DatasetError::Diff(format!(
-            "key {} is not unique in the {side} version (row {})",
-            key_text(&key, &opts.key),
-            row + 1
-        ))
-    };
-    // Matched pairs (None: row i with row i for the first `aligned` rows),
-    // and the unmatched rows of each side.
-    let mut pairs: Option<(Vec<u32>, Vec<u32>)> = None;
-    let mut aligned = 0usize;
-    let mut added_rows: Vec<u32> = Vec::new();
-    let mut removed_rows: Vec<u32> = Vec::new();
-    let mode;
-    if opts.key.is_empty() {
-        mode = BodyDiffMode::Positional;
-        aligned = n_old.min(n_new);
-        added_rows.extend(aligned as u32..n_new as u32);
-        removed_rows.extend(aligned as u32..n_old as u32);
-    } else {
-        mode = BodyDiffMode::Keyed(opts.key.clone());
-        let same_keys = n_old == n_new
+    Ok(plan)
+}
+
+/// Positional matching: row i with row i; the longer side's extra rows are
+/// added (newer) or removed (older).
+fn match_by_position(n_old: usize, n_new: usize) -> RowMatching {
+    let aligned = n_old.min(n_new);
+    RowMatching {
+        pairs: None,
+        aligned,
+        added: (aligned as u32..n_new as u32).collect(),
+        removed: (aligned as u32..n_old as u32).collect(),
+    }
+}
+
+/// What key matching works on: both bodies as one batch each, the older
+/// body's schema (both sides' keys are encoded with its types), the column
+/// plan and the key column names.
+struct KeyMatcher<'a> {
+    os: &'a SchemaRef,
+    old_b: &'a RecordBatch,
+    new_b: &'a RecordBatch,
+    plan: &'a ColumnPlan,
+    key: &'a [String],
+}
+
+impl KeyMatcher<'_> {
+    /// Key matching. When both sides have the same keys in the same order,
+    /// rows pair with themselves and only uniqueness is checked; otherwise
+    /// the keys are matched through a hash map.
+    fn match_rows(&self) -> Result<RowMatching> {
+        let (old_b, new_b) = (self.old_b, self.new_b);
+        let (key_old, key_new) = (&self.plan.key_old, &self.plan.key_new);
+        let n_old = old_b.num_rows();
+        let same_keys = n_old == new_b.num_rows()
             && key_old
                 .iter()
-                .zip(&key_new)
+                .zip(key_new)
                 .all(|(&i, &j)| old_b.column(i).as_ref() == new_b.column(j).as_ref());
-        if same_keys {
-            // Same keys in the same order: only uniqueness needs checking.
-            let unique = key_old.len() == 1 && strictly_monotonic(old_b.column(key_old[0]));
-            if !unique {
-                let rows = encode(&converter(&os, &key_old)?, &old_b, &key_old)?;
-                if let Some(i) = first_duplicate(&rows) {
-                    return Err(dup_error("older", &old_b, i));
-                }
-            }
-            aligned = n_old;
-        } else {
-            let conv = converter(&os, &key_old)?;
-            let (ko, kn) = both(
-                || encode(&conv, &old_b, &key_old),
-                || encode(&conv, &new_b, &key_new),
-            )?;
-            let mut index: HashMap<&[u8], u32, rustc_hash::FxBuildHasher> =
-                HashMap::with_capacity_and_hasher(ko.num_rows(), rustc_hash::FxBuildHasher);
-            for i in 0..ko.num_rows() {
-                if index.insert(ko.row(i).data(), i as u32).is_some() {
-                    return Err(dup_error("older", &old_b, i));
-                }
-            }
-            let mut seen = vec![false; ko.num_rows()];
-            let (mut po, mut pn) = (Vec::with_capacity(n_new), Vec::with_capacity(n_new));
-            let mut new_only: HashSet<&[u8], rustc_hash::FxBuildHasher> = HashSet::default();
-            for j in 0..kn.num_rows() {
-                let k = kn.row(j).data();
-                match index.get(k) {
-                    Some(&i) => {
-                        if std::mem::replace(&mut seen[i as usize], true) {
-                            return Err(dup_error("newer", &new_b, j));
-                        }
-                        po.push(i);
-                        pn.push(j as u32);
-                    }
-                    None => {
-                        if !new_only.insert(k) {
-                            return Err(dup_error("newer", &new_b, j));
-                        }
-                        added_rows.push(j as u32);
-                    }
-                }
-            }
-            removed_rows.extend(
-                seen.iter()
-                    .enumerate()
-                    .filter(|(_, s)| !**s)
-                    .map(|(i, _)| i as u32),
-            );
-            pairs = Some((po, pn));
+        if !same_keys {
+            return self.match_by_index();
         }
+        let unique = key_old.len() == 1 && strictly_monotonic(old_b.column(key_old[0]));
+        if !unique {
+            let rows = encode(&converter(self.os, key_old)?, old_b, key_old)?;
+            if let Some(i) = first_duplicate(&rows) {
+                return Err(duplicate_key("older", old_b, i, self.key));
+            }
+        }
+        Ok(RowMatching {
+            pairs: None,
+            aligned: n_old,
+            added: Vec::new(),
+            removed: Vec::new(),
+        })
     }
-    // Compare the matched rows' values, column by column.
-    let matched = pairs.as_ref().map(|p| p.0.len()).unwrap_or(aligned);
+
+    /// Key matching through a hash map of the older body's encoded keys:
+    /// newer rows whose key is there are pairs, the rest are added; older
+    /// rows no newer row claimed are removed. A repeated key on either
+    /// side fails.
+    fn match_by_index(&self) -> Result<RowMatching> {
+        let (old_b, new_b, key) = (self.old_b, self.new_b, self.key);
+        let (key_old, key_new) = (&self.plan.key_old, &self.plan.key_new);
+        let n_new = new_b.num_rows();
+        let conv = converter(self.os, key_old)?;
+        let (ko, kn) = both(
+            || encode(&conv, old_b, key_old),
+            || encode(&conv, new_b, key_new),
+        )?;
+        let mut index: HashMap<&[u8], u32, rustc_hash::FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(ko.num_rows(), rustc_hash::FxBuildHasher);
+        for i in 0..ko.num_rows() {
+            if index.insert(ko.row(i).data(), i as u32).is_some() {
+                return Err(duplicate_key("older", old_b, i, key));
+            }
+        }
+        let mut seen = vec![false; ko.num_rows()];
+        let (mut po, mut pn) = (Vec::with_capacity(n_new), Vec::with_capacity(n_new));
+        let mut added = Vec::new();
+        let mut new_only: HashSet<&[u8], rustc_hash::FxBuildHasher> = HashSet::default();
+        for j in 0..kn.num_rows() {
+            let k = kn.row(j).data();
+            match index.get(k) {
+                Some(&i) => {
+                    if std::mem::replace(&mut seen[i as usize], true) {
+                        return Err(duplicate_key("newer", new_b, j, key));
+                    }
+                    po.push(i);
+                    pn.push(j as u32);
+                }
+                None => {
+                    if !new_only.insert(k) {
+                        return Err(duplicate_key("newer", new_b, j, key));
+                    }
+                    added.push(j as u32);
+                }
+            }
+        }
+        let removed = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !**s)
+            .map(|(i, _)| i as u32)
+            .collect();
+        Ok(RowMatching {
+            pairs: Some((po, pn)),
+            aligned: 0,
+            added,
+            removed,
+        })
+    }
+}
+
+/// The error for a key that is not unique in one side (`side`: "older" or
+/// "newer"), showing the key's values and the row.
+fn duplicate_key(side: &str, batch: &RecordBatch, row: usize, key: &[String]) -> DatasetError {
+    let values = rows_json(batch, &[row as u32]).unwrap_or_default();
+    DatasetError::Diff(format!(
+        "key {} is not unique in the {side} version (row {})",
+        key_text(&values, key),
+        row + 1
+    ))
+}
+
+/// Which matched pairs differ in a compared column: one bit per pair,
+/// comparing column by column (each side's column gathered on its own
+/// thread).
+fn changed_rows(
+    old_b: &RecordBatch,
+    new_b: &RecordBatch,
+    plan: &ColumnPlan,
+    matching: &RowMatching,
+) -> Result<BooleanBuffer> {
+    let matched = matching.matched();
     let mut changed_mask = BooleanBuffer::new_unset(matched);
-    let (take_old, take_new) = match &pairs {
+    let (take_old, take_new) = match &matching.pairs {
         Some((po, pn)) => (
             Some(UInt32Array::from(po.clone())),
             Some(UInt32Array::from(pn.clone())),
         ),
         None => (None, None),
     };
-    for (&i, &j) in val_old.iter().zip(&val_new) {
+    for (&i, &j) in plan.val_old.iter().zip(&plan.val_new) {
         let side = |b: &RecordBatch, c: usize, idx: &Option<UInt32Array>| -> Result<ArrayRef> {
             Ok(match idx {
                 Some(idx) => arrow_select::take::take(b.column(c).as_ref(), idx, None)?,
                 None => b.column(c).slice(0, matched),
             })
         };
-        let (a, b) = both(|| side(&old_b, i, &take_old), || side(&new_b, j, &take_new))?;
+        let (a, b) = both(|| side(old_b, i, &take_old), || side(new_b, j, &take_new))?;
         changed_mask = &changed_mask | &differing(&a, &b)?;
     }
-    let changed = changed_mask.count_set_bits() as u64;
-    let cap = opts.sample;
+    Ok(changed_mask)
+}
+
+/// Up to `cap` changed pairs as JSON rows, each with the compared columns
+/// whose values differ.
+fn sample_changed_rows(
+    old_b: &RecordBatch,
+    new_b: &RecordBatch,
+    matching: &RowMatching,
+    changed_mask: &BooleanBuffer,
+    compared: &[String],
+    cap: usize,
+) -> Result<Vec<ChangedRow>> {
     let changed_idx: Vec<(u32, u32)> = changed_mask
         .set_indices()
         .take(cap)
-        .map(|k| match &pairs {
-            Some((po, pn)) => (po[k], pn[k]),
-            None => (k as u32, k as u32),
-        })
+        .map(|k| matching.pair(k))
         .collect();
-    let olds = rows_json(&old_b, &changed_idx.iter().map(|p| p.0).collect::<Vec<_>>())?;
-    let news = rows_json(&new_b, &changed_idx.iter().map(|p| p.1).collect::<Vec<_>>())?;
-    let sample_changed = olds
+    let olds = rows_json(old_b, &changed_idx.iter().map(|p| p.0).collect::<Vec<_>>())?;
+    let news = rows_json(new_b, &changed_idx.iter().map(|p| p.1).collect::<Vec<_>>())?;
+    Ok(olds
         .into_iter()
         .zip(news)
         .map(|(o, n)| {
@@ -482,20 +634,10 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
                 columns,
             }
         })
-        .collect();
-    Ok(BodyDiff {
-        mode,
-        compared_columns: compared,
-        added: added_rows.len() as u64,
-        removed: removed_rows.len() as u64,
-        changed,
-        unchanged: matched as u64 - changed,
-        sample_added: rows_json(&new_b, &added_rows[..added_rows.len().min(cap)])?,
-        sample_removed: rows_json(&old_b, &removed_rows[..removed_rows.len().min(cap)])?,
-        sample_changed,
-    })
+        .collect())
 }
 
+/// A key's values as `(k1=v1, k2=v2)`, from a row shown as JSON.
 fn key_text(row: &[Value], key: &[String]) -> String {
     let parts: Vec<String> = key
         .iter()
@@ -509,47 +651,4 @@ fn key_text(row: &[Value], key: &[String]) -> String {
         })
         .collect();
     format!("({})", parts.join(", "))
-}
-
-impl Store {
-    /// Diff two versions: `from` (older) → `to` (newer).
-    pub fn diff<A: ToRef + ?Sized, B: ToRef + ?Sized>(
-        &self,
-        from: &A,
-        to: &B,
-        opts: &DiffOptions,
-    ) -> Result<Diff> {
-        let a = self.resolve(from)?;
-        let b = self.resolve(to)?;
-        let da = self.get(&crate::refs::DatasetRef::at(a.name.clone(), a.id))?;
-        let db = self.get(&crate::refs::DatasetRef::at(b.name.clone(), b.id))?;
-        let components_changed = Component::ALL
-            .into_iter()
-            .filter(|c| a.manifest.component(*c) != b.manifest.component(*c))
-            .map(|c| c.as_str().to_string())
-            .collect();
-        let structure = diff_structure(&da.structure, &db.structure);
-        let meta = diff_meta(da.meta.as_ref(), db.meta.as_ref())?;
-        let body = if a.manifest.body == b.manifest.body {
-            BodyDiff::identical(da.structure.rows)
-        } else {
-            let (ba, bb) = std::thread::scope(|s| {
-                let h = s.spawn(|| self.read_body_blob(&a.manifest.body));
-                let bb = self.read_body_blob(&b.manifest.body);
-                let ba = h.join().unwrap_or_else(|_| {
-                    Err(DatasetError::Diff("body reader thread panicked".into()))
-                });
-                (ba, bb)
-            });
-            diff_bodies(&ba?, &bb?, opts)?
-        };
-        Ok(Diff {
-            from: a.id,
-            to: b.id,
-            components_changed,
-            structure,
-            meta,
-            body,
-        })
-    }
 }

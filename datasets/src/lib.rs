@@ -67,8 +67,8 @@ pub use diff::{
 pub use error::{DatasetError, Result};
 pub use fsck::{FsckReport, Problem};
 pub use model::{
-    to_canonical_json, Body, Column, Commit, Component, Dataset, DatasetName, InputVersion,
-    Manifest, Meta, Provenance, Structure, Transform, VersionId,
+    to_canonical_json, Body, Column, Commit, Component, DatasetName, InputVersion, Manifest, Meta,
+    Provenance, Structure, Transform, Version, VersionId,
 };
 pub use refs::{DatasetRef, VersionSpec};
 pub use store::{

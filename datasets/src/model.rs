@@ -481,9 +481,9 @@ impl Body {
     }
 }
 
-/// A version with every component but the body loaded.
+/// A stored version of a dataset, with every component but the body loaded.
 #[derive(Debug, Clone)]
-pub struct Dataset {
+pub struct Version {
     /// The dataset's name.
     pub name: DatasetName,
     /// The version id.

@@ -3,7 +3,6 @@
 //!
 //! ```ignore
 //! let [x, base] = args.bind("int", &["x?", "base?"])?;
-//! let n = args.int_at("range", "stop", &x)?;
 //! ```
 //!
 //! Every failure is a Starlark error naming the function and parameter.
@@ -54,13 +53,18 @@ impl Args {
 }
 
 /// An error "fname: msg".
-pub fn name_err(fname: &str, msg: impl std::fmt::Display) -> EvalError {
+pub(crate) fn name_err(fname: &str, msg: impl std::fmt::Display) -> EvalError {
     EvalError::new(format!("{fname}: {msg}"))
 }
 
 /// starlark-go's `UnpackPositionalArgs`: no keyword arguments, between `min`
 /// and `max` positional ones.
-pub fn positional<'a>(fname: &str, args: &'a Args, min: usize, max: usize) -> Result<&'a [Value]> {
+pub(crate) fn positional<'a>(
+    fname: &str,
+    args: &'a Args,
+    min: usize,
+    max: usize,
+) -> Result<&'a [Value]> {
     if !args.named.is_empty() {
         return Err(name_err(fname, "unexpected keyword arguments"));
     }
@@ -69,7 +73,12 @@ pub fn positional<'a>(fname: &str, args: &'a Args, min: usize, max: usize) -> Re
 
 /// The positional-count check of [`positional`], for callers that handle
 /// keyword arguments themselves.
-pub fn count<'a>(fname: &str, values: &'a [Value], min: usize, max: usize) -> Result<&'a [Value]> {
+pub(crate) fn count<'a>(
+    fname: &str,
+    values: &'a [Value],
+    min: usize,
+    max: usize,
+) -> Result<&'a [Value]> {
     let n = values.len();
     if n < min {
         let atleast = if min < max { "at least " } else { "" };
@@ -91,7 +100,7 @@ pub fn count<'a>(fname: &str, values: &'a [Value], min: usize, max: usize) -> Re
 /// starlark-go's `UnpackArgs` over `positional` and `named`: parameters bound
 /// by position then by name; a name ending in `?` is optional, and every
 /// parameter after the first optional one is optional too.
-pub fn unpack<const N: usize>(
+pub(crate) fn unpack<const N: usize>(
     fname: &str,
     positional: &[Value],
     named: &[(std::rc::Rc<str>, Value)],
@@ -149,73 +158,4 @@ pub fn type_error(fname: &str, pname: &str, got: &Value, want: &str) -> EvalErro
         "{fname}: for parameter {pname}: got {}, want {want}",
         got.type_name()
     ))
-}
-
-/// Conversions from a Starlark value to a Rust type, for native parameters.
-pub trait FromValue: Sized {
-    /// The Starlark type name used in "want ..." messages.
-    const WANT: &'static str;
-    /// Converts, or `None` if the value has the wrong type.
-    fn from_value(v: &Value) -> Option<Self>;
-}
-
-impl FromValue for i64 {
-    const WANT: &'static str = "int";
-    fn from_value(v: &Value) -> Option<i64> {
-        v.as_i64()
-    }
-}
-
-impl FromValue for bool {
-    const WANT: &'static str = "bool";
-    fn from_value(v: &Value) -> Option<bool> {
-        match v {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-}
-
-impl FromValue for f64 {
-    const WANT: &'static str = "float";
-    fn from_value(v: &Value) -> Option<f64> {
-        match v {
-            Value::Float(f) => Some(*f),
-            Value::Int(i) => Some(*i as f64),
-            Value::BigInt(_) => v.as_int().and_then(|i| i.to_f64().ok()),
-            _ => None,
-        }
-    }
-}
-
-impl FromValue for String {
-    const WANT: &'static str = "string";
-    fn from_value(v: &Value) -> Option<String> {
-        v.as_str().map(|s| s.to_str_lossy().into_owned())
-    }
-}
-
-impl FromValue for Value {
-    const WANT: &'static str = "value";
-    fn from_value(v: &Value) -> Option<Value> {
-        Some(v.clone())
-    }
-}
-
-/// Converts an argument, with a "for parameter" error on a type mismatch.
-pub fn convert<T: FromValue>(fname: &str, pname: &str, v: &Value) -> Result<T> {
-    T::from_value(v).ok_or_else(|| type_error(fname, pname, v, T::WANT))
-}
-
-/// Converts an optional argument, using `default` when absent (or None).
-pub fn convert_or<T: FromValue>(
-    fname: &str,
-    pname: &str,
-    v: &Option<Value>,
-    default: T,
-) -> Result<T> {
-    match v {
-        None | Some(Value::None) => Ok(default),
-        Some(v) => convert(fname, pname, v),
-    }
 }

@@ -17,11 +17,6 @@ pub struct Dialect {
     pub top_level_control: bool,
     /// `load` binds module globals instead of file-local names.
     pub load_binds_globally: bool,
-    /// The API surface of starlark-go as packaged in 2021 (Debian bookworm's
-    /// golang-starlark-dev, the Qri era) instead of the current one: sets
-    /// have only `union`, and `json` has no `encode_indent`. The conformance
-    /// suite runs the packaged test files with it; transforms use the current API.
-    pub legacy_api: bool,
 }
 
 impl Dialect {
@@ -35,7 +30,6 @@ impl Dialect {
             global_reassign: false,
             top_level_control: false,
             load_binds_globally: false,
-            legacy_api: false,
         }
     }
 
@@ -59,7 +53,6 @@ impl Dialect {
             global_reassign: true,
             top_level_control: true,
             load_binds_globally: false,
-            legacy_api: false,
         }
     }
 }

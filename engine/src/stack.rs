@@ -10,6 +10,8 @@ const RED_ZONE: usize = 128 * 1024;
 const SEGMENT: usize = 2 * 1024 * 1024;
 
 /// Runs `f`, first growing the stack if fewer than [`RED_ZONE`] bytes remain.
+/// Hosts that recurse over nested values (converters, encoders) run each
+/// level through it too (it is `engine::stack_guard`).
 #[inline]
 pub fn guard<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(RED_ZONE, SEGMENT, f)

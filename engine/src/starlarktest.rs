@@ -7,13 +7,14 @@
 //! Files load `assert.star`, a Starlark module built on the natives `error`,
 //! `catch`, `matches`, `module` and `_freeze`. The same code serves the
 //! conformance suite and `quarry test`. It is pure: callers supply file text.
+//! It and its test-only values exist only with the `starlarktest` feature.
 
-use crate::args::Args;
+use crate::args::{type_error, Args};
 use crate::error::{EvalError, Result};
 use crate::eval::{Members, Predeclared, Thread};
 use crate::resolve::{resolve_file, Environment};
 use crate::syntax::parse_file;
-use crate::values::{Builtin, Module, NativeValue, Value};
+use crate::values::{Builtin, NativeValue, Value};
 use crate::{Dialect, Error};
 use regex::Regex;
 use std::any::Any;
@@ -52,16 +53,16 @@ impl FileReport {
 
 /// One chunk of a chunked file.
 #[derive(Debug, Clone)]
-pub struct Chunk {
+struct Chunk {
     /// The chunk's source, prefixed with newlines so that line numbers match the file.
-    pub source: String,
+    source: String,
     /// Expected errors by line.
-    pub want_errors: BTreeMap<u32, Regex>,
+    want_errors: BTreeMap<u32, Regex>,
 }
 
 /// Splits a chunked file as starlark-go's chunkedfile package does. Bad
 /// `###` comments are reported as failures.
-pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<Chunk> {
+fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut linenum: u32 = 1;
     for chunk in data.split("\n---\n") {
@@ -99,7 +100,7 @@ pub fn split_chunks(path: &str, data: &str, failures: &mut Vec<String>) -> Vec<C
 /// Compiles a Go (RE2) regexp. The syntaxes agree except that Go reads a
 /// `{` or `}` that does not form a repetition (`{n}`, `{n,}`, `{n,m}`) as a
 /// literal, where the regex crate rejects it; such braces are escaped.
-pub fn go_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+fn go_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
     let b = pattern.as_bytes();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut i = 0;
@@ -187,7 +188,7 @@ fn go_unquote(s: &str) -> Option<String> {
 }
 
 /// The dialect a chunk asks for with `option:` comments.
-pub fn chunk_dialect(source: &str) -> Dialect {
+fn chunk_dialect(source: &str) -> Dialect {
     let has = |name: &str| source.contains(&format!("option:{name}"));
     let global_reassign = has("globalreassign");
     let recursion = has("recursion");
@@ -198,7 +199,6 @@ pub fn chunk_dialect(source: &str) -> Dialect {
         global_reassign,
         top_level_control: global_reassign,
         load_binds_globally: has("loadbindsglobally"),
-        legacy_api: false,
     }
 }
 
@@ -216,7 +216,9 @@ pub struct Harness<'a> {
     pub predeclared: &'a dyn Fn() -> Predeclared,
     /// A step budget per chunk (0 for none), so a runaway test cannot hang the run.
     pub max_steps: u64,
-    /// Run with starlark-go 2021's API surface (see [`Dialect::legacy_api`]).
+    /// Run with starlark-go 2021's API surface, as the packaged starlark-go
+    /// test files expect: sets have only `union`, and `json` has no
+    /// `encode_indent` (the harness's threads hide the rest).
     pub legacy_api: bool,
 }
 
@@ -246,10 +248,7 @@ impl Harness<'_> {
                     }
                     None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
                 };
-            let dialect = Dialect {
-                legacy_api: self.legacy_api,
-                ..chunk_dialect(&chunk.source)
-            };
+            let dialect = chunk_dialect(&chunk.source);
             match mode {
                 Mode::Parse => {
                     if let Err(e) = parse_file(path, &chunk.source) {
@@ -303,6 +302,9 @@ impl Harness<'_> {
         let mut thread = Thread::new(dialect);
         if self.max_steps > 0 {
             thread.set_max_steps(self.max_steps);
+        }
+        if self.legacy_api {
+            thread.set_attr_filter(legacy_api);
         }
         thread.set_local(FAILURES_KEY, Vec::<String>::new());
         thread.set_local(TEST_PATH_KEY, path.to_string());
@@ -375,11 +377,18 @@ fn native_catch(thread: &mut Thread, args: &Args) -> Result<Value> {
 
 fn native_matches(_thread: &mut Thread, args: &Args) -> Result<Value> {
     let [pattern, s] = args.bind("matches", &["pattern", "str"])?;
-    let pattern: String =
-        crate::args::convert("matches", "pattern", &pattern.unwrap_or(Value::None))?;
-    let s: String = crate::args::convert("matches", "str", &s.unwrap_or(Value::None))?;
+    let pattern = string_arg("matches", "pattern", pattern)?;
+    let s = string_arg("matches", "str", s)?;
     let rx = go_regex(&pattern).map_err(|e| EvalError::new(format!("matches: {e}")))?;
     Ok(Value::Bool(rx.is_match(&s)))
+}
+
+/// A string argument, or a "for parameter" type error.
+fn string_arg(fname: &str, pname: &str, v: Option<Value>) -> Result<String> {
+    match v.unwrap_or(Value::None) {
+        Value::Str(s) => Ok(s.to_str_lossy().into_owned()),
+        other => Err(type_error(fname, pname, &other, "string")),
+    }
 }
 
 fn native_freeze(_thread: &mut Thread, args: &Args) -> Result<Value> {
@@ -441,7 +450,7 @@ assert = module(
 "#;
 
 /// The test-only value `hasfields()`: any field may be set until it is frozen.
-pub struct HasFields {
+struct HasFields {
     attrs: RefCell<BTreeMap<String, Value>>,
     frozen: Cell<bool>,
 }
@@ -503,7 +512,7 @@ impl NativeValue for HasFields {
 }
 
 /// The test-only infinite iterable `fibonacci`.
-pub struct Fibonacci;
+struct Fibonacci;
 
 impl NativeValue for Fibonacci {
     fn type_name(&self) -> &str {
@@ -549,38 +558,28 @@ pub fn conformance_predeclared() -> Predeclared {
     p
 }
 
-/// The engine's own library modules by load name: `json.star` and `math.star`
-/// (each binds one member named after the module), as starlark-go's tests
-/// load them. Under [`Dialect::legacy_api`] json lacks `encode_indent`, as in 2021.
-pub fn library_modules(name: &str, dialect: &Dialect) -> Option<Members> {
+/// starlark-go's API surface as packaged in 2021 (Debian bookworm's
+/// golang-starlark-dev, the Qri era), whose test files the conformance suite
+/// runs: sets have only `union`, and `json` has no `encode_indent`. An
+/// attribute filter for [`Thread::set_attr_filter`] that hides the rest.
+fn legacy_api(x: &Value, name: &str) -> bool {
+    match x {
+        Value::Set(_) => name == "union",
+        Value::Module(m) if m.name == "json" => name != "encode_indent",
+        _ => true,
+    }
+}
+
+/// A [`ModuleProvider`] serving the engine's own library modules by load
+/// name, as starlark-go's tests load them: `json.star` and `math.star`, each
+/// binding one member named after the module.
+pub fn library_provider(_thread: &mut Thread, name: &str) -> Option<Result<Members>> {
     let (member, value) = match name {
-        "json.star" if dialect.legacy_api => ("json", legacy_json()),
         "json.star" => ("json", crate::library::json::module()),
         "math.star" => ("math", crate::library::math::module()),
         _ => return None,
     };
     let mut m = Members::new();
     m.insert(member.to_string(), value);
-    Some(m)
-}
-
-fn legacy_json() -> Value {
-    match crate::library::json::module() {
-        Value::Module(m) => {
-            let mut members = m.members.clone();
-            members.remove("encode_indent");
-            module_value(&m.name, members)
-        }
-        other => other,
-    }
-}
-
-/// A [`ModuleProvider`] serving [`library_modules`].
-pub fn library_provider(thread: &mut Thread, name: &str) -> Option<Result<Members>> {
-    library_modules(name, &thread.dialect).map(Ok)
-}
-
-/// A module value from members (for module providers).
-pub fn module_value(name: &str, members: Members) -> Value {
-    Value::Module(Rc::new(Module::new(name, members)))
+    Some(Ok(m))
 }

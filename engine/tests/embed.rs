@@ -2,8 +2,7 @@
 //! call depth, allocation budget, compiled programs, REPL sessions, loading,
 //! backtraces and hints.
 
-use engine::eval::Members;
-use engine::{compile, Dialect, Error, ErrorKind, EvalError, Session, Thread, Value};
+use engine::{compile, Dialect, Error, ErrorKind, EvalError, Members, Session, Thread, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -207,7 +206,7 @@ fn compiled_programs_round_trip_through_bytes() {
     let src = "def f(a, b=2, *args, k=3, **kw):\n    return [a, b, len(args), k, len(kw)]\nr = f(1, 5, 6, 7, k=8, z=9)\nbig = 123456789012345678901234567890\ns = \"h\\xe9llo\"\n";
     let program = compile("p.star", src, &Dialect::transform(), &|_| false).unwrap();
     let bytes = program.to_bytes();
-    let back = engine::compile::Program::from_bytes(&bytes).unwrap();
+    let back = engine::Program::from_bytes(&bytes).unwrap();
     let m1 = Thread::new(Dialect::transform())
         .exec_program(&program, Default::default())
         .unwrap();
@@ -239,13 +238,13 @@ fn corrupt_program_bytes_are_rejected_not_panicking() {
     .unwrap();
     let bytes = program.to_bytes();
     for cut in 0..bytes.len() {
-        assert!(engine::compile::Program::from_bytes(&bytes[..cut]).is_err());
+        assert!(engine::Program::from_bytes(&bytes[..cut]).is_err());
     }
     let mut flipped = bytes.clone();
     for i in 8..flipped.len() {
         flipped[i] ^= 0x5a;
         // Must not panic; it may or may not decode.
-        if let Ok(p) = engine::compile::Program::from_bytes(&flipped) {
+        if let Ok(p) = engine::Program::from_bytes(&flipped) {
             let mut t = Thread::new(Dialect::transform());
             t.set_max_steps(10_000);
             let _ = t.exec_program(&p, Default::default());
@@ -427,7 +426,7 @@ fn structs_add_field_by_field() {
     let mut pre = engine::Predeclared::default();
     pre.insert(
         "struct".into(),
-        engine::values::Builtin::func("struct", engine::builtins::make_struct),
+        engine::values::Builtin::func("struct", engine::make_struct),
     );
     let v = t
         .eval_expr("e", "struct(a = 1, b = 2) + struct(b = 3, c = 4)", pre)
@@ -436,37 +435,24 @@ fn structs_add_field_by_field() {
 }
 
 #[test]
-fn method_tables_are_sorted_for_binary_search() {
-    let samples = [
-        Value::str("s"),
-        Value::Bytes(Rc::new(vec![1])),
-        Value::list(vec![]),
-        Value::new_dict(),
-        Value::Set(Rc::new(engine::values::Set::default())),
-    ];
-    for dialect in [
-        Dialect::transform(),
-        Dialect {
-            legacy_api: true,
-            ..Dialect::transform()
-        },
-    ] {
-        for v in &samples {
-            let names: Vec<&str> = engine::builtins::methods(v, &dialect)
-                .iter()
-                .map(|(n, _)| *n)
-                .collect();
-            let mut sorted = names.clone();
-            sorted.sort_unstable();
-            assert_eq!(
-                names,
-                sorted,
-                "{} methods must be sorted by name",
-                v.type_name()
-            );
-            assert!(!names.is_empty());
-        }
-    }
+fn an_attribute_filter_hides_attributes_everywhere() {
+    let mut t = Thread::new(Dialect::transform());
+    t.set_attr_filter(|x, name| !(matches!(x, Value::List(_)) && name == "append"));
+    let v = t
+        .eval_expr(
+            "e",
+            "(dir([])[:2], hasattr([], 'append'), getattr([], 'append', 0), hasattr([], 'clear'))",
+            Default::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        engine::values::repr(&v),
+        r#"(["clear", "extend"], False, 0, True)"#
+    );
+    let e = t
+        .exec_file("f.star", "x = []\nx.append(1)\n", Default::default())
+        .unwrap_err();
+    assert_eq!(e.to_string(), "list has no .append field or method");
 }
 
 #[test]
@@ -475,7 +461,7 @@ fn method_calls_on_every_kind_of_receiver() {
     let mut pre = engine::Predeclared::default();
     pre.insert(
         "struct".into(),
-        engine::values::Builtin::func("struct", engine::builtins::make_struct),
+        engine::values::Builtin::func("struct", engine::make_struct),
     );
     let src = "l = []\nl.append(1)\nl.extend([2, 3])\ns = struct(f = lambda x: x * 2)\nd = {}\nd.setdefault(\"k\", []).append(l.pop())\nr = [l, s.f(21), d, \"a,b\".split(\",\"), \"-\".join([\"x\", \"y\"])]\n";
     let m = t.exec_file("t.star", src, pre).unwrap();
@@ -500,7 +486,7 @@ fn release_modules_frees_modules_that_define_functions() {
     // module is freed, so is the marker.
     let marker = Rc::new(());
     let seen = Rc::downgrade(&marker);
-    let mut pre = engine::eval::Predeclared::default();
+    let mut pre = engine::Predeclared::default();
     pre.insert(
         "host".into(),
         Builtin::host("host", move |_, _| {

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let mut pre = engine::Predeclared::default();
     pre.insert(
         "struct".into(),
-        engine::values::Builtin::func("struct", engine::builtins::make_struct),
+        engine::values::Builtin::func("struct", engine::make_struct),
     );
     pre.insert("json".into(), engine::library::json::module());
     pre.insert("math".into(), engine::library::math::module());
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     thread.release_modules();
     // Compiled programs must survive a round trip too.
     if let Ok(p) = engine::compile("fuzz.star", src, &engine::Dialect::permissive(), &|_| false) {
-        let back = engine::compile::Program::from_bytes(&p.to_bytes());
+        let back = engine::Program::from_bytes(&p.to_bytes());
         assert!(back.is_ok(), "a program must decode what it encoded");
     }
 });

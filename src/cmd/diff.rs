@@ -1,8 +1,8 @@
 //! `quarry diff REF [REF2] [--key COL]`: what changed between two versions;
 //! with one REF, that version against the one before it.
 
-use super::apply::{diff_line, structure_lines};
 use super::Context;
+use crate::render::preview::{diff_line, structure_lines};
 use anyhow::{bail, Result};
 use datasets::{DatasetRef, DiffOptions};
 use std::process::ExitCode;

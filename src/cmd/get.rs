@@ -104,17 +104,7 @@ pub fn run(ctx: &Context, a: &GetArgs) -> Result<ExitCode> {
 fn whole(ctx: &Context, store: &Store, at: &DatasetRef, out: &mut dyn Write) -> Result<()> {
     let d = store.get(at)?;
     if ctx.json {
-        let v = serde_json::json!({
-            "name": d.name.to_string(),
-            "id": d.id,
-            "seq": d.seq,
-            "commit": d.commit,
-            "structure": d.structure,
-            "meta": d.meta,
-            "transform": d.transform,
-            "readme": d.readme,
-            "provenance": d.provenance,
-        });
+        let v = crate::report::VersionReport::from(d);
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
@@ -253,10 +243,12 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Result<ExitCode> {
     spinner.finish_and_clear();
     res?;
     if ctx.json {
-        ctx.print_json(&serde_json::json!({
-            "dataset": version.name.to_string(), "id": version.id,
-            "format": format.as_str(), "path": a.output,
-        }))?;
+        ctx.print_json(&crate::report::ExportReport {
+            dataset: version.name.to_string(),
+            id: version.id,
+            format: format.as_str().to_string(),
+            path: a.output.clone(),
+        })?;
     } else {
         println!(
             "wrote {}@{} as {} to {}",

@@ -34,16 +34,7 @@ pub fn run(ctx: &Context, a: &LockArgs) -> Result<ExitCode> {
     };
     let locked = lock(&files, a.starlib.as_deref())?;
     if ctx.json {
-        let v: Vec<_> = locked
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "script": l.script, "lock": l.lock, "path": l.entry.path,
-                    "starlib": l.entry.starlib, "script_hash": l.entry.script_hash,
-                    "previous": l.previous,
-                })
-            })
-            .collect();
+        let v: Vec<crate::report::LockReportEntry> = locked.iter().map(Into::into).collect();
         ctx.print_json(&v)?;
     } else {
         for l in &locked {

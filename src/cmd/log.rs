@@ -26,18 +26,9 @@ pub fn run(ctx: &Context, a: &LogArgs) -> Result<ExitCode> {
         // Each entry with its run, when a transform made it: the run id and
         // what the run printed.
         let runs = store.runs(&r.name)?;
-        let entries: Vec<serde_json::Value> = log
-            .iter()
-            .map(|e| {
-                let mut v = serde_json::to_value(e).unwrap_or_default();
-                if let (Some(run), Some(obj)) =
-                    (runs.iter().find(|r| r.version == e.id), v.as_object_mut())
-                {
-                    obj.insert("run_id".into(), run.run_id.clone().into());
-                    obj.insert("output".into(), run.output.clone().into());
-                }
-                v
-            })
+        let entries: Vec<crate::report::LogReportEntry> = log
+            .into_iter()
+            .map(|e| crate::report::LogReportEntry::new(e, &runs))
             .collect();
         ctx.print_json(&entries)?;
         return Ok(ExitCode::SUCCESS);

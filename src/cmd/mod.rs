@@ -8,6 +8,7 @@ pub mod get;
 pub mod list;
 pub mod lock;
 pub mod log;
+pub mod options;
 pub mod progress;
 pub mod remove;
 pub mod repl;
@@ -18,6 +19,7 @@ pub mod test;
 use anyhow::{Context as _, Result};
 use datasets::{Store, StoreLocation};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Options every command sees.
 pub struct Context {
@@ -33,6 +35,20 @@ impl Context {
         let loc = StoreLocation::resolve(self.repo.as_deref())?;
         Store::open_location(&loc)
             .with_context(|| format!("cannot open the dataset store at {}", loc.path.display()))
+    }
+
+    /// The store, shareable with a run (`load_dataset` reads from it).
+    pub fn shared_store(&self) -> Result<Arc<Store>> {
+        Ok(Arc::new(self.store()?))
+    }
+
+    /// The store when one exists already; `None` otherwise (nothing is created).
+    pub fn existing_store(&self) -> Option<Arc<Store>> {
+        let loc = StoreLocation::resolve(self.repo.as_deref()).ok()?;
+        if !loc.path.join(datasets::store::DB_FILE).is_file() {
+            return None;
+        }
+        Store::open_location(&loc).ok().map(Arc::new)
     }
 
     /// Prints `value` as pretty JSON on standard output.
@@ -74,68 +90,4 @@ pub fn script_thread() -> engine::Thread {
     thread.set_loader(release.loader(starlib::HostConfig::default()));
     thread.set_print(|s| println!("{s}"));
     thread
-}
-
-/// Renders an engine error for a terminal: the message with file:line:col,
-/// the source line with a caret, and the Starlark backtrace for run-time errors.
-pub fn render_error(err: &engine::Error, source_of: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut out = String::new();
-    let caret = |path: &str, line: u32, col: u32| -> String {
-        let Some(src) = source_of(path) else {
-            return String::new();
-        };
-        let (text, col) = match src.lines().nth(line.saturating_sub(1) as usize) {
-            Some(t) => (t, col),
-            // An error at the end of the input: point just past the last line.
-            None => match src.lines().rev().find(|l| !l.trim().is_empty()) {
-                Some(t) => (t, t.len() as u32 + 1),
-                None => return String::new(),
-            },
-        };
-        // Columns count bytes; pad by the characters before the column.
-        let before = text
-            .get(..(col.saturating_sub(1) as usize).min(text.len()))
-            .unwrap_or(text);
-        let pad: String = before
-            .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        format!("{text}\n{pad}^\n")
-    };
-    match err {
-        engine::Error::Syntax(e) => {
-            out.push_str(&format!("{e}\n"));
-            out.push_str(&caret(&e.path, e.pos.line, e.pos.col));
-        }
-        engine::Error::Resolve(errs) => {
-            for e in errs {
-                out.push_str(&format!("{e}\n"));
-                out.push_str(&caret(&e.path, e.pos.line, e.pos.col));
-            }
-        }
-        engine::Error::Eval(e) if e.kind == engine::ErrorKind::Host => {
-            // A missing setting or input: one line that says what to do.
-            match e.innermost() {
-                Some(f) => out.push_str(&format!(
-                    "{}:{}:{}: {}\n",
-                    f.path, f.pos.line, f.pos.col, e.msg
-                )),
-                None => out.push_str(&format!("{}\n", e.msg)),
-            }
-        }
-        engine::Error::Eval(e) => {
-            if let Some(f) = e.innermost() {
-                out.push_str(&format!(
-                    "{}:{}:{}: {}\n",
-                    f.path, f.pos.line, f.pos.col, e.msg
-                ));
-                out.push_str(&caret(&f.path, f.pos.line, f.pos.col));
-            } else {
-                out.push_str(&format!("{}\n", e.msg));
-            }
-            out.push_str(&e.backtrace_string());
-            out.push('\n');
-        }
-    }
-    out
 }

@@ -30,7 +30,10 @@ pub fn run(ctx: &Context, a: &RemoveArgs) -> Result<ExitCode> {
     let r = datasets::DatasetRef::parse(&a.dataset)?;
     let head = store.remove(&r.name, which)?;
     if ctx.json {
-        ctx.print_json(&serde_json::json!({"dataset": r.name.to_string(), "head": head}))?;
+        ctx.print_json(&crate::report::RemoveReport {
+            dataset: r.name.to_string(),
+            head,
+        })?;
     } else {
         match head {
             Some(h) => println!(

@@ -56,7 +56,10 @@ pub fn run() -> Result<ExitCode> {
                 }
                 if let Some(e) = out.error {
                     let src = chunk.clone();
-                    eprint!("{}", super::render_error(&e, &move |_| Some(src.clone())));
+                    eprint!(
+                        "{}",
+                        crate::render::failure::render_error(&e, &move |_| Some(src.clone()))
+                    );
                 }
             }
             Err(ReadlineError::Interrupted) => buf.clear(),

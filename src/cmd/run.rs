@@ -36,7 +36,7 @@ pub fn run(file: &Path, max_steps: u64, stats: bool) -> Result<ExitCode> {
             let p2 = path.clone();
             eprint!(
                 "{}",
-                super::render_error(&e, &move |p| (p == p2).then(|| src2.clone()))
+                crate::render::failure::render_error(&e, &move |p| (p == p2).then(|| src2.clone()))
             );
             Ok(ExitCode::from(1))
         }

@@ -1,17 +1,18 @@
 //! `quarry save peer/name --file transform.star` runs a transform and
 //! commits its result; `--body data.csv` commits a body file directly.
-//! The new version goes on top of the head the run started from, or the
-//! save fails: nothing is committed when the run fails or the head moved.
+//! Both go through the library's session: the new version goes on top of
+//! the head the run started from, or the save fails and commits nothing.
 
-use super::apply::{read_base, run_file, show_preview, Base, RunArgs, Script};
+use super::apply::{open_session, run_script, show_dry_run};
+use super::options::RunArgs;
 use super::{progress, Context};
+use crate::render;
+use crate::report::SaveReport;
 use anyhow::{anyhow, bail, Result};
-use datasets::{
-    BodyInput, DatasetName, ExpectedHead, Format, ImportOptions, NewVersion, Provenance, Store,
-};
-use std::path::{Path, PathBuf};
+use datasets::{DatasetName, Format, ImportOptions};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use transforms::{Candidate, CommitOptions, Committed, Session};
 
 /// `quarry save`'s arguments.
 #[derive(clap::Args, Debug)]
@@ -64,185 +65,78 @@ pub fn run(ctx: &Context, a: &SaveArgs) -> Result<ExitCode> {
         Ok(n) => n,
         Err(e) => super::misuse(e.to_string()),
     };
-    if let Some(file) = &a.file {
-        if a.dry_run {
-            return super::apply::dry_run(ctx, file, Some(&a.dataset), a.limit, &[], &a.run);
-        }
-        return save_transform(ctx, &name, file, a);
-    }
-    let body = a
-        .body
-        .as_deref()
-        .ok_or_else(|| anyhow!("pass --file TRANSFORM or --body FILE"))?;
-    save_body(ctx, &name, body, a)
-}
-
-fn save_transform(
-    ctx: &Context,
-    name: &DatasetName,
-    file: &Path,
-    a: &SaveArgs,
-) -> Result<ExitCode> {
-    let store = Arc::new(ctx.store()?);
-    let base = read_base(&store, &a.dataset)?;
-    let script = Script::load(file, !ctx.json)?;
-    let ran = run_file(script, base, Some(store.clone()), &a.run, !ctx.json)?;
-    let parent = ran.base.as_ref().map(|b| b.version.id);
-    if !a.force && unchanged(&ran) {
-        let head = parent.map(|p| p.short(12)).unwrap_or_default();
-        if ctx.json {
-            ctx.print_json(&serde_json::json!({
-                "dataset": name.to_string(), "committed": false, "head": parent,
-                "output": ran.outcome.output, "reason": "no changes",
-            }))?;
-        } else {
-            println!("no changes: {name} stays at {head} (pass --force to commit anyway)");
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let default_title = if ran.base.is_some() {
-        format!("run {}", file_name(file))
-    } else {
-        format!("create {name} with {}", file_name(file))
+    let session = open_session(ctx, Some(&a.dataset))?;
+    let candidate = match (&a.file, &a.body) {
+        (Some(file), _) => run_script(ctx, &session, file, &a.run)?,
+        (None, Some(body)) => import(&session, body, a)?,
+        (None, None) => bail!("pass --file TRANSFORM or --body FILE"),
     };
-    let output = ran.outcome.output.clone();
-    let starlib_version = ran.outcome.starlib_version.clone();
-    let inputs = ran.outcome.inputs.clone();
-    let mut new = ran.outcome.into_new_version(&default_title);
-    if let Some(t) = &a.title {
-        new.title = t.clone();
+    if a.dry_run {
+        return show_dry_run(ctx, &candidate, Some(&a.dataset), a.limit, &[]);
     }
-    if let Some(m) = &a.message {
-        new.message = m.clone();
-    }
-    new.author = name.peer().to_string();
-    new.expected_head = ExpectedHead::from_parent(parent);
-    commit(ctx, &store, name, new, &output, &starlib_version, &inputs)
+    commit(ctx, &name, candidate, a)
 }
 
-/// Whether a run's result equals the version it started from.
-fn unchanged(ran: &super::apply::Ran) -> bool {
-    let Some(Base { version, body }) = &ran.base else {
-        return false;
-    };
-    let o = &ran.outcome;
-    let same_body = body.schema == o.body.schema
-        && body.num_rows() == o.body.num_rows()
-        && matches!((body.concat(), o.body.concat()), (Ok(a), Ok(b)) if a == b);
-    same_body
-        && version.meta == o.meta
-        && version.readme == o.readme
-        && version.transform.as_ref() == Some(&o.transform)
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
-}
-
-fn save_body(ctx: &Context, name: &DatasetName, body: &Path, a: &SaveArgs) -> Result<ExitCode> {
-    let format = match a.format.or_else(|| Format::from_path(body)) {
-        Some(f) => f,
-        None => bail!(
+/// Proposes a body file, its format from `--format` or its extension.
+fn import(session: &Session, body: &std::path::Path, a: &SaveArgs) -> Result<Candidate> {
+    let Some(format) = a.format.or_else(|| Format::from_path(body)) else {
+        bail!(
             "cannot tell the format of {} from its extension; pass --format csv|json|ndjson|parquet",
             body.display()
-        ),
+        )
     };
     if !body.is_file() {
         bail!("body file {} does not exist", body.display());
     }
-    let store = Arc::new(ctx.store()?);
-    let parent = store.head(name)?;
-    if a.dry_run {
-        let spinner = progress::spinner(format!("reading {}", body.display()));
-        let new_body = datasets::import_file(body, format, &ImportOptions::default());
-        spinner.finish_and_clear();
-        let new_body = new_body?;
-        let base = read_base(&store, &a.dataset)?;
-        let baseline = base.as_ref().map(|b| transforms::preview::Baseline {
-            id: b.version.id,
-            body: &b.body,
-            meta: b.version.meta.as_ref(),
-        });
-        let meta = base.as_ref().and_then(|b| b.version.meta.as_ref());
-        let p = transforms::preview::preview(&new_body, meta, baseline, a.limit, &[])?;
-        if ctx.json {
-            ctx.print_json(
-                &serde_json::json!({"dataset": name.to_string(), "preview": p, "committed": false}),
-            )?;
-        } else {
-            print!("{}", show_preview(&p, Some(&a.dataset)));
-            println!("\ndry run: nothing was committed");
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let title = a
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("import {}", file_name(body)));
-    let mut new = NewVersion::new(
-        BodyInput::File {
-            path: body.to_path_buf(),
-            format,
-            options: ImportOptions::default(),
-        },
-        title,
-    );
-    new.message = a.message.clone().unwrap_or_default();
-    new.author = name.peer().to_string();
-    new.expected_head = ExpectedHead::from_parent(parent);
-    commit(ctx, &store, name, new, "", "", &[])
+    Ok(session.import(body, format, ImportOptions::default())?)
 }
 
+/// Commits the candidate and reports the new version, or that nothing changed.
 fn commit(
     ctx: &Context,
-    store: &Store,
     name: &DatasetName,
-    new: NewVersion,
-    output: &str,
-    starlib_version: &str,
-    inputs: &[datasets::InputVersion],
+    candidate: Candidate,
+    a: &SaveArgs,
 ) -> Result<ExitCode> {
-    let provenance: Option<Provenance> = new.provenance.clone();
+    let output = candidate.output().to_string();
+    let inputs = candidate.inputs().to_vec();
+    let outcome = candidate
+        .outcome()
+        .map(|o| (o.starlib_version.clone(), o.run_id.clone()));
     let spinner = progress::spinner(format!("saving {name}"));
-    let saved = store.save(name, new);
+    let committed = candidate.commit(CommitOptions {
+        title: a.title.clone(),
+        message: a.message.clone(),
+        force: a.force,
+    });
     spinner.finish_and_clear();
-    let saved = saved?;
+    let committed = committed.map_err(|e| anyhow!(e))?;
+    let report = SaveReport::new(name, &committed, outcome, output, inputs);
     if ctx.json {
-        ctx.print_json(&serde_json::json!({
-            "dataset": name.to_string(),
-            "committed": true,
-            "id": saved.id,
-            "seq": saved.seq,
-            "parent": saved.parent,
-            "rows": saved.rows,
-            "body_size": saved.body_size,
-            "body_written": saved.body_written,
-            "starlib": (!starlib_version.is_empty()).then_some(starlib_version),
-            "run_id": provenance.and_then(|p| p.run_id),
-            "inputs": inputs,
-            "output": output,
-        }))?;
-    } else {
-        println!(
-            "saved {name}@{} (version {}, {} rows, {}{})",
-            crate::render::short_id(&saved.id),
-            saved.seq,
-            saved.rows,
-            crate::render::size(saved.body_size),
-            if saved.body_written {
-                ""
-            } else {
-                "; body unchanged"
-            }
-        );
-        for i in inputs {
+        ctx.print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &committed {
+        Committed::Unchanged { head } => {
+            let head = head.map(|h| h.short(12)).unwrap_or_default();
+            println!("no changes: {name} stays at {head} (pass --force to commit anyway)");
+        }
+        Committed::Saved(saved) => {
             println!(
-                "  read {}@{}",
-                i.dataset,
-                crate::render::short_id(&i.version)
+                "saved {name}@{} (version {}, {} rows, {}{})",
+                render::short_id(&saved.id),
+                saved.seq,
+                saved.rows,
+                render::size(saved.body_size),
+                if saved.body_written {
+                    ""
+                } else {
+                    "; body unchanged"
+                }
             );
+            for i in &report.inputs {
+                println!("  read {}@{}", i.dataset, render::short_id(&i.version));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

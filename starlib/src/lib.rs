@@ -25,4 +25,4 @@ mod util;
 
 pub use config::{Guard, HostConfig, HttpConfig, Progress, ProgressHook, RetryPolicy};
 pub use error::StarlibError;
-pub use release::{releases, select, Release, StarlibLoader};
+pub use release::{releases, select, BodyForm, Release, StarlibLoader};

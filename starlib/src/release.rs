@@ -3,9 +3,8 @@
 
 use crate::config::HostConfig;
 use crate::error::StarlibError;
-use arrow_array::RecordBatch;
 use engine::error::{EvalError, Result};
-use engine::{Dialect, Loader, Members, Thread, Value};
+use engine::{Dialect, Loader, Members, Thread};
 use semver::{Version, VersionReq};
 use std::rc::Rc;
 use std::sync::OnceLock;
@@ -40,6 +39,17 @@ pub struct Binding {
     pub kind: ModuleKind,
 }
 
+/// How a release hands a dataset body to scripts and reads one back: the
+/// one place the majors differ on bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyForm {
+    /// Qri's form (1.x): a list of rows, each a list of values; a list of
+    /// lists written back is all data rows.
+    RowLists,
+    /// A `Table` (2.x); a list of lists written back has its header first.
+    Table,
+}
+
 /// A shipped starlib release.
 #[derive(Debug, Clone)]
 pub struct Release {
@@ -49,6 +59,8 @@ pub struct Release {
     pub dialect: Dialect,
     /// The names `load` accepts, and what they bind.
     pub bindings: Vec<Binding>,
+    /// How scripts see dataset bodies.
+    pub body_form: BodyForm,
     /// One line on what the release is.
     pub summary: &'static str,
 }
@@ -84,12 +96,14 @@ pub fn releases() -> &'static [Release] {
                 version: Version::new(1, 0, 0),
                 dialect: Dialect::transform(),
                 bindings: bindings(&[V1_BINDINGS]),
+                body_form: BodyForm::RowLists,
                 summary: "Qri-compatible: rows as lists of strings, plain dicts and lists",
             },
             Release {
                 version: Version::new(2, 0, 0),
                 dialect: Dialect::transform(),
                 bindings: bindings(&[V1_BINDINGS, V2_EXTRA]),
+                body_form: BodyForm::Table,
                 summary: "Arrow-native: tables, rand, csv.read and json.read return tables",
             },
         ]
@@ -175,30 +189,6 @@ impl Release {
             ModuleKind::Table => crate::table::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
-    }
-
-    /// A dataset body as this release hands it to scripts: in 1.x a list of
-    /// rows, each a list of values (strings, ints, floats, bools, None); in
-    /// 2.x a `Table`.
-    pub fn body_value(&self, batches: &[RecordBatch]) -> std::result::Result<Value, StarlibError> {
-        if self.major() >= 2 {
-            crate::table::Table::from_batches(batches)
-                .map(Value::native)
-                .map_err(|e| StarlibError::Data(e.to_string()))
-        } else {
-            let mut rows = Vec::new();
-            for b in batches {
-                for i in 0..b.num_rows() {
-                    let row: Vec<Value> = b
-                        .columns()
-                        .iter()
-                        .map(|c| crate::table::cell_value(c.as_ref(), i))
-                        .collect();
-                    rows.push(Value::list(row));
-                }
-            }
-            Ok(Value::list(rows))
-        }
     }
 }
 

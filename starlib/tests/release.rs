@@ -142,30 +142,3 @@ fn unknown_module_lists_names() {
     );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");
 }
-
-#[test]
-fn body_value_per_major() {
-    use arrow_array::{Int64Array, RecordBatch, StringArray};
-    use std::sync::Arc;
-    let b = RecordBatch::try_from_iter(vec![
-        (
-            "a",
-            Arc::new(Int64Array::from(vec![Some(1), None])) as arrow_array::ArrayRef,
-        ),
-        (
-            "b",
-            Arc::new(StringArray::from(vec!["x", "y"])) as arrow_array::ArrayRef,
-        ),
-    ])
-    .unwrap();
-    let v1 = starlib::release::select_str("^1")
-        .unwrap()
-        .body_value(std::slice::from_ref(&b))
-        .unwrap();
-    assert_eq!(engine::values::repr(&v1), r#"[[1, "x"], [None, "y"]]"#);
-    let v2 = starlib::release::select_str("^2")
-        .unwrap()
-        .body_value(&[b])
-        .unwrap();
-    assert_eq!(v2.type_name(), "table");
-}

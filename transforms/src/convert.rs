@@ -1,4 +1,7 @@
-//! Conversions between Starlark values, JSON values and Arrow bodies.
+//! Conversions between Starlark values, JSON values and Arrow bodies, both
+//! directions: [`body_to_value`] and [`value_to_body`] express the one
+//! difference between starlib majors ([`BodyForm`], and [`RowLists`] for
+//! how a list of lists is read back).
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
@@ -7,6 +10,7 @@ use engine::error::{EvalError, Result};
 use engine::Value;
 use starlib::table::convert::values_to_array;
 use starlib::table::Table;
+use starlib::BodyForm;
 use std::sync::Arc;
 
 /// The starlib table inside `v`, if it is one.
@@ -46,6 +50,38 @@ fn data_row_names(candidates: &[Vec<String>], width: usize) -> Vec<String> {
     match candidates.iter().find(|names| names.len() == width) {
         Some(names) => names.clone(),
         None => (1..=width).map(|i| format!("field_{i}")).collect(),
+    }
+}
+
+/// A body as a release hands it to scripts ([`BodyForm`]): a `Table`, or
+/// Qri's list of rows, each a list of values (strings, ints, floats,
+/// bools, None). A body with no rows keeps its columns.
+pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
+    let empty;
+    let batches = if body.batches.is_empty() {
+        empty = [RecordBatch::new_empty(body.schema.clone())];
+        &empty[..]
+    } else {
+        &body.batches[..]
+    };
+    match form {
+        BodyForm::Table => Table::from_batches(batches)
+            .map(Value::native)
+            .map_err(|e| EvalError::new(format!("dataset body: {e}"))),
+        BodyForm::RowLists => {
+            let mut rows = Vec::with_capacity(body.num_rows());
+            for b in batches {
+                for i in 0..b.num_rows() {
+                    let row: Vec<Value> = b
+                        .columns()
+                        .iter()
+                        .map(|c| starlib::table::cell_value(c.as_ref(), i))
+                        .collect();
+                    rows.push(Value::list(row));
+                }
+            }
+            Ok(Value::list(rows))
+        }
     }
 }
 
@@ -196,7 +232,7 @@ pub fn value_to_json(what: &str, v: &Value) -> Result<serde_json::Value> {
         path: Vec::new(),
         nodes: 0,
     };
-    engine::stack::guard(|| walk.value(v))
+    engine::stack_guard(|| walk.value(v))
 }
 
 struct JsonWalk<'a> {

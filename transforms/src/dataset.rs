@@ -20,12 +20,13 @@
 //! A dataset bound to a global is frozen when the module finishes: setting
 //! its fields fails, but it can still be returned.
 
-use crate::convert::{json_to_value, parse_body, value_to_body, RowLists};
+use crate::convert::{body_to_value, json_to_value, parse_body, value_to_body, RowLists};
 use datasets::Body;
 use engine::args::type_error;
 use engine::error::{ErrorKind, EvalError, Result};
 use engine::values::{Builtin, MethodFn, NativeValue};
 use engine::{Args, Thread, Value};
+use starlib::BodyForm;
 use starlib::Release;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -122,17 +123,8 @@ impl DatasetValue {
     }
 
     fn body_value(&self) -> Result<Value> {
-        let st = self.state.borrow();
-        // A body with no rows may have no batches: keep its columns.
-        let batches = if st.body.batches.is_empty() {
-            vec![arrow_array::RecordBatch::new_empty(st.body.schema.clone())]
-        } else {
-            st.body.batches.clone()
-        };
-        drop(st);
-        self.release
-            .body_value(&batches)
-            .map_err(|e| EvalError::new(format!("dataset body: {e}")))
+        let body = self.state.borrow().body.clone();
+        body_to_value(self.release.body_form, &body)
     }
 
     /// How this dataset reads a list of lists: under 1.x every row is data,
@@ -140,7 +132,7 @@ impl DatasetValue {
     /// (so `ds.set_body(ds.get_body())` is an identity); under 2.x the first
     /// row is the header.
     fn row_lists(&self) -> RowLists {
-        if self.release.major() >= 2 {
+        if self.release.body_form == BodyForm::Table {
             return RowLists::HeaderFirst;
         }
         let st = self.state.borrow();

@@ -618,3 +618,36 @@ fn meta_errors_name_the_key() {
     ));
     assert_eq!(o.meta.map(|m| m.title), Some(None));
 }
+
+#[test]
+fn body_value_per_body_form() {
+    use transforms::convert::body_to_value;
+    let b = RecordBatch::try_from_iter(vec![
+        (
+            "a",
+            Arc::new(Int64Array::from(vec![Some(1), None])) as arrow_array::ArrayRef,
+        ),
+        (
+            "b",
+            Arc::new(StringArray::from(vec!["x", "y"])) as arrow_array::ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let body = Body {
+        schema: b.schema(),
+        batches: vec![b],
+    };
+    let rows = body_to_value(v1().body_form, &body).unwrap();
+    assert_eq!(engine::values::repr(&rows), r#"[[1, "x"], [None, "y"]]"#);
+    let table = body_to_value(v2().body_form, &body).unwrap();
+    assert_eq!(table.type_name(), "table");
+    // No rows and no batches: the table keeps its columns.
+    let empty = Body {
+        schema: body.schema.clone(),
+        batches: vec![],
+    };
+    let t = body_to_value(v2().body_form, &empty).unwrap();
+    assert_eq!(t.type_name(), "table");
+    let rows = body_to_value(v1().body_form, &empty).unwrap();
+    assert_eq!(engine::values::repr(&rows), "[]");
+}

@@ -12,10 +12,6 @@ use crate::values::{Set, Value};
 use std::rc::Rc;
 
 /// The method table, sorted by name.
-/// The set methods of starlark-go as packaged in 2021 (see `Dialect::legacy_api`).
-pub const LEGACY_METHODS: MethodTable = &[("union", union)];
-
-/// The method table, sorted by name.
 pub const METHODS: MethodTable = &[
     ("add", add),
     ("clear", clear),

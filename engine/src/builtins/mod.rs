@@ -16,8 +16,8 @@ pub(crate) mod unpack;
 pub use structs::{make_module, make_struct};
 
 use crate::error::{EvalError, Result};
+use crate::eval::AttrFilter;
 use crate::values::{Builtin, MethodFn, Value};
-use crate::Dialect;
 use rustc_hash::FxHashMap;
 
 /// A method table: name and implementation, sorted by name.
@@ -40,30 +40,32 @@ pub fn is_universal(name: &str) -> bool {
     matches!(name, "None" | "True" | "False") || universe::FUNCTIONS.iter().any(|(n, _)| *n == name)
 }
 
-/// The method table of a built-in type, for the dialect's API surface.
-pub fn methods(v: &Value, dialect: &Dialect) -> MethodTable {
+/// The method table of a built-in type.
+pub fn methods(v: &Value) -> MethodTable {
     match v {
         Value::Str(_) => methods_string::STRING_METHODS,
         Value::Bytes(_) => methods_string::BYTES_METHODS,
         Value::List(_) => methods_list::METHODS,
         Value::Dict(_) => methods_dict::METHODS,
-        Value::Set(_) if dialect.legacy_api => methods_set::LEGACY_METHODS,
         Value::Set(_) => methods_set::METHODS,
         _ => &[],
     }
 }
 
-/// Names of `x`'s attributes and methods, sorted (for `dir` and hints).
-pub fn attr_names(x: &Value, dialect: &Dialect) -> Vec<String> {
+/// Whether the attribute `name` of `x` passes the thread's filter, if any.
+pub fn visible(filter: Option<&AttrFilter>, x: &Value, name: &str) -> bool {
+    filter.is_none_or(|f| f(x, name))
+}
+
+/// Names of `x`'s visible attributes and methods, sorted (for `dir` and hints).
+pub fn attr_names(x: &Value, filter: Option<&AttrFilter>) -> Vec<String> {
     let mut names: Vec<String> = match x {
         Value::Struct(s) => s.fields.keys().cloned().collect(),
         Value::Module(m) => m.members.keys().cloned().collect(),
         Value::Native(n) => n.attr_names(),
-        _ => methods(x, dialect)
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect(),
+        _ => methods(x).iter().map(|(n, _)| n.to_string()).collect(),
     };
+    names.retain(|n| visible(filter, x, n));
     names.sort();
     names.dedup();
     names
@@ -127,8 +129,8 @@ fn levenshtein(x: &[u8], y: &[u8], max: usize) -> usize {
     row[y.len()]
 }
 
-fn no_attr(x: &Value, name: &str, dialect: &Dialect) -> EvalError {
-    let names = attr_names(x, dialect);
+fn no_attr(x: &Value, name: &str, filter: Option<&AttrFilter>) -> EvalError {
+    let names = attr_names(x, filter);
     let hint = match nearest(name, names.iter().map(|s| s.as_str())) {
         Some(c) => format!(" (did you mean .{c}?)"),
         None => String::new(),
@@ -140,13 +142,16 @@ fn no_attr(x: &Value, name: &str, dialect: &Dialect) -> EvalError {
     EvalError::new(format!("{what}{hint}"))
 }
 
-/// `x.name`, or None if there is no such attribute.
-pub fn try_get_attr(x: &Value, name: &str, dialect: &Dialect) -> Result<Option<Value>> {
+/// `x.name`, or None if there is no such (visible) attribute.
+pub fn try_get_attr(x: &Value, name: &str, filter: Option<&AttrFilter>) -> Result<Option<Value>> {
+    if !visible(filter, x, name) {
+        return Ok(None);
+    }
     Ok(match x {
         Value::Struct(s) => s.fields.get(name).cloned(),
         Value::Module(m) => m.members.get(name).cloned(),
         Value::Native(n) => n.get_attr(x, name)?,
-        _ => methods(x, dialect)
+        _ => methods(x)
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(n, f)| Builtin::method(n, x.clone(), *f)),
@@ -154,8 +159,8 @@ pub fn try_get_attr(x: &Value, name: &str, dialect: &Dialect) -> Result<Option<V
 }
 
 /// `x.name`, with a "did you mean" hint when absent.
-pub fn get_attr(x: &Value, name: &str, dialect: &Dialect) -> Result<Value> {
-    try_get_attr(x, name, dialect)?.ok_or_else(|| no_attr(x, name, dialect))
+pub fn get_attr(x: &Value, name: &str, filter: Option<&AttrFilter>) -> Result<Value> {
+    try_get_attr(x, name, filter)?.ok_or_else(|| no_attr(x, name, filter))
 }
 
 /// `x.name = v`.
@@ -166,5 +171,35 @@ pub fn set_attr(x: &Value, name: &str, v: Value) -> Result<()> {
             "can't assign to .{name} field of {}",
             x.type_name()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::Set;
+    use std::rc::Rc;
+
+    #[test]
+    fn method_tables_are_sorted_for_binary_search() {
+        let samples = [
+            Value::str("s"),
+            Value::Bytes(Rc::new(vec![1])),
+            Value::list(vec![]),
+            Value::new_dict(),
+            Value::Set(Rc::new(Set::default())),
+        ];
+        for v in &samples {
+            let names: Vec<&str> = methods(v).iter().map(|(n, _)| *n).collect();
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                names,
+                sorted,
+                "{} methods must be sorted by name",
+                v.type_name()
+            );
+            assert!(!names.is_empty());
+        }
     }
 }

@@ -272,7 +272,7 @@ fn dict(_t: &mut Thread, args: &Args) -> Result<Value> {
 
 fn dir(t: &mut Thread, args: &Args) -> Result<Value> {
     let x = exactly_one("dir", args, "1")?;
-    let names = super::attr_names(x, &t.dialect);
+    let names = super::attr_names(x, t.attr_filter());
     Ok(Value::list(names.into_iter().map(Value::from).collect()))
 }
 
@@ -457,7 +457,7 @@ fn getattr(t: &mut Thread, args: &Args) -> Result<Value> {
     let name = as_str(&a[1]).map_err(|e| param_err("getattr", 2, e))?;
     let name = name.to_str_lossy();
     let dflt = a.get(2);
-    match super::try_get_attr(&a[0], &name, &t.dialect) {
+    match super::try_get_attr(&a[0], &name, t.attr_filter()) {
         Ok(Some(v)) => return Ok(v),
         Ok(None) => {}
         Err(e) => {
@@ -484,9 +484,9 @@ fn hasattr(t: &mut Thread, args: &Args) -> Result<Value> {
     let name = as_str(&a[1]).map_err(|e| param_err("hasattr", 2, e))?;
     let name = name.to_str_lossy();
     Ok(Value::Bool(
-        match super::try_get_attr(&a[0], &name, &t.dialect) {
+        match super::try_get_attr(&a[0], &name, t.attr_filter()) {
             Ok(v) => v.is_some(),
-            Err(_) => super::attr_names(&a[0], &t.dialect)
+            Err(_) => super::attr_names(&a[0], t.attr_filter())
                 .iter()
                 .any(|n| *n == *name),
         },

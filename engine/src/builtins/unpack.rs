@@ -16,7 +16,7 @@ pub fn param_err(fname: &str, p: impl Display, msg: impl Display) -> EvalError {
     EvalError::new(format!("{fname}: for parameter {p}: {msg}"))
 }
 
-pub use crate::args::{count, name_err, positional, unpack};
+pub(crate) use crate::args::{count, name_err, positional, unpack};
 
 /// How starlark-go names parameter `p` in a "for parameter" message: plain
 /// when it was bound by position, quoted (as a Starlark string) when it was

@@ -78,13 +78,13 @@ impl FuncCode {
 #[derive(Debug)]
 pub struct Program {
     /// The file name.
-    pub path: String,
+    pub(crate) path: String,
     /// The module's top-level code.
-    pub toplevel: Rc<FuncCode>,
+    pub(crate) toplevel: Rc<FuncCode>,
     /// Names of the module's globals, by index.
-    pub globals: Vec<String>,
+    pub(crate) globals: Vec<String>,
     /// Module names of `load` statements, in order.
-    pub loads: Vec<String>,
+    pub(crate) loads: Vec<String>,
 }
 
 impl Program {

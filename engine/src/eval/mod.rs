@@ -6,8 +6,6 @@
 mod call;
 mod vm;
 
-pub use call::bind_args;
-
 use crate::args::Args;
 use crate::compile::{FuncCode, Program};
 use crate::dialect::Dialect;
@@ -28,7 +26,7 @@ pub type Members = BTreeMap<String, Value>;
 pub type Predeclared = FxHashMap<String, Value>;
 
 /// The run-time environment of one module: its globals and predeclared names.
-pub struct ModuleEnv {
+pub(crate) struct ModuleEnv {
     /// The file name.
     pub path: String,
     /// Global names by index (grows as REPL chunks add globals).
@@ -77,6 +75,12 @@ where
     }
 }
 
+/// Decides which attributes of values a thread's programs see: given a value
+/// and an attribute name (a field, module member or method), whether it is
+/// visible. A hidden attribute is absent from `x.name`, method calls,
+/// `getattr`, `hasattr` and `dir`. Set with [`Thread::set_attr_filter`].
+pub type AttrFilter = dyn Fn(&Value, &str) -> bool;
+
 /// Where `print` output goes.
 type PrintHook = Box<dyn FnMut(&str)>;
 
@@ -121,6 +125,7 @@ pub struct Thread {
     allocated: usize,
     alloc_limit: usize,
     print: Option<PrintHook>,
+    attr_filter: Option<Box<AttrFilter>>,
     loader: Option<Rc<dyn Loader>>,
     load_cache: FxHashMap<String, LoadResult>,
     loading: Vec<String>,
@@ -155,6 +160,7 @@ impl Thread {
             allocated: 0,
             alloc_limit: usize::MAX,
             print: None,
+            attr_filter: None,
             loader: None,
             load_cache: FxHashMap::default(),
             loading: Vec::new(),
@@ -220,10 +226,29 @@ impl Thread {
         self.cancel.clone()
     }
 
+    /// Makes `handle` cancel this thread, so a host can hold the handle
+    /// before the thread exists (a handle that already fired stops the
+    /// thread at its first check).
+    pub fn set_cancel_handle(&mut self, handle: CancelHandle) {
+        self.cancel = handle;
+    }
+
     /// Sets the hook that receives `print` output (default: standard error is
     /// not touched; output is dropped).
     pub fn set_print(&mut self, f: impl FnMut(&str) + 'static) {
         self.print = Some(Box::new(f));
+    }
+
+    /// Hides the attributes of values for which `f` returns false from this
+    /// thread's programs (see [`AttrFilter`]); by default every attribute is
+    /// visible. A test harness uses it to present an older API surface.
+    pub fn set_attr_filter(&mut self, f: impl Fn(&Value, &str) -> bool + 'static) {
+        self.attr_filter = Some(Box::new(f));
+    }
+
+    /// The attribute filter, if one is set.
+    pub(crate) fn attr_filter(&self) -> Option<&AttrFilter> {
+        self.attr_filter.as_deref()
     }
 
     /// Sets the loader for `load` statements.
@@ -319,7 +344,7 @@ impl Thread {
 
     /// Runs a compiled program as a new module; returns its environment.
     /// Globals are frozen when the module completes successfully.
-    pub fn run_program(
+    pub(crate) fn run_program(
         &mut self,
         program: &Program,
         predeclared: Rc<Predeclared>,
@@ -339,7 +364,11 @@ impl Thread {
 
     /// Runs top-level code against an existing module environment and returns
     /// the value it returns (None, or a REPL chunk's trailing expression).
-    pub fn run_toplevel(&mut self, code: &Rc<FuncCode>, env: &Rc<ModuleEnv>) -> Result<Value> {
+    pub(crate) fn run_toplevel(
+        &mut self,
+        code: &Rc<FuncCode>,
+        env: &Rc<ModuleEnv>,
+    ) -> Result<Value> {
         let locals = vec![None; code.locals.len()];
         vm::run_frame(self, code, env, &[], locals)
     }

@@ -437,7 +437,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::Attr(n) => {
                 let x = pop(&mut thread.stack);
                 let name = code.names.get(n as usize).map_or("", |s| s);
-                let r = crate::builtins::get_attr(&x, name, &thread.dialect)?;
+                let r = crate::builtins::get_attr(&x, name, thread.attr_filter())?;
                 thread.stack.push(r);
             }
             Op::SetAttr(n) => {
@@ -798,7 +798,7 @@ fn do_call_method(
     }
     let fpos = len - nargs - 1;
     let recv = thread.stack[fpos].clone();
-    let table = crate::builtins::methods(&recv, &thread.dialect);
+    let table = crate::builtins::methods(&recv);
     let addr = table.as_ptr() as usize;
     let found = match cache.map(|c| c.get()) {
         Some((a, i)) if a == addr && (i as usize) < table.len() => Some(i as usize),
@@ -810,14 +810,17 @@ fn do_call_method(
             i
         }
     };
-    if let Some((_, method)) = found.and_then(|i| table.get(i)) {
+    let found = found
+        .and_then(|i| table.get(i))
+        .filter(|(n, _)| crate::builtins::visible(thread.attr_filter(), &recv, n));
+    if let Some((_, method)) = found {
         let method = *method;
         let args = take_args(thread, fpos, shape)?;
         let r = method(thread, &recv, &args);
         recycle_args(thread, args);
         return r;
     }
-    match crate::builtins::get_attr(&recv, name, &thread.dialect) {
+    match crate::builtins::get_attr(&recv, name, thread.attr_filter()) {
         Ok(f) => {
             thread.stack[fpos] = f;
             do_call(thread, shape)

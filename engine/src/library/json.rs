@@ -238,9 +238,8 @@ impl Encoder<'_> {
             }
             Value::Native(n) if n.iterate().is_some() => self.begin_array(x, ptr)?,
             Value::Struct(_) | Value::Module(_) | Value::Native(_) => {
-                // Fields of structs, modules and natives do not depend on the API level.
-                let dialect = crate::Dialect::transform();
-                let names = crate::builtins::attr_names(x, &dialect);
+                // Fields of structs, modules and natives are never filtered.
+                let names = crate::builtins::attr_names(x, None);
                 if names.is_empty() && matches!(x, Value::Native(_)) {
                     return Err(EncodeError::Msg(format!(
                         "cannot encode {} as JSON",
@@ -250,7 +249,7 @@ impl Encoder<'_> {
                 let members = names
                     .iter()
                     .map(|name| {
-                        let v = match crate::builtins::try_get_attr(x, name, &dialect) {
+                        let v = match crate::builtins::try_get_attr(x, name, None) {
                             Ok(Some(v)) => Ok(v),
                             Ok(None) => Err(format!(
                                 "missing attribute {}.{name} (despite {} appearing in dir()",

@@ -125,12 +125,6 @@ fn seq_eq(a: &[Value], b: &[Value], depth: u32) -> Result<bool> {
     Ok(true)
 }
 
-/// Orders two values for `<`, `sorted`, `min` and `max`; an error names the
-/// types when they are unordered ("string < int not implemented").
-pub fn compare(x: &Value, y: &Value) -> Result<Ordering> {
-    cmp_depth(x, y, 0)?.ok_or_else(|| not_implemented(BinaryOp::Lt, x, y))
-}
-
 fn not_implemented(op: BinaryOp, x: &Value, y: &Value) -> EvalError {
     EvalError::new(format!(
         "{} {} {} not implemented",

@@ -14,7 +14,7 @@ pub type DictMap = IndexMap<HashKey, Value, KeyHasher>;
 pub struct Dict {
     map: RefCell<DictMap>,
     /// Frozen flag and active-iteration count.
-    pub guard: MutGuard,
+    pub(crate) guard: MutGuard,
 }
 
 impl Dict {

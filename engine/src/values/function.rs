@@ -6,6 +6,7 @@ use crate::args::Args;
 use crate::compile::FuncCode;
 use crate::error::Result;
 use crate::eval::{ModuleEnv, Thread};
+use crate::syntax::ast::Pos;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -16,20 +17,30 @@ pub type Cell = Rc<RefCell<Option<Value>>>;
 /// A function defined in Starlark: compiled code plus what it closed over.
 pub struct Closure {
     /// The compiled body and parameter layout.
-    pub code: Rc<FuncCode>,
+    pub(crate) code: Rc<FuncCode>,
     /// The module whose globals the function reads.
-    pub module: Rc<ModuleEnv>,
+    pub(crate) module: Rc<ModuleEnv>,
     /// Default values, one per named parameter (positional and keyword-only);
     /// `None` for a parameter that has no default.
-    pub defaults: Vec<Option<Value>>,
+    pub(crate) defaults: Vec<Option<Value>>,
     /// Captured cells of enclosing functions, in `code.free_vars` order.
-    pub freevars: Vec<Cell>,
+    pub(crate) freevars: Vec<Cell>,
 }
 
 impl Closure {
     /// The function's name.
     pub fn name(&self) -> &str {
         &self.code.name
+    }
+
+    /// The file that defines the function.
+    pub fn path(&self) -> &str {
+        &self.code.path
+    }
+
+    /// Where the function is defined (its `def` or `lambda`).
+    pub fn pos(&self) -> Pos {
+        self.code.pos
     }
 
     /// Freezes the defaults and captured values.
@@ -50,11 +61,11 @@ pub type BuiltinFn = fn(&mut Thread, &Args) -> Result<Value>;
 /// A method of a built-in or native type: receives its receiver.
 pub type MethodFn = fn(&mut Thread, &Value, &Args) -> Result<Value>;
 /// A host function with captured state.
-pub type HostFn = Rc<dyn Fn(&mut Thread, &Args) -> Result<Value>>;
+pub(crate) type HostFn = Rc<dyn Fn(&mut Thread, &Args) -> Result<Value>>;
 
 /// How a built-in is implemented.
 #[derive(Clone)]
-pub enum BuiltinImpl {
+pub(crate) enum BuiltinImpl {
     /// A plain function.
     Func(BuiltinFn),
     /// A method; the receiver is [`Builtin::recv`].
@@ -68,9 +79,9 @@ pub struct Builtin {
     /// Name used in messages and repr.
     pub name: String,
     /// The receiver, for bound methods.
-    pub recv: Option<Value>,
+    pub(crate) recv: Option<Value>,
     /// The implementation.
-    pub imp: BuiltinImpl,
+    pub(crate) imp: BuiltinImpl,
 }
 
 impl Builtin {

@@ -9,7 +9,7 @@ use std::cell::{Ref, RefCell, RefMut};
 pub struct List {
     items: RefCell<Vec<Value>>,
     /// Frozen flag and active-iteration count.
-    pub guard: MutGuard,
+    pub(crate) guard: MutGuard,
 }
 
 impl List {

@@ -12,23 +12,26 @@ mod hashkey;
 mod int;
 mod list;
 mod native;
-pub mod ops;
+pub(crate) mod ops;
 mod repr;
 mod set;
 mod str;
 mod structs;
 
-pub use compare::{compare, equals, float_cmp};
 pub use dict::Dict;
-pub use function::{Builtin, BuiltinFn, Cell, Closure, MethodFn};
+pub use function::{Builtin, BuiltinFn, Closure, MethodFn};
 pub use hashkey::HashKey;
 pub use int::Int;
 pub use list::List;
 pub use native::{NativeIter, NativeValue};
-pub use repr::{format_float_g, go_format_g_shortest, quote_into, repr, to_str, write_repr};
+pub use repr::{repr, to_str, write_repr};
 pub use set::Set;
 pub use str::StrValue;
 pub use structs::{Module, Struct};
+
+pub(crate) use compare::{equals, float_cmp};
+pub(crate) use function::Cell;
+pub(crate) use repr::format_float_g;
 
 use crate::error::{EvalError, Result};
 use num_bigint::BigInt;
@@ -142,7 +145,7 @@ impl RangeValue {
 
 /// A flag shared by every mutable container: frozen, and how many iterations are active.
 #[derive(Debug, Default)]
-pub struct MutGuard {
+pub(crate) struct MutGuard {
     frozen: StdCell<bool>,
     iterating: StdCell<u32>,
 }
@@ -166,11 +169,6 @@ impl MutGuard {
     /// Marks the owner frozen; returns false if it already was.
     pub fn freeze(&self) -> bool {
         !self.frozen.replace(true)
-    }
-
-    /// Whether the owner is frozen.
-    pub fn is_frozen(&self) -> bool {
-        self.frozen.get()
     }
 
     /// Notes the start of an iteration (a no-op on frozen values, which cannot change).

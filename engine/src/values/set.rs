@@ -14,7 +14,7 @@ pub type SetMap = IndexSet<HashKey, KeyHasher>;
 pub struct Set {
     set: RefCell<SetMap>,
     /// Frozen flag and active-iteration count.
-    pub guard: MutGuard,
+    pub(crate) guard: MutGuard,
 }
 
 impl Set {

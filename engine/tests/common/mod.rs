@@ -11,11 +11,11 @@ pub fn predeclared() -> Predeclared {
     let mut p = Predeclared::default();
     p.insert(
         "struct".into(),
-        Builtin::func("struct", engine::builtins::make_struct),
+        Builtin::func("struct", engine::make_struct),
     );
     p.insert(
         "module".into(),
-        Builtin::func("module", engine::builtins::make_module),
+        Builtin::func("module", engine::make_module),
     );
     p.insert("json".into(), engine::library::json::module());
     p.insert("math".into(), engine::library::math::module());

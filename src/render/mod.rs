@@ -1,11 +1,18 @@
-//! Text rendering for terminals: aligned tables, sizes, short ids, times.
+//! Text rendering for terminals: aligned tables, sizes, short ids, times
+//! ([`preview`]: what a dry run shows; [`failure`]: errors with carets).
+
+pub mod failure;
+pub mod preview;
 
 use chrono::{DateTime, Utc};
 
 /// Renders rows under a header as left-aligned columns separated by two
 /// spaces, with trailing spaces trimmed. Cells are shown on one line
-/// (newlines and tabs escaped) and cut at 60 characters.
+/// (newlines and tabs escaped) and cut at 60 characters; widths count
+/// display columns, so wide (CJK) characters align. On a terminal the
+/// table is fitted to its width.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    use comfy_table::{presets, ContentArrangement, Table};
     let clean = |s: &str| -> String {
         let one_line = s.replace('\n', "\\n").replace('\t', "\\t");
         if one_line.chars().count() > 60 {
@@ -15,38 +22,23 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             one_line
         }
     };
-    let header: Vec<String> = header.iter().map(|h| clean(h)).collect();
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| clean(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    t.set_header(header.iter().map(|h| clean(h)));
+    for r in rows {
+        t.add_row(r.iter().map(|c| clean(c)));
     }
-    let line = |cells: &[String]| -> String {
-        let mut out = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push_str("  ");
-            }
-            out.push_str(c);
-            let pad = widths.get(i).copied().unwrap_or(0);
-            for _ in c.chars().count()..pad {
-                out.push(' ');
-            }
-        }
-        let mut t = out.trim_end().to_string();
-        t.push('\n');
-        t
-    };
-    let mut out = line(&header);
-    for r in &rows {
-        out.push_str(&line(r));
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 2));
+    }
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(w);
+    }
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }
@@ -67,18 +59,7 @@ pub fn schema<'a>(columns: impl Iterator<Item = (&'a str, &'a str, bool)>) -> St
 
 /// Bytes in a human unit: `512 B`, `1.5 KiB`, `3.2 MiB`.
 pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    bytesize::ByteSize(bytes).to_string()
 }
 
 /// A time as `2026-11-22 14:03:05 UTC`.
@@ -105,6 +86,18 @@ mod tests {
             ],
         );
         assert_eq!(t, "name  n\noslo  1\na     22\n");
+    }
+
+    #[test]
+    fn table_aligns_wide_characters() {
+        let t = table(
+            &["city", "n"],
+            &[
+                vec!["東京".into(), "1".into()],
+                vec!["oslo".into(), "2".into()],
+            ],
+        );
+        assert_eq!(t, "city  n\n東京  1\noslo  2\n");
     }
 
     #[test]

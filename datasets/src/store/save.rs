@@ -1,0 +1,440 @@
+//! The save path: write a new version's blobs outside any lock, then check
+//! the head (compare-and-swap), write the commit and manifest blobs and
+//! record the version, all in one `BEGIN IMMEDIATE` transaction.
+
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, TransactionBehavior};
+use serde::Serialize;
+
+use super::rows::{self, now_text};
+use super::{busy_error, BodyInput, ExpectedHead, NewVersion, SaveOutcome, Store, ToName};
+use crate::blob::{BlobHash, BlobWritten};
+use crate::body::{self, Format, ImportOptions, ParquetBlobWriter};
+use crate::error::{DatasetError, Result};
+use crate::model::{
+    to_canonical_json, Commit, Component, DatasetName, Manifest, Structure, VersionId,
+};
+
+/// A version's body blob and its structure, written for a save or kept
+/// from the parent.
+#[derive(Clone)]
+struct PreparedBody {
+    body: BlobHash,
+    structure: BlobHash,
+    rows: u64,
+    columns: u64,
+    body_size: u64,
+    body_written: bool,
+}
+
+/// The components a version may inherit from its parent.
+#[derive(Clone, Copy, Default)]
+struct Inheritable {
+    meta: Option<BlobHash>,
+    transform: Option<BlobHash>,
+    readme: Option<BlobHash>,
+}
+
+impl Inheritable {
+    /// These components, each one not given taken from `parent` when
+    /// `inherit` is set.
+    fn or_inherited(self, inherit: bool, parent: Option<&Manifest>) -> Self {
+        let pick = |own: Option<BlobHash>, from: fn(&Manifest) -> Option<BlobHash>| match own {
+            Some(h) => Some(h),
+            None if inherit => parent.and_then(from),
+            None => None,
+        };
+        Inheritable {
+            meta: pick(self.meta, |m| m.meta),
+            transform: pick(self.transform, |m| m.transform),
+            readme: pick(self.readme, |m| m.readme),
+        }
+    }
+}
+
+/// The dataset's state as the save transaction found it.
+struct HeadState {
+    /// Its row id (None: the save creates it).
+    dataset_id: Option<i64>,
+    /// The head, which becomes the new version's parent.
+    parent: Option<VersionId>,
+    /// The parent's manifest.
+    parent_manifest: Option<Manifest>,
+    /// The new version's position.
+    seq: u64,
+}
+
+/// The commit and manifest of a new version, written as blobs.
+struct BuiltVersion {
+    commit: Commit,
+    commit_hash: BlobHash,
+    manifest: Manifest,
+    manifest_bytes: Vec<u8>,
+    id: VersionId,
+}
+
+impl Store {
+    /// Save a new version of `name`. See [`NewVersion`] and [`ExpectedHead`]
+    /// for what is written and when the save gives way to another writer.
+    pub fn save<N: ToName + ?Sized>(&self, name: &N, new: NewVersion) -> Result<SaveOutcome> {
+        let name = name.to_name()?;
+        if let Some(m) = &new.meta {
+            m.validate()?;
+        }
+        if new.title.trim().is_empty() {
+            return Err(DatasetError::Invalid("a commit title is required".into()));
+        }
+        let timestamp = new.timestamp.unwrap_or_else(Utc::now);
+        // Everything that does not depend on the parent is written first,
+        // outside any lock.
+        let body = self.prepare_body(&new.body)?;
+        let (own, provenance) = self.write_given_components(&new)?;
+        self.commit_version(&name, &new, timestamp, body, own, provenance)
+    }
+
+    /// Write a component as a canonical JSON blob.
+    fn put_json<T: Serialize>(&self, value: &T) -> Result<BlobHash> {
+        let bytes = to_canonical_json(value)?;
+        Ok(self.blobs.put(&bytes)?.0)
+    }
+
+    /// Write the body blob (and its structure) for a save; None when the
+    /// body is the parent's.
+    fn prepare_body(&self, input: &BodyInput) -> Result<Option<PreparedBody>> {
+        let (written, rows, schema) = match input {
+            BodyInput::Parent => return Ok(None),
+            BodyInput::Arrow(b) => body::store_body(&self.blobs, b)?,
+            BodyInput::File {
+                path,
+                format,
+                options,
+            } => match format {
+                Format::Csv => self.save_csv_file(path, options)?,
+                _ => body::store_body(&self.blobs, &body::import_file(path, *format, options)?)?,
+            },
+        };
+        let structure = Structure::describe(&schema, rows, written.len);
+        let shash = self.put_json(&structure)?;
+        Ok(Some(PreparedBody {
+            body: written.hash,
+            structure: shash,
+            rows,
+            columns: structure.columns,
+            body_size: written.len,
+            body_written: written.written,
+        }))
+    }
+
+    /// Parse a CSV file on one thread while encoding Parquet on this one.
+    fn save_csv_file(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<(BlobWritten, u64, arrow_schema::SchemaRef)> {
+        let (schema, rx, handle) = body::spawn_csv_file(path, options)?;
+        let mut writer = ParquetBlobWriter::new(&self.blobs, schema.clone())?;
+        let mut failed = None;
+        for batch in rx.iter() {
+            match batch.and_then(|b| writer.write(&b)) {
+                Ok(()) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(rx);
+        let joined = handle
+            .join()
+            .map_err(|_| DatasetError::Invalid("csv reader thread panicked".into()))?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        match joined? {
+            Some(full_schema) => {
+                drop(writer);
+                let opts = ImportOptions {
+                    schema: Some(full_schema),
+                    ..options.clone()
+                };
+                self.save_csv_file(path, &opts)
+            }
+            None => writer.finish(),
+        }
+    }
+
+    /// Write the components the caller gave (meta, transform, readme, then
+    /// provenance, which is never inherited).
+    fn write_given_components(&self, new: &NewVersion) -> Result<(Inheritable, Option<BlobHash>)> {
+        let meta = new.meta.as_ref().map(|m| self.put_json(m)).transpose()?;
+        let transform = new
+            .transform
+            .as_ref()
+            .map(|t| self.put_json(t))
+            .transpose()?;
+        let readme = new
+            .readme
+            .as_ref()
+            .map(|r| self.blobs.put(r.as_bytes()).map(|(h, _)| h))
+            .transpose()?;
+        let provenance = new
+            .provenance
+            .as_ref()
+            .map(|p| self.put_json(p))
+            .transpose()?;
+        let own = Inheritable {
+            meta,
+            transform,
+            readme,
+        };
+        Ok((own, provenance))
+    }
+
+    /// The transaction of a save. Under SQLite's write lock: check the head
+    /// (compare-and-swap), take inherited components from the parent, write
+    /// the commit and manifest blobs, check every referenced blob exists,
+    /// and record the version and the new head.
+    fn commit_version(
+        &self,
+        name: &DatasetName,
+        new: &NewVersion,
+        timestamp: DateTime<Utc>,
+        body: Option<PreparedBody>,
+        own: Inheritable,
+        provenance: Option<BlobHash>,
+    ) -> Result<SaveOutcome> {
+        let started = Instant::now();
+        let busy = |e: rusqlite::Error| busy_error(e, &name.to_string(), started.elapsed());
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        let head = check_head(&tx, name, new.expected_head)?;
+        let body = match body {
+            Some(b) => b,
+            None => self.parent_body(name, head.parent_manifest.as_ref())?,
+        };
+        let components = own.or_inherited(new.inherit, head.parent_manifest.as_ref());
+        let built = self.write_manifest(new, timestamp, &head, &body, components, provenance)?;
+        self.check_blobs_present(&built)?;
+        record_version(&tx, name, new, &head, &body, &built).map_err(|e| match e {
+            DatasetError::Sqlite(s) => busy(s),
+            other => other,
+        })?;
+        tx.commit().map_err(busy)?;
+        Ok(SaveOutcome {
+            id: built.id,
+            seq: head.seq,
+            parent: head.parent,
+            body: body.body,
+            body_written: body.body_written,
+            rows: body.rows,
+            body_size: body.body_size,
+        })
+    }
+
+    /// The parent's body and structure, for a save that keeps the body.
+    fn parent_body(&self, name: &DatasetName, parent: Option<&Manifest>) -> Result<PreparedBody> {
+        let pm = parent.ok_or_else(|| {
+            DatasetError::Invalid(format!(
+                "{name} has no previous version to keep the body of"
+            ))
+        })?;
+        let s: Structure = self.read_json(&pm.structure, Component::Structure)?;
+        Ok(PreparedBody {
+            body: pm.body,
+            structure: pm.structure,
+            rows: s.rows,
+            columns: s.columns,
+            body_size: s.length,
+            body_written: false,
+        })
+    }
+
+    /// Write the commit blob and the manifest blob, whose hash is the new
+    /// version's id.
+    fn write_manifest(
+        &self,
+        new: &NewVersion,
+        timestamp: DateTime<Utc>,
+        head: &HeadState,
+        body: &PreparedBody,
+        components: Inheritable,
+        provenance: Option<BlobHash>,
+    ) -> Result<BuiltVersion> {
+        let commit = Commit {
+            title: new.title.clone(),
+            message: new.message.clone(),
+            author: new.author.clone(),
+            timestamp,
+            parent: head.parent,
+        };
+        let commit_hash = self.put_json(&commit)?;
+        let manifest = Manifest {
+            body: body.body,
+            structure: body.structure,
+            commit: commit_hash,
+            meta: components.meta,
+            transform: components.transform,
+            readme: components.readme,
+            provenance,
+            parent: head.parent,
+        };
+        let manifest_bytes = manifest.canonical_bytes()?;
+        let (manifest_hash, _) = self.blobs.put(&manifest_bytes)?;
+        Ok(BuiltVersion {
+            commit,
+            commit_hash,
+            manifest,
+            manifest_bytes,
+            id: VersionId(manifest_hash),
+        })
+    }
+
+    /// Fail with [`DatasetError::MissingBlob`] unless every blob the new
+    /// version references, and its manifest, is in the store. (A concurrent
+    /// gc holds the same write lock while deleting, so this check stands
+    /// until the transaction commits.)
+    fn check_blobs_present(&self, built: &BuiltVersion) -> Result<()> {
+        for (c, h) in built.manifest.blobs() {
+            self.require_blob(&h, c)?;
+        }
+        self.require_blob(&built.id.0, "manifest")
+    }
+
+    /// [`DatasetError::MissingBlob`] (naming it `what`) unless blob `h` exists.
+    fn require_blob(&self, h: &BlobHash, what: impl std::fmt::Display) -> Result<()> {
+        if self.blobs.exists(h) {
+            return Ok(());
+        }
+        Err(DatasetError::MissingBlob {
+            hash: format!("{h} ({what})"),
+            path: self.blobs.path(h),
+        })
+    }
+}
+
+/// Read the dataset's head in the save transaction and check it against
+/// `expected` (the compare-and-swap), then load the parent's manifest.
+fn check_head(conn: &Connection, name: &DatasetName, expected: ExpectedHead) -> Result<HeadState> {
+    let dataset_id = rows::dataset_id(conn, name)?;
+    let head = match dataset_id {
+        Some(id) => rows::head_of(conn, id)?,
+        None => None,
+    };
+    check_expected(name, expected, head.map(|h| h.0))?;
+    let parent = head.map(|h| h.0);
+    let parent_manifest = match (dataset_id, parent) {
+        (Some(d), Some(p)) => Some(
+            rows::load_row(conn, d, &p.to_hex())?
+                .ok_or_else(|| {
+                    DatasetError::Inconsistent(format!(
+                        "{name} names head {p}, which is not recorded"
+                    ))
+                })?
+                .manifest,
+        ),
+        _ => None,
+    };
+    Ok(HeadState {
+        dataset_id,
+        parent,
+        parent_manifest,
+        seq: head.map(|h| h.1).unwrap_or(0) + 1,
+    })
+}
+
+/// [`DatasetError::HeadMoved`] unless the head is what the save expects.
+fn check_expected(
+    name: &DatasetName,
+    expected: ExpectedHead,
+    head: Option<VersionId>,
+) -> Result<()> {
+    let ok = match expected {
+        ExpectedHead::Any => true,
+        ExpectedHead::New => head.is_none(),
+        ExpectedHead::Version(v) => head == Some(v),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(DatasetError::HeadMoved {
+        name: name.to_string(),
+        expected: match expected {
+            ExpectedHead::Version(v) => Some(v.to_hex()),
+            _ => None,
+        },
+        actual: head.map(|h| h.to_hex()),
+    })
+}
+
+/// Record the new version in the save transaction: the dataset (when new),
+/// the version row, the head, and the run when the provenance names one.
+fn record_version(
+    conn: &Connection,
+    name: &DatasetName,
+    new: &NewVersion,
+    head: &HeadState,
+    body: &PreparedBody,
+    built: &BuiltVersion,
+) -> Result<()> {
+    let now = now_text();
+    let dataset_id = match head.dataset_id {
+        Some(d) => d,
+        None => {
+            conn.execute(
+                "INSERT INTO datasets (peer, name, created_at) VALUES (?1, ?2, ?3)",
+                params![name.peer(), name.name(), now],
+            )?;
+            conn.last_insert_rowid()
+        }
+    };
+    let (id, seq, m, commit) = (built.id, head.seq, &built.manifest, &built.commit);
+    let hex = |h: Option<BlobHash>| h.map(|h| h.to_hex());
+    conn.execute(
+        "INSERT INTO versions (dataset_id, id, seq, parent, manifest, body, structure, commit_blob,
+            meta, transform, readme, provenance, title, message, author, timestamp, rows, columns,
+            body_size, saved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        params![
+            dataset_id,
+            id.to_hex(),
+            seq as i64,
+            head.parent.map(|p| p.to_hex()),
+            String::from_utf8_lossy(&built.manifest_bytes),
+            m.body.to_hex(),
+            m.structure.to_hex(),
+            built.commit_hash.to_hex(),
+            hex(m.meta),
+            hex(m.transform),
+            hex(m.readme),
+            hex(m.provenance),
+            commit.title,
+            commit.message,
+            commit.author,
+            commit
+                .timestamp
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            body.rows as i64,
+            body.columns as i64,
+            body.body_size as i64,
+            now,
+        ],
+    )?;
+    conn.execute(
+        "INSERT INTO heads (dataset_id, version_id, seq, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (dataset_id) DO UPDATE SET version_id = excluded.version_id,
+            seq = excluded.seq, updated_at = excluded.updated_at",
+        params![dataset_id, id.to_hex(), seq as i64, now],
+    )?;
+    if let Some(run_id) = new.provenance.as_ref().and_then(|p| p.run_id.as_ref()) {
+        conn.execute(
+            "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at, output) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run_id, dataset_id, id.to_hex(), now, new.run_output.as_deref().unwrap_or("")],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! [`run`]: one transform run, as named steps — build the thread, start the
+//! deadline, predeclare the host names, apply the contract, and turn the
+//! resulting dataset into a redacted [`RunOutcome`]. Commits nothing.
+
+use crate::contract::{self, Failure};
+use crate::dataset::{self, empty_body, meta_value, DatasetState};
+use crate::redact::Redactor;
+use crate::settings::Settings;
+use crate::{fs, print, Input, Limits, PrintHook, RunOutcome, RunRequest, TransformError};
+use datasets::{Meta, Transform};
+use engine::{CancelHandle, EvalError, Loader, Members, Predeclared, Thread, Value};
+use starlib::{HostConfig, Release, StarlibLoader};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Runs the transform script of `req` and applies the contract (see
+/// [`crate::contract`]). A run that fails, is cancelled, or passes its
+/// deadline (even if the script finished) returns an error, never a result.
+pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
+    let RunRequest {
+        script,
+        path,
+        input,
+        release,
+        host,
+        config,
+        secrets,
+        limits,
+        on_print,
+        dir,
+        hidden_files,
+        store,
+        cancel,
+    } = req;
+    let redactor = Redactor::new(secrets.values());
+    let mut thread = build_thread(
+        release,
+        host,
+        dir.as_deref(),
+        &hidden_files,
+        &limits,
+        cancel,
+    );
+    let output = capture_print(&mut thread, &redactor, on_print);
+    let deadline = Deadline::start(&thread, limits.timeout);
+
+    let input = input.unwrap_or_else(|| Input {
+        body: empty_body(),
+        meta: None,
+        readme: None,
+    });
+    let inputs = Rc::new(RefCell::new(Vec::new()));
+    let mut pre = Predeclared::default();
+    pre.insert("print".into(), print::print_builtin());
+    pre.insert("dataset".into(), dataset::constructor(release));
+    pre.insert("config".into(), Settings::config(&config));
+    pre.insert("secrets".into(), Settings::secrets(&secrets));
+    pre.insert(
+        "load_dataset".into(),
+        dataset::loader(release, store, inputs.clone()),
+    );
+
+    let result = contract::execute(
+        &mut thread,
+        &path,
+        &script,
+        pre,
+        release,
+        initial_state(&input),
+    );
+    // The result is out: free the module (its functions hold it in a cycle).
+    thread.release_modules();
+    let late = deadline.finish();
+    let state = check_finished(result, late, thread.cancel_handle(), &redactor)?;
+
+    let output = output.borrow().clone();
+    let mut outcome = collect(state, input, &redactor)?;
+    outcome.output = output;
+    outcome.starlib_version = release.version.to_string();
+    outcome.transform = Transform {
+        script,
+        starlib_version: release.version.to_string(),
+        config,
+    };
+    outcome.inputs = inputs.take();
+    Ok(outcome)
+}
+
+/// A thread with the release's dialect, the run's loader and its limits.
+fn build_thread(
+    release: &'static Release,
+    host: HostConfig,
+    dir: Option<&Path>,
+    hidden_files: &[PathBuf],
+    limits: &Limits,
+    cancel: Option<CancelHandle>,
+) -> Thread {
+    let mut thread = release.new_thread();
+    thread.set_loader(HostLoader {
+        starlib: release.loader(host),
+        fs: dir
+            .and_then(fs::FsRoot::new)
+            .map(|root| root.hide(hidden_files)),
+    });
+    if let Some(n) = limits.max_steps {
+        thread.set_max_steps(n);
+    }
+    if let Some(m) = limits.memory {
+        thread.set_memory_limit(m);
+    }
+    if let Some(c) = cancel {
+        thread.set_cancel_handle(c);
+    }
+    thread
+}
+
+/// Sends each printed line, redacted, to `on_print` and to the captured output.
+fn capture_print(
+    thread: &mut Thread,
+    redactor: &Redactor,
+    mut on_print: Option<PrintHook>,
+) -> Rc<RefCell<String>> {
+    let output = Rc::new(RefCell::new(String::new()));
+    let captured = output.clone();
+    let redactor = redactor.clone();
+    thread.set_print(move |line: &str| {
+        let line = redactor.redact(line);
+        if let Some(cb) = on_print.as_mut() {
+            cb(&line);
+        }
+        let mut o = captured.borrow_mut();
+        o.push_str(&line);
+        o.push('\n');
+    });
+    output
+}
+
+/// The run's wall-clock limit: a timer thread cancels the thread when it
+/// passes, and exits early when the run finishes.
+struct Deadline {
+    timeout: Option<Duration>,
+    started: Instant,
+    fired: Arc<AtomicBool>,
+    done: Option<mpsc::Sender<()>>,
+    timer: Option<JoinHandle<()>>,
+}
+
+impl Deadline {
+    fn start(thread: &Thread, timeout: Option<Duration>) -> Deadline {
+        let fired = Arc::new(AtomicBool::new(false));
+        let (done, done_rx) = mpsc::channel::<()>();
+        let timer = timeout.map(|timeout| {
+            let cancel = thread.cancel_handle();
+            let fired = fired.clone();
+            std::thread::spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
+                    fired.store(true, Ordering::SeqCst);
+                    cancel.cancel();
+                }
+            })
+        });
+        Deadline {
+            timeout,
+            started: Instant::now(),
+            fired,
+            done: Some(done),
+            timer,
+        }
+    }
+
+    /// Stops the timer; `Some(timeout)` when the run passed its deadline
+    /// (the timer fired, or the run ended after it).
+    fn finish(mut self) -> Option<Duration> {
+        drop(self.done.take());
+        if let Some(t) = self.timer.take() {
+            let _ = t.join();
+        }
+        let timeout = self.timeout?;
+        (self.fired.load(Ordering::SeqCst) || self.started.elapsed() > timeout).then_some(timeout)
+    }
+}
+
+/// Turns the contract's result into the run's verdict: a late or cancelled
+/// run is an error even when the script finished; errors are redacted.
+fn check_finished(
+    result: Result<Option<DatasetState>, Failure>,
+    late: Option<Duration>,
+    cancel: CancelHandle,
+    redactor: &Redactor,
+) -> Result<Option<DatasetState>, TransformError> {
+    let error = match result {
+        Err(Failure::Contract(m)) => return Err(TransformError::Contract(redactor.redact(&m))),
+        Err(Failure::Engine(e)) => Some(redact_engine(e, redactor)),
+        Ok(state) if late.is_none() && !cancel.is_cancelled() => return Ok(state),
+        Ok(_) => None,
+    };
+    Err(match (late, error) {
+        (Some(timeout), error) => TransformError::Timeout { timeout, error },
+        (None, error) if cancel.is_cancelled() => TransformError::Cancelled { error },
+        (None, Some(error)) => TransformError::Script(error),
+        (None, None) => TransformError::Cancelled { error: None },
+    })
+}
+
+fn redact_engine(e: engine::Error, r: &Redactor) -> engine::Error {
+    match e {
+        engine::Error::Eval(mut ev) => {
+            ev.msg = r.redact(&ev.msg);
+            engine::Error::Eval(ev)
+        }
+        other => other,
+    }
+}
+
+/// The dataset `transform(ds)` starts from.
+fn initial_state(input: &Input) -> DatasetState {
+    let meta_json = input
+        .meta
+        .as_ref()
+        .and_then(|m| serde_json::to_value(m).ok());
+    DatasetState {
+        body: input.body.clone(),
+        meta: meta_value(meta_json.as_ref()),
+        readme: input.readme.clone(),
+        title: None,
+        message: None,
+        structure: None,
+    }
+}
+
+/// The run's result from the final dataset (`None`: no `transform`, the
+/// input unchanged), with every text redacted: body cells, meta, readme,
+/// commit title and message. Output, versions and inputs are filled in by
+/// the caller.
+fn collect(
+    state: Option<DatasetState>,
+    input: Input,
+    redactor: &Redactor,
+) -> Result<RunOutcome, TransformError> {
+    let had_transform = state.is_some();
+    let Some(state) = state else {
+        return Ok(RunOutcome {
+            had_transform,
+            ..RunOutcome::new(input.body, input.meta, input.readme)
+        });
+    };
+    let meta = meta_from_value(&state.meta, redactor)
+        .map_err(|m| TransformError::Result(redactor.redact(&m)))?;
+    let text = |t: Option<String>| t.map(|t| redactor.redact(&t));
+    let body = state
+        .final_body()
+        .map_err(|m| TransformError::Result(format!("set_structure: {}", redactor.redact(&m))))?;
+    let body = redactor
+        .redact_body(&body)
+        .map_err(|m| TransformError::Result(redactor.redact(&m)))?;
+    Ok(RunOutcome {
+        title: text(state.title),
+        message: text(state.message),
+        had_transform,
+        ..RunOutcome::new(body, meta, text(state.readme))
+    })
+}
+
+/// A fresh run id: 16 hex digits from the clock, the process and a counter.
+pub fn new_run_id() -> String {
+    use std::sync::atomic::AtomicU64;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{nanos}:{}:{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    blake3::hash(seed.as_bytes()).to_hex()[..16].to_string()
+}
+
+/// The loader of a run: starlib's modules plus the host's `fs.star`.
+struct HostLoader {
+    starlib: StarlibLoader,
+    fs: Option<fs::FsRoot>,
+}
+
+impl Loader for HostLoader {
+    fn load(
+        &self,
+        thread: &mut Thread,
+        module: &str,
+        from: &str,
+    ) -> engine::error::Result<Members> {
+        if module != "fs.star" {
+            return self.starlib.load(thread, module, from);
+        }
+        match &self.fs {
+            Some(root) => Ok([("fs".to_string(), fs::module(root.clone()))]
+                .into_iter()
+                .collect()),
+            None => Err(EvalError::new(
+                "fs.star: this run has no transform directory to read from",
+            )),
+        }
+    }
+}
+
+fn meta_from_value(v: &Value, redactor: &Redactor) -> Result<Option<Meta>, String> {
+    let mut j = crate::convert::value_to_json("meta", v).map_err(|e| e.msg)?;
+    redactor.redact_json(&mut j);
+    match &mut j {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Object(m) if m.is_empty() => return Ok(None),
+        serde_json::Value::Object(m) => {
+            // The named keys have fixed types: say which key is wrong. None
+            // clears a named key.
+            for key in Meta::NAMED_KEYS {
+                match m.get(key) {
+                    Some(serde_json::Value::Null) => {
+                        m.remove(key);
+                    }
+                    Some(serde_json::Value::String(_)) if key != "keywords" => {}
+                    Some(serde_json::Value::Array(a))
+                        if key == "keywords" && a.iter().all(|k| k.is_string()) => {}
+                    Some(other) => {
+                        let want = if key == "keywords" {
+                            "a list of strings"
+                        } else {
+                            "a string"
+                        };
+                        return Err(format!("meta.{key} must be {want}, got {other}"));
+                    }
+                    None => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    let meta: Meta = serde_json::from_value(j).map_err(|e| format!("meta: {e}"))?;
+    meta.validate().map_err(|e| e.to_string())?;
+    Ok(Some(meta))
+}
