@@ -3,9 +3,14 @@
 //!
 //! ```ignore
 //! let [x, base] = args.bind("int", &["x?", "base?"])?;
+//! let text: String = args::required("f", "x", &x)?;
+//! let base: i64 = args::optional("f", "base", &base, 10)?;
 //! ```
 //!
-//! Every failure is a Starlark error naming the function and parameter.
+//! Every failure is a Starlark error naming the function and parameter
+//! (`f: for parameter base: got string, want int`). [`FromArg`] is the one
+//! vocabulary of parameter types, for the engine's library modules and for
+//! every host module.
 
 use crate::error::{EvalError, Result};
 use crate::values::Value;
@@ -158,4 +163,143 @@ pub fn type_error(fname: &str, pname: &str, got: &Value, want: &str) -> EvalErro
         "{fname}: for parameter {pname}: got {}, want {want}",
         got.type_name()
     ))
+}
+
+/// A parameter type a native function reads its arguments as, with
+/// starlark-go's messages on a mismatch. Hosts convert arguments through
+/// [`required`], [`optional`] and [`convert`], so every module reports a
+/// wrong argument the same way.
+pub trait FromArg: Sized {
+    /// Converts `v`, the argument for `pname` of `fname`.
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self>;
+}
+
+/// Converts one argument value.
+pub fn convert<T: FromArg>(fname: &str, pname: &str, v: &Value) -> Result<T> {
+    T::from_arg(fname, pname, v)
+}
+
+/// A bound argument that must be present: absent or `None` is a type error.
+pub fn required<T: FromArg>(fname: &str, pname: &str, v: &Option<Value>) -> Result<T> {
+    T::from_arg(fname, pname, v.as_ref().unwrap_or(&Value::None))
+}
+
+/// A bound argument that may be left out: absent or `None` gives `default`.
+pub fn optional<T: FromArg>(fname: &str, pname: &str, v: &Option<Value>, default: T) -> Result<T> {
+    match v {
+        None | Some(Value::None) => Ok(default),
+        Some(v) => T::from_arg(fname, pname, v),
+    }
+}
+
+impl FromArg for Value {
+    fn from_arg(_fname: &str, _pname: &str, v: &Value) -> Result<Self> {
+        Ok(v.clone())
+    }
+}
+
+/// A string, as text (invalid UTF-8 replaced).
+impl FromArg for String {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Str(s) => Ok(s.to_str_lossy().into_owned()),
+            _ => Err(type_error(fname, pname, v, "string")),
+        }
+    }
+}
+
+/// An int that fits 64 bits.
+impl FromArg for i64 {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::BigInt(_) => Err(name_err(
+                fname,
+                format!("for parameter {pname}: {v} out of range"),
+            )),
+            _ => Err(type_error(fname, pname, v, "int")),
+        }
+    }
+}
+
+/// A number: an int or a float.
+impl FromArg for f64 {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Int(i) => Ok(*i as f64),
+            Value::Float(f) => Ok(*f),
+            Value::BigInt(_) => v
+                .as_int()
+                .and_then(|i| i.to_f64().ok())
+                .ok_or_else(|| name_err(fname, format!("for parameter {pname}: int too large"))),
+            _ => Err(type_error(fname, pname, v, "int or float")),
+        }
+    }
+}
+
+impl FromArg for bool {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(type_error(fname, pname, v, "bool")),
+        }
+    }
+}
+
+/// Text or bytes, as bytes.
+impl FromArg for Vec<u8> {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::Str(s) => Ok(s.as_bytes().to_vec()),
+            Value::Bytes(b) => Ok(b.as_ref().clone()),
+            _ => Err(type_error(fname, pname, v, "string or bytes")),
+        }
+    }
+}
+
+/// The elements of a list or tuple.
+impl FromArg for Vec<Value> {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        match v {
+            Value::List(l) => Ok(l.items().clone()),
+            Value::Tuple(t) => Ok(t.as_ref().clone()),
+            _ => Err(type_error(fname, pname, v, "list or tuple")),
+        }
+    }
+}
+
+/// A dict whose keys and values are all strings, as its entries in order
+/// (`None` reads as an empty dict).
+impl FromArg for Vec<(String, String)> {
+    fn from_arg(fname: &str, pname: &str, v: &Value) -> Result<Self> {
+        let d = match v {
+            Value::None => return Ok(Vec::new()),
+            Value::Dict(d) => d.clone(),
+            _ => return Err(type_error(fname, pname, v, "dict")),
+        };
+        let mut out = Vec::with_capacity(d.len());
+        for (k, val) in d.entries().iter() {
+            let Value::Str(ks) = &k.value else {
+                return Err(name_err(
+                    fname,
+                    format!(
+                        "for parameter {pname}: keys must be strings, got {}",
+                        k.value.type_name()
+                    ),
+                ));
+            };
+            let ks = ks.to_str_lossy().into_owned();
+            let Value::Str(vs) = val else {
+                return Err(name_err(
+                    fname,
+                    format!(
+                        "for parameter {pname}: value for key {ks:?} must be a string, got {}",
+                        val.type_name()
+                    ),
+                ));
+            };
+            out.push((ks, vs.to_str_lossy().into_owned()));
+        }
+        Ok(out)
+    }
 }

@@ -20,8 +20,7 @@ pub struct Progress {
 /// The hook through which the host shows download progress.
 pub type ProgressHook = Arc<dyn Fn(&Progress) + Send + Sync>;
 
-/// A clock the host may substitute for `time.now()` (deterministic runs).
-pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+pub use engine::library::time::Clock;
 
 /// Opt-in retries with exponential backoff. A request is retried after a
 /// connection failure, a timeout, or a 429/502/503/504 response.

@@ -5,9 +5,8 @@
 //! `read(source, header=True, delimiter=",", schema=None)` returning a
 //! `Table` and `write(table, delimiter=",", header=True)`.
 
-use crate::util::{
-    err, module as make_module, opt_bool, opt_int, opt_string, sequence, source_bytes,
-};
+use crate::util::{err, module as make_module};
+use engine::args::{convert, optional, required};
 use engine::error::Result;
 use engine::values::Builtin;
 use engine::{Args, Thread, Value};
@@ -58,9 +57,14 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
             "skip?",
         ],
     )?;
-    let data = source_bytes(F, "source", source.as_ref().unwrap_or(&Value::None))?;
-    let comma = one_byte(F, "comma", &opt_string(F, "comma", &comma, ",")?, b',')?;
-    let comment = opt_string(F, "comment", &comment, "")?;
+    let data = required::<Vec<u8>>(F, "source", &source)?;
+    let comma = one_byte(
+        F,
+        "comma",
+        &optional(F, "comma", &comma, ",".to_string())?,
+        b',',
+    )?;
+    let comment = optional(F, "comment", &comment, "".to_string())?;
     let comment = if comment.is_empty() {
         None
     } else {
@@ -69,10 +73,10 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     if comment == Some(comma) {
         return Err(err(F, "comma and comment must differ"));
     }
-    let lazy = opt_bool(F, "lazy_quotes", &lazy_quotes, false)?;
-    let trim = opt_bool(F, "trim_leading_space", &trim_leading_space, false)?;
-    let fpr = opt_int(F, "fields_per_record", &fields_per_record, 0)?;
-    let skip = opt_int(F, "skip", &skip, 0)?;
+    let lazy = optional::<bool>(F, "lazy_quotes", &lazy_quotes, false)?;
+    let trim = optional::<bool>(F, "trim_leading_space", &trim_leading_space, false)?;
+    let fpr = optional::<i64>(F, "fields_per_record", &fields_per_record, 0)?;
+    let skip = optional::<i64>(F, "skip", &skip, 0)?;
     if skip < 0 {
         return Err(err(F, format!("skip must be non-negative, got {skip}")));
     }
@@ -279,9 +283,14 @@ fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "csv.write_all";
     let [source, comma] = args.bind(F, &["source", "comma?"])?;
     let source = source.unwrap_or(Value::None);
-    let comma = one_byte(F, "comma", &opt_string(F, "comma", &comma, ",")?, b',')?;
+    let comma = one_byte(
+        F,
+        "comma",
+        &optional(F, "comma", &comma, ",".to_string())?,
+        b',',
+    )?;
     let rows = match &source {
-        Value::List(_) | Value::Tuple(_) => sequence(F, "source", &source)?,
+        Value::List(_) | Value::Tuple(_) => convert::<Vec<Value>>(F, "source", &source)?,
         _ => {
             return Err(err(
                 F,
@@ -299,7 +308,7 @@ fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
         .from_writer(Vec::new());
     for (i, row) in rows.iter().enumerate() {
         let cells = match row {
-            Value::List(_) | Value::Tuple(_) => sequence(F, "source", row)?,
+            Value::List(_) | Value::Tuple(_) => convert::<Vec<Value>>(F, "source", row)?,
             _ => {
                 return Err(err(
                     F,

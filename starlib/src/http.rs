@@ -6,8 +6,9 @@
 //! redirect limit, body size cap, retries, progress hook and request guard.
 
 use crate::config::{Guard, HostConfig, Progress};
-use crate::util::{err, module as make_module, string_dict};
+use crate::util::{err, module as make_module};
 use engine::args::type_error;
+use engine::args::{convert, optional, required};
 use engine::error::{EvalError, Result};
 use engine::values::{Builtin, Struct};
 use engine::{Args, Thread, Value};
@@ -220,6 +221,7 @@ pub fn module(config: &Rc<HostConfig>) -> Value {
     make_module("http", members)
 }
 
+/// A request body as the arguments gave it, before encoding.
 enum Body {
     None,
     Raw(Vec<u8>),
@@ -227,6 +229,19 @@ enum Body {
     Form(Vec<(String, String)>, bool),
 }
 
+/// A request as the script asked for it, checked and ready to send (and
+/// resend on retries).
+struct RequestSpec {
+    method: reqwest::Method,
+    url: Url,
+    headers: Vec<(String, String)>,
+    auth: Option<(String, String)>,
+    body: Option<Vec<u8>>,
+    content_type: Option<String>,
+}
+
+/// `http.<method>(...)`: reads the arguments, checks the URL against the
+/// guard, sends the request (with retries) and reads the response.
 fn request(
     thread: &mut Thread,
     args: &Args,
@@ -235,6 +250,21 @@ fn request(
     config: &HostConfig,
     cell: &ClientCell,
 ) -> Result<Value> {
+    let spec = read_request(thread, args, fname, method)?;
+    check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
+    let client = shared_client(fname, config, cell)?;
+    let resp = send_with_retries(fname, config, &client, &spec)?;
+    read_response(thread, fname, resp, config)
+}
+
+/// Reads the arguments into a request description: the URL with `params`
+/// merged in, the headers, the credentials and the encoded body.
+fn read_request(
+    thread: &mut Thread,
+    args: &Args,
+    fname: &str,
+    method: reqwest::Method,
+) -> Result<RequestSpec> {
     let [url, params, headers, body, form_body, form_encoding, json_body, auth] = args.bind(
         fname,
         &[
@@ -248,12 +278,29 @@ fn request(
             "auth?",
         ],
     )?;
-    let url_s = crate::util::string(fname, "url", url.as_ref().unwrap_or(&Value::None))?;
+    let url = request_url(fname, &url, &params)?;
+    let headers = required::<Vec<(String, String)>>(fname, "headers", &headers)?;
+    let auth = auth_arg(fname, auth)?;
+    let body = body_arg(thread, fname, body, json_body, &form_body, &form_encoding)?;
+    let (body, content_type) = encode_body(body);
+    Ok(RequestSpec {
+        method,
+        url,
+        headers,
+        auth,
+        body,
+        content_type,
+    })
+}
+
+/// The `url` argument parsed, with `params` merged into its query as Go's
+/// `url.Values` does: params replace same-named query keys; keys sorted.
+fn request_url(fname: &str, url: &Option<Value>, params: &Option<Value>) -> Result<Url> {
+    let url_s = required::<String>(fname, "url", &url)?;
     let mut url =
         Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
-    let params = string_dict(fname, "params", &params)?;
+    let params = required::<Vec<(String, String)>>(fname, "params", params)?;
     if !params.is_empty() {
-        // As Go's url.Values: params replace same-named query keys; keys sorted.
         let mut pairs: Vec<(String, String)> = url
             .query_pairs()
             .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
@@ -263,21 +310,37 @@ fn request(
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    let headers = string_dict(fname, "headers", &headers)?;
-    let auth = match auth {
-        None | Some(Value::None) => None,
-        Some(Value::Tuple(t)) if t.is_empty() => None,
+    Ok(url)
+}
+
+/// The `auth` argument: a (user, password) pair, or nothing for `None` or `()`.
+fn auth_arg(fname: &str, auth: Option<Value>) -> Result<Option<(String, String)>> {
+    match auth {
+        None | Some(Value::None) => Ok(None),
+        Some(Value::Tuple(t)) if t.is_empty() => Ok(None),
         Some(v @ (Value::Tuple(_) | Value::List(_))) => {
-            let items = crate::util::sequence(fname, "auth", &v)?;
+            let items = convert::<Vec<Value>>(fname, "auth", &v)?;
             if items.len() != 2 {
                 return Err(err(fname, "expected two values for auth params tuple"));
             }
-            let user = crate::util::string(fname, "auth", &items[0])?;
-            let pass = crate::util::string(fname, "auth", &items[1])?;
-            Some((user, pass))
+            let user = convert::<String>(fname, "auth", &items[0])?;
+            let pass = convert::<String>(fname, "auth", &items[1])?;
+            Ok(Some((user, pass)))
         }
-        Some(v) => return Err(type_error(fname, "auth", &v, "tuple")),
-    };
+        Some(v) => Err(type_error(fname, "auth", &v, "tuple")),
+    }
+}
+
+/// The body from `body`, `json_body` or `form_body` (with `form_encoding`);
+/// giving more than one is an error.
+fn body_arg(
+    thread: &mut Thread,
+    fname: &str,
+    body: Option<Value>,
+    json_body: Option<Value>,
+    form_body: &Option<Value>,
+    form_encoding: &Option<Value>,
+) -> Result<Body> {
     let mut given = Vec::new();
     let mut body_v = Body::None;
     match body {
@@ -297,13 +360,8 @@ fn request(
     if let Some(j) = json_body {
         if !j.is_none() {
             given.push("json_body");
-            let encode = engine::library::json::module();
-            let Value::Module(m) = &encode else {
-                unreachable!()
-            };
-            let f = m.members.get("encode").cloned().unwrap_or(Value::None);
             let encoded = thread
-                .call(&f, &Args::positional(vec![j]))
+                .call(&json_function("encode"), &Args::positional(vec![j]))
                 .map_err(|e| err(fname, format!("for parameter json_body: {}", e.msg)))?;
             let bytes = encoded
                 .as_str()
@@ -312,14 +370,14 @@ fn request(
             body_v = Body::Json(bytes);
         }
     }
-    let form = string_dict(fname, "form_body", &form_body)?;
+    let form = required::<Vec<(String, String)>>(fname, "form_body", form_body)?;
     if !form.is_empty() {
         given.push("form_body");
-        let enc = crate::util::opt_string(
+        let enc = optional(
             fname,
             "form_encoding",
-            &form_encoding,
-            "application/x-www-form-urlencoded",
+            form_encoding,
+            "application/x-www-form-urlencoded".to_string(),
         )?;
         let multipart = match enc.as_str() {
             "application/x-www-form-urlencoded" | "" => false,
@@ -344,15 +402,19 @@ fn request(
             ),
         ));
     }
-    check_url(&config.guard, &url).map_err(|e| err(fname, e))?;
+    Ok(body_v)
+}
 
-    if cell.borrow().is_none() {
-        let c = build_client(config).map_err(|e| err(fname, e))?;
-        *cell.borrow_mut() = Some(c);
-    }
-    let client = cell.borrow().clone().expect("client built above");
+/// A member of the engine's `json` module (`encode` or `decode`).
+fn json_function(name: &str) -> Value {
+    let m = engine::library::json::module();
+    let Value::Module(m) = &m else { unreachable!() };
+    m.members.get(name).cloned().unwrap_or(Value::None)
+}
 
-    let (body_bytes, content_type): (Option<Vec<u8>>, Option<String>) = match body_v {
+/// The body's bytes and the Content-Type they imply.
+fn encode_body(body: Body) -> (Option<Vec<u8>>, Option<String>) {
+    match body {
         Body::None => (None, None),
         Body::Raw(b) => (Some(b), None),
         Body::Json(b) => (Some(b), Some("application/json".into())),
@@ -366,102 +428,124 @@ fn request(
             )
         }
         Body::Form(pairs, true) => {
-            let boundary = format!("quarry-{:016x}", crate::rand::fresh_seed_u64());
-            let mut b = Vec::new();
-            for (k, v) in pairs {
-                b.extend_from_slice(
-                    format!(
-                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
-                        k.replace('"', "%22")
-                    )
-                    .as_bytes(),
-                );
-                b.extend_from_slice(v.as_bytes());
-                b.extend_from_slice(b"\r\n");
-            }
-            b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-            (
-                Some(b),
-                Some(format!("multipart/form-data; boundary={boundary}")),
-            )
+            let (b, ct) = multipart_body(pairs);
+            (Some(b), Some(ct))
         }
-    };
-
-    let retry = &config.http.retry;
-    let mut attempt: u32 = 0;
-    let resp = loop {
-        let mut rb = client.request(method.clone(), url.clone());
-        if let Some(ct) = &content_type {
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                rb = rb.header("Content-Type", ct);
-            }
-        }
-        for (k, v) in &headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
-        if let Some((u, p)) = &auth {
-            rb = rb.basic_auth(u, Some(p));
-        }
-        if let Some(b) = &body_bytes {
-            rb = rb.body(b.clone());
-        }
-        let can_retry = attempt < retry.max_retries;
-        match rb.send() {
-            Ok(r) => {
-                let s = r.status().as_u16();
-                if can_retry && matches!(s, 429 | 502 | 503 | 504) {
-                    backoff(retry, attempt);
-                    attempt += 1;
-                    continue;
-                }
-                break r;
-            }
-            Err(e) => {
-                if can_retry && (e.is_timeout() || e.is_connect()) {
-                    backoff(retry, attempt);
-                    attempt += 1;
-                    continue;
-                }
-                let tries = if attempt > 0 {
-                    format!(" (after {} attempts)", attempt + 1)
-                } else {
-                    String::new()
-                };
-                if e.is_timeout() {
-                    return Err(err(
-                        fname,
-                        format!(
-                            "request to {url} timed out after {:?}{tries}",
-                            config.http.timeout
-                        ),
-                    ));
-                }
-                if e.is_redirect() {
-                    return Err(err(
-                        fname,
-                        format!("request to {url} failed{tries}: {}", error_chain(&e)),
-                    ));
-                }
-                if e.is_connect() {
-                    return Err(err(
-                        fname,
-                        format!("cannot connect to {url}{tries}: {}", error_chain(&e)),
-                    ));
-                }
-                return Err(err(
-                    fname,
-                    format!("request to {url} failed{tries}: {}", error_chain(&e)),
-                ));
-            }
-        }
-    };
-    let v = read_response(thread, fname, resp, config)?;
-    Ok(v)
+    }
 }
 
+/// A multipart/form-data body under a fresh boundary, and its Content-Type.
+fn multipart_body(pairs: Vec<(String, String)>) -> (Vec<u8>, String) {
+    let boundary = format!("quarry-{:016x}", crate::rand::fresh_seed_u64());
+    let mut b = Vec::new();
+    for (k, v) in pairs {
+        b.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                k.replace('"', "%22")
+            )
+            .as_bytes(),
+        );
+        b.extend_from_slice(v.as_bytes());
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (b, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// The module's client, built on first use and shared by its functions.
+fn shared_client(
+    fname: &str,
+    config: &HostConfig,
+    cell: &ClientCell,
+) -> Result<reqwest::blocking::Client> {
+    if cell.borrow().is_none() {
+        let c = build_client(config).map_err(|e| err(fname, e))?;
+        *cell.borrow_mut() = Some(c);
+    }
+    Ok(cell.borrow().clone().expect("client built above"))
+}
+
+/// One attempt's reqwest request: the body's Content-Type unless a header
+/// sets one, the script's headers, basic auth and the body.
+fn build_request(
+    client: &reqwest::blocking::Client,
+    spec: &RequestSpec,
+) -> reqwest::blocking::RequestBuilder {
+    let mut rb = client.request(spec.method.clone(), spec.url.clone());
+    if let Some(ct) = &spec.content_type {
+        if !spec
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            rb = rb.header("Content-Type", ct);
+        }
+    }
+    for (k, v) in &spec.headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    if let Some((u, p)) = &spec.auth {
+        rb = rb.basic_auth(u, Some(p));
+    }
+    if let Some(b) = &spec.body {
+        rb = rb.body(b.clone());
+    }
+    rb
+}
+
+/// Sends the request, retrying timeouts, failed connections and 429, 502,
+/// 503 and 504 answers up to the host's retry limit, with backoff.
+fn send_with_retries(
+    fname: &str,
+    config: &HostConfig,
+    client: &reqwest::blocking::Client,
+    spec: &RequestSpec,
+) -> Result<reqwest::blocking::Response> {
+    let retry = &config.http.retry;
+    let mut attempt: u32 = 0;
+    loop {
+        let can_retry = attempt < retry.max_retries;
+        match build_request(client, spec).send() {
+            Ok(r) if can_retry && matches!(r.status().as_u16(), 429 | 502 | 503 | 504) => {}
+            Ok(r) => return Ok(r),
+            Err(e) if can_retry && (e.is_timeout() || e.is_connect()) => {}
+            Err(e) => return Err(send_error(fname, config, &spec.url, &e, attempt)),
+        }
+        backoff(retry, attempt);
+        attempt += 1;
+    }
+}
+
+/// The error for a request that failed for good, saying how many attempts
+/// were made.
+fn send_error(
+    fname: &str,
+    config: &HostConfig,
+    url: &Url,
+    e: &reqwest::Error,
+    attempt: u32,
+) -> EvalError {
+    let tries = if attempt > 0 {
+        format!(" (after {} attempts)", attempt + 1)
+    } else {
+        String::new()
+    };
+    let msg = if e.is_timeout() {
+        format!(
+            "request to {url} timed out after {:?}{tries}",
+            config.http.timeout
+        )
+    } else if e.is_connect() && !e.is_redirect() {
+        format!("cannot connect to {url}{tries}: {}", error_chain(e))
+    } else {
+        format!("request to {url} failed{tries}: {}", error_chain(e))
+    };
+    err(fname, msg)
+}
+
+/// Waits before retry number `attempt + 1`: the initial backoff doubled per
+/// attempt, at most the maximum.
 fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) {
     let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
     let wait = retry
@@ -486,6 +570,8 @@ fn canonical_header(name: &str) -> String {
     out
 }
 
+/// Reads a response into the response value: status, headers and the body,
+/// refusing bodies over the host's size cap.
 fn read_response(
     thread: &mut Thread,
     fname: &str,
@@ -504,9 +590,20 @@ fn read_response(
             ));
         }
     }
+    let (header_map, encoding) = response_headers(resp.headers());
+    let body = read_body(fname, &mut resp, config, &final_url, total)?;
+    thread.account(body.len())?;
+    response_value(final_url, status, header_map, encoding, body)
+}
+
+/// The response headers under Go's canonical names (values of repeated
+/// headers in order), and the transfer encodings, kept apart as Go does.
+fn response_headers(
+    headers: &reqwest::header::HeaderMap,
+) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
     let mut header_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut encoding = Vec::new();
-    for (k, v) in resp.headers() {
+    for (k, v) in headers {
         let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
         if k.as_str().eq_ignore_ascii_case("transfer-encoding") {
             encoding.push(v);
@@ -517,12 +614,25 @@ fn read_response(
             .or_default()
             .push(v);
     }
+    (header_map, encoding)
+}
+
+/// Reads the body in chunks, failing once it passes the size cap and
+/// reporting progress to the host's hook after each chunk and at the end.
+fn read_body(
+    fname: &str,
+    resp: &mut reqwest::blocking::Response,
+    config: &HostConfig,
+    final_url: &str,
+    total: Option<u64>,
+) -> Result<Vec<u8>> {
+    let cap = config.http.max_response_bytes;
     let mut body = Vec::with_capacity(total.unwrap_or(0).min(cap) as usize);
     let mut buf = vec![0u8; 64 * 1024];
     let report = |bytes: u64, done: bool| {
         if let Some(h) = &config.progress {
             h(&Progress {
-                url: final_url.clone(),
+                url: final_url.to_string(),
                 bytes,
                 total,
                 done,
@@ -561,8 +671,18 @@ fn read_response(
         report(body.len() as u64, false);
     }
     report(body.len() as u64, true);
-    thread.account(body.len())?;
+    Ok(body)
+}
 
+/// The response struct: `url`, `status_code`, `headers` (repeated values
+/// joined with commas), `encoding`, and the `body()` and `json()` methods.
+fn response_value(
+    final_url: String,
+    status: i64,
+    header_map: BTreeMap<String, Vec<String>>,
+    encoding: Vec<String>,
+    body: Vec<u8>,
+) -> Result<Value> {
     let headers = crate::util::dict(
         header_map
             .into_iter()
@@ -578,11 +698,11 @@ fn read_response(
     let b2 = body.clone();
     let json_fn = Builtin::host("json", move |thread, args| {
         args.none("json")?;
-        let m = engine::library::json::module();
-        let Value::Module(m) = &m else { unreachable!() };
-        let f = m.members.get("decode").cloned().unwrap_or(Value::None);
         thread
-            .call(&f, &Args::positional(vec![Value::str_bytes(b2.as_slice())]))
+            .call(
+                &json_function("decode"),
+                &Args::positional(vec![Value::str_bytes(b2.as_slice())]),
+            )
             .map_err(|e| {
                 EvalError::new(format!("json: response body is not valid JSON: {}", e.msg))
             })

@@ -6,6 +6,9 @@
 //! releases ship side by side: the host picks one by semver requirement with
 //! [`select`], then installs [`Release::loader`] on its thread.
 //!
+//! `json`, `math` and `time` are the engine's library modules
+//! (`engine::library`), offered here under their load names per release.
+//!
 //! ```ignore
 //! let release = starlib::select(&"^2".parse().unwrap())?;
 //! let mut thread = release.new_thread();
@@ -20,7 +23,7 @@ pub mod json;
 pub mod rand;
 pub mod release;
 pub mod table;
-pub mod time;
+
 mod util;
 
 pub use config::{Guard, HostConfig, HttpConfig, Progress, ProgressHook, RetryPolicy};

@@ -7,8 +7,9 @@
 //! [`crate::HostConfig::rand_seed`] (or [`set_seed`]) and reads back the seed
 //! a run used with [`seed_used`].
 
-use crate::util::{err, module as make_module, sequence};
+use crate::util::{err, module as make_module};
 use engine::args::type_error;
+use engine::args::{convert, required};
 use engine::error::Result;
 use engine::values::Builtin;
 use engine::{Args, Thread, Value};
@@ -113,7 +114,7 @@ fn rand_int(thread: &mut Thread, args: &Args) -> Result<Value> {
 fn rand_float(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "rand.float";
     let [a, b] = args.bind(F, &["lo?", "hi?"])?;
-    let num = |p: &str, v: &Value| crate::util::number(F, p, v);
+    let num = |p: &str, v: &Value| convert::<f64>(F, p, v);
     let (lo, hi) = match (a, b) {
         (None, None) => (0.0, 1.0),
         (Some(a), Some(b)) => (num("lo", &a)?, num("hi", &b)?),
@@ -129,7 +130,7 @@ fn rand_float(thread: &mut Thread, args: &Args) -> Result<Value> {
 fn choice(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "rand.choice";
     let [seq] = args.bind(F, &["seq"])?;
-    let items = sequence(F, "seq", seq.as_ref().unwrap_or(&Value::None))?;
+    let items = required::<Vec<Value>>(F, "seq", &seq)?;
     if items.is_empty() {
         return Err(err(F, "cannot choose from an empty sequence"));
     }
@@ -153,7 +154,7 @@ fn shuffle(thread: &mut Thread, args: &Args) -> Result<Value> {
 fn sample(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "rand.sample";
     let [seq, k] = args.bind(F, &["seq", "k"])?;
-    let items = sequence(F, "seq", seq.as_ref().unwrap_or(&Value::None))?;
+    let items = required::<Vec<Value>>(F, "seq", &seq)?;
     let k = int_arg(F, "k", k.as_ref().unwrap_or(&Value::None))?;
     if k < 0 || k as usize > items.len() {
         return Err(err(

@@ -181,7 +181,7 @@ impl Release {
             ModuleKind::Json => crate::json::module(major),
             ModuleKind::Csv => crate::csv::module(major),
             ModuleKind::Math => engine::library::math::module(),
-            ModuleKind::Time => crate::time::module(config),
+            ModuleKind::Time => engine::library::time::module(config.clock.clone()),
             ModuleKind::Rand => {
                 crate::rand::install(thread, config.rand_seed);
                 crate::rand::module()

@@ -4,9 +4,9 @@
 
 use super::convert::{arrow_err, parse_type};
 use super::{table_arg, Table};
-use crate::util::{err, opt_bool, opt_string, source_bytes};
+use crate::util::err;
 use arrow_schema::{Field, Schema};
-use engine::args::type_error;
+use engine::args::{optional, required, type_error};
 use engine::error::Result;
 use engine::{Args, Thread, Value};
 use std::io::Cursor;
@@ -62,17 +62,17 @@ pub fn csv_read(thread: &mut Thread, args: &Args) -> Result<Value> {
     let [source, header, delimiter, schema] =
         args.bind(F, &["source", "header?", "delimiter?", "schema?"])?;
     let source = source.unwrap_or(Value::None);
-    let header = opt_bool(F, "header", &header, true)?;
+    let header = optional::<bool>(F, "header", &header, true)?;
     let delimiter = crate::csv::one_byte(
         F,
         "delimiter",
-        &opt_string(F, "delimiter", &delimiter, ",")?,
+        &optional(F, "delimiter", &delimiter, ",".to_string())?,
         b',',
     )?;
     let schema = match &schema {
         None | Some(Value::None) => None,
         Some(Value::Dict(_)) => {
-            let pairs = crate::util::string_dict(F, "schema", &schema)?;
+            let pairs = required::<Vec<(String, String)>>(F, "schema", &schema)?;
             let fields = pairs
                 .iter()
                 .map(|(n, t)| Ok(Field::new(n, parse_type(F, t)?, true)))
@@ -101,10 +101,10 @@ pub fn write_csv(
     let delimiter = crate::csv::one_byte(
         fname,
         "delimiter",
-        &opt_string(fname, "delimiter", delimiter, ",")?,
+        &optional(fname, "delimiter", delimiter, ",".to_string())?,
         b',',
     )?;
-    let header = opt_bool(fname, "header", header, true)?;
+    let header = optional::<bool>(fname, "header", header, true)?;
     let mut buf = Vec::new();
     {
         let mut w = arrow_csv::WriterBuilder::new()
@@ -146,13 +146,13 @@ pub fn write_json(fname: &str, t: &Table) -> Result<Value> {
 pub fn json_read(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "json.read";
     let [source, ndjson] = args.bind(F, &["source", "ndjson?"])?;
-    let data = source_bytes(F, "source", source.as_ref().unwrap_or(&Value::None))?;
+    let data = required::<Vec<u8>>(F, "source", &source)?;
     let text = std::str::from_utf8(&data)
         .map_err(|e| err(F, format!("source is not valid UTF-8: {e}")))?;
     let trimmed = text.trim_start();
     let nd = match ndjson {
         None | Some(Value::None) => !trimmed.starts_with('['),
-        v => opt_bool(F, "ndjson", &v, false)?,
+        v => optional::<bool>(F, "ndjson", &v, false)?,
     };
     let values: Vec<serde_json::Value> = if nd {
         let mut out = Vec::new();

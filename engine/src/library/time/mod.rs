@@ -5,20 +5,20 @@
 //! attributes, methods, arithmetic and comparisons.
 
 pub mod duration;
-pub mod layout;
+mod layout;
 
-use crate::config::HostConfig;
-use crate::util::{err, module as make_module};
+use crate::args::{name_err as err, required};
+use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::{OffsetName, Tz};
-use engine::args::type_error;
-use engine::error::{EvalError, Result};
-use engine::syntax::ast::{BinaryOp, UnaryOp};
-use engine::values::{Builtin, NativeValue};
-use engine::{Args, Thread, Value};
+use crate::args::type_error;
+use crate::error::{EvalError, Result};
+use crate::syntax::ast::{BinaryOp, UnaryOp};
+use crate::values::{Builtin, NativeValue};
+use super::module_value as make_module;
+use crate::{Args, Thread, Value};
 use std::any::Any;
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 /// A time zone: UTC, an IANA zone, or a fixed offset (from parsed text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,21 +455,23 @@ fn recv_time(recv: &Value) -> Result<&Time> {
 
 fn time_format(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = args.positional_only("format", 1, 1)?;
-    let layout = crate::util::string("format", "layout", &a[0])?;
+    let layout = crate::args::convert::<String>("format", "layout", &a[0])?;
     Ok(Value::from(recv_time(recv)?.format(&layout)))
 }
 
 fn time_in_location(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = args.positional_only("in_location", 1, 1)?;
-    let name = crate::util::string("in_location", "location", &a[0])?;
+    let name = crate::args::convert::<String>("in_location", "location", &a[0])?;
     let loc = Location::load(&name).map_err(|e| err("in_location", e))?;
     let t = recv_time(recv)?;
     Ok(Value::native(Time { loc, ..t.clone() }))
 }
 
-/// The `time` module value; `now()` uses the host's clock when it set one.
-pub fn module(config: &Rc<HostConfig>) -> Value {
-    let clock = config.clock.clone();
+/// A clock a host may substitute for `time.now()` (deterministic runs).
+pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
+/// The `time` module value; `now()` reads `clock`, or the system clock.
+pub fn module(clock: Option<Clock>) -> Value {
     let now = Builtin::host("now", move |_t, args| {
         args.none("now")?;
         let now = match &clock {
@@ -534,16 +536,16 @@ fn parse_duration(_t: &mut Thread, args: &Args) -> Result<Value> {
 
 fn is_valid_timezone(_t: &mut Thread, args: &Args) -> Result<Value> {
     let a = args.positional_only("is_valid_timezone", 1, 1)?;
-    let s = crate::util::string("is_valid_timezone", "loc", &a[0])?;
+    let s = crate::args::convert::<String>("is_valid_timezone", "loc", &a[0])?;
     Ok(Value::Bool(Location::load(&s).is_ok()))
 }
 
 fn from_timestamp(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "from_timestamp";
     let a = args.positional_only(F, 1, 2)?;
-    let sec = crate::util::int(F, "sec", &a[0])?;
+    let sec = crate::args::convert::<i64>(F, "sec", &a[0])?;
     let nsec = match a.get(1) {
-        Some(v) => crate::util::int(F, "nsec", v)?,
+        Some(v) => crate::args::convert::<i64>(F, "nsec", v)?,
         None => 0,
     };
     Time::from_unix(sec, nsec, local_location())
@@ -611,9 +613,9 @@ pub fn resolve_parsed(p: &layout::Parsed, loc: &Location) -> Option<Time> {
 fn parse_time(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "parse_time";
     let [x, format, location] = args.bind(F, &["x", "format?", "location?"])?;
-    let x = crate::util::string(F, "x", x.as_ref().unwrap_or(&Value::None))?;
-    let format = crate::util::opt_string(F, "format", &format, "2006-01-02T15:04:05Z07:00")?;
-    let location = crate::util::opt_string(F, "location", &location, "UTC")?;
+    let x = required::<String>(F, "x", &x)?;
+    let format = crate::args::optional(F, "format", &format, "2006-01-02T15:04:05Z07:00".to_string())?;
+    let location = crate::args::optional(F, "location", &location, "UTC".to_string())?;
     let loc = Location::load(&location).map_err(|e| err(F, e))?;
     let p = layout::parse(&format, &x).map_err(|e| err(F, e))?;
     resolve_parsed(&p, &loc)
@@ -639,7 +641,7 @@ fn new_time(_t: &mut Thread, args: &Args) -> Result<Value> {
             "location?",
         ],
     )?;
-    let i = |p: &str, v: &Option<Value>| crate::util::opt_int(F, p, v, 0);
+    let i = |p: &str, v: &Option<Value>| crate::args::optional(F, p, v, 0i64);
     let loc = match &location {
         None | Some(Value::None) => Location::Utc,
         Some(Value::Str(s)) => Location::load(&s.to_str_lossy()).map_err(|e| err(F, e))?,
