@@ -296,7 +296,7 @@ fn read_request(
 /// The `url` argument parsed, with `params` merged into its query as Go's
 /// `url.Values` does: params replace same-named query keys; keys sorted.
 fn request_url(fname: &str, url: &Option<Value>, params: &Option<Value>) -> Result<Url> {
-    let url_s = required::<String>(fname, "url", &url)?;
+    let url_s = required::<String>(fname, "url", url)?;
     let mut url =
         Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
     let params = required::<Vec<(String, String)>>(fname, "params", params)?;
