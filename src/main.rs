@@ -8,7 +8,7 @@ mod cmd;
 mod render;
 mod report;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[global_allocator]
 static ALLOCATOR: alloc::QuarryAlloc = alloc::QuarryAlloc;
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 /// Quarry: versioned datasets kept up to date by Starlark transforms.
 #[derive(Parser)]
-#[command(name = "quarry", version, about)]
+#[command(name = "quarry", about)]
 struct Cli {
     /// The dataset store directory (default: $QUARRY_HOME, else the
     /// platform data directory).
@@ -85,10 +85,63 @@ enum Command {
     },
     /// An interactive Starlark session with line editing and history.
     Repl,
+    /// Print a shell completion script: `quarry completions bash > /etc/bash_completion.d/quarry`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `quarry --version`: the binary's version and the starlib releases it ships.
+fn version_text() -> &'static str {
+    let releases: Vec<String> = starlib::releases()
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    let text = format!(
+        "{} (starlib releases: {})",
+        env!("CARGO_PKG_VERSION"),
+        releases.join(", ")
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+/// The message of an error and its causes, each cause shown once: a cause
+/// whose text its parent already includes is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let msg = cause.to_string();
+        if out.contains(&msg) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
+}
+
+/// Lets a write to a closed pipe end the process quietly, as Unix tools do
+/// (`quarry log | head -1`), instead of failing on EPIPE.
+fn exit_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE, before any
+    // thread is started, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    exit_quietly_on_closed_pipe();
+    let matches = Cli::command().version(version_text()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let ctx = cmd::Context {
         repo: cli.repo,
         json: cli.json,
@@ -108,20 +161,40 @@ fn main() -> ExitCode {
             file,
             max_steps,
             stats,
-        } => cmd::run::run(&file, max_steps, stats),
+        } => cmd::run::run(&ctx, &file, max_steps, stats),
         Command::Test {
             files,
             mode,
             legacy_api,
-        } => cmd::test::run(&files, mode, legacy_api),
+        } => cmd::test::run(&ctx, &files, mode, legacy_api),
         Command::Repl => cmd::repl::run(),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "quarry", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            if let Some(datasets::DatasetError::NotFound { .. }) = e.downcast_ref() {
-                eprintln!("(`quarry list` shows the datasets in the store; `quarry save peer/name --body FILE` creates one)");
+            let hint = match e.downcast_ref() {
+                Some(datasets::DatasetError::NotFound { .. }) => Some("`quarry list` shows the datasets in the store; `quarry save peer/name --body FILE` creates one"),
+                _ => None,
+            };
+            if ctx.json {
+                let report = report::ErrorReport {
+                    error: error_text(&e),
+                    hint: hint.map(str::to_string),
+                    exit_code: 1,
+                };
+                eprintln!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                eprintln!("error: {}", error_text(&e));
+                if let Some(h) = hint {
+                    eprintln!("({h})");
+                }
             }
             ExitCode::from(1)
         }

@@ -15,6 +15,9 @@
 //! | `fsck` | [`datasets::FsckReport`] |
 //! | `lock` | a list of [`LockReportEntry`] |
 //! | `remove` | [`RemoveReport`] |
+//! | `run` | [`RunReport`] |
+//! | `test` | [`TestReport`] |
+//! | any failure | [`ErrorReport`], on standard error, with exit status 1 |
 
 use datasets::{
     Commit, DatasetName, InputVersion, LogEntry, Meta, Provenance, RunRecord, Structure, Transform,
@@ -42,6 +45,8 @@ pub struct ApplyReport {
     pub message: Option<String>,
     /// Versions of other datasets the run read.
     pub inputs: Vec<InputVersion>,
+    /// The seed of `rand`, when the script used it (pass `--seed` to repeat).
+    pub rand_seed: Option<u64>,
     /// Schema, first rows and diff summary.
     pub preview: Preview,
     /// Always false: a dry run commits nothing.
@@ -60,6 +65,7 @@ impl ApplyReport {
             title: outcome.and_then(|o| o.title.clone()),
             message: outcome.and_then(|o| o.message.clone()),
             inputs: candidate.inputs().to_vec(),
+            rand_seed: outcome.and_then(|o| o.rand_seed),
             preview,
             committed: false,
         }
@@ -101,6 +107,9 @@ pub struct SaveReport {
     pub starlib: Option<String>,
     /// The run's id (recorded in the version's provenance).
     pub run_id: Option<String>,
+    /// The seed of `rand`, when the script used it (recorded in the
+    /// version's provenance).
+    pub rand_seed: Option<u64>,
     /// Versions of other datasets the run read.
     pub inputs: Vec<InputVersion>,
     /// What the run printed.
@@ -108,16 +117,16 @@ pub struct SaveReport {
 }
 
 impl SaveReport {
-    /// The report of a commit; `run` is the starlib version and run id of
-    /// a transform run (`None`: a body import).
-    pub fn new(
-        name: &DatasetName,
-        committed: &Committed,
-        run: Option<(String, String)>,
-        output: String,
-        inputs: Vec<InputVersion>,
-    ) -> SaveReport {
-        let (starlib, run_id) = run.unzip();
+    /// The report of a commit of `candidate`'s result (`candidate` as it
+    /// was before the commit consumed it: see [`RunFacts`]).
+    pub fn new(name: &DatasetName, committed: &Committed, run: RunFacts) -> SaveReport {
+        let RunFacts {
+            starlib,
+            run_id,
+            rand_seed,
+            output,
+            inputs,
+        } = run;
         let mut r = SaveReport {
             dataset: name.to_string(),
             committed: false,
@@ -131,6 +140,7 @@ impl SaveReport {
             body_written: None,
             starlib,
             run_id: None,
+            rand_seed,
             inputs,
             output,
         };
@@ -151,6 +161,36 @@ impl SaveReport {
             }
         }
         r
+    }
+}
+
+/// What a save reports about the run behind it, taken from the candidate
+/// before committing it.
+#[derive(Debug, Default)]
+pub struct RunFacts {
+    /// The starlib release that ran (`None`: a body import).
+    pub starlib: Option<String>,
+    /// The run's id.
+    pub run_id: Option<String>,
+    /// The seed of `rand`, when the script used it.
+    pub rand_seed: Option<u64>,
+    /// What the run printed.
+    pub output: String,
+    /// Versions of other datasets the run read.
+    pub inputs: Vec<InputVersion>,
+}
+
+impl RunFacts {
+    /// The facts of `candidate`'s run.
+    pub fn of(candidate: &Candidate) -> RunFacts {
+        let o = candidate.outcome();
+        RunFacts {
+            starlib: o.map(|o| o.starlib_version.clone()),
+            run_id: o.map(|o| o.run_id.clone()),
+            rand_seed: o.and_then(|o| o.rand_seed),
+            output: candidate.output().to_string(),
+            inputs: candidate.inputs().to_vec(),
+        }
     }
 }
 
@@ -218,15 +258,20 @@ pub struct LogReportEntry {
     /// What that run printed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// The seed of `rand` that run used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rand_seed: Option<u64>,
 }
 
 impl LogReportEntry {
-    /// The entry with its run, found among `runs`.
-    pub fn new(entry: LogEntry, runs: &[RunRecord]) -> LogReportEntry {
+    /// The entry with its run, found among `runs`, and the rand seed its
+    /// provenance records.
+    pub fn new(entry: LogEntry, runs: &[RunRecord], rand_seed: Option<u64>) -> LogReportEntry {
         let run = runs.iter().find(|r| r.version == entry.id);
         LogReportEntry {
             run_id: run.map(|r| r.run_id.clone()),
             output: run.map(|r| r.output.clone()),
+            rand_seed,
             entry,
         }
     }
@@ -269,4 +314,57 @@ pub struct RemoveReport {
     pub dataset: String,
     /// The new head.
     pub head: Option<VersionId>,
+}
+
+/// A failed command under `--json`, printed on standard error.
+#[derive(Debug, Serialize)]
+pub struct ErrorReport {
+    /// What went wrong, with its causes.
+    pub error: String,
+    /// What to do about it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The process's exit status.
+    pub exit_code: u8,
+}
+
+/// `run`: what the script printed and how it ended.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    /// The script.
+    pub file: String,
+    /// Whether it ran to the end.
+    pub ok: bool,
+    /// What it printed, one entry per `print`.
+    pub output: Vec<String>,
+    /// The error with its position and backtrace, when it failed.
+    pub error: Option<String>,
+    /// Execution steps taken.
+    pub steps: u64,
+    /// Bytes allocated, as the memory budget counts them.
+    pub allocated_bytes: usize,
+}
+
+/// `test`: each file's result and the totals.
+#[derive(Debug, Serialize)]
+pub struct TestReport {
+    /// One entry per file.
+    pub files: Vec<TestFileReport>,
+    /// Files that passed.
+    pub passed: usize,
+    /// Files that failed.
+    pub failed: usize,
+}
+
+/// One test file's result.
+#[derive(Debug, Serialize)]
+pub struct TestFileReport {
+    /// The file.
+    pub file: String,
+    /// Whether every chunk passed.
+    pub passed: bool,
+    /// Chunks run.
+    pub chunks: usize,
+    /// What failed.
+    pub failures: Vec<String>,
 }

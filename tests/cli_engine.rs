@@ -151,6 +151,36 @@ fn repl_keeps_state_between_inputs_and_prints_values() {
     );
 }
 
+/// A `load` persists to later inputs; a closed multi-line bracket runs at
+/// once; the history goes where `QUARRY_HISTORY` says, never to `$HOME`.
+#[test]
+fn repl_keeps_loads_and_runs_closed_brackets_and_keeps_history_out_of_home() {
+    let home = tempfile::tempdir().unwrap();
+    let history = home.path().join("hist");
+    let mut child = quarry()
+        .arg("repl")
+        .env("HOME", home.path())
+        .env("QUARRY_HISTORY", &history)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"load(\"math.star\", \"math\")\nmath.floor(2.5)\nxs = [1,\n  2]\nlen(xs)\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "2\n2\n", "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&history)
+        .unwrap()
+        .contains("math.floor(2.5)"));
+    assert!(!home.path().join(".quarry_history").exists());
+}
+
 /// `quarry test` shares the conformance harness: starlark-go's own test files
 /// pass through the binary exactly as they do in the engine's conformance test.
 #[test]

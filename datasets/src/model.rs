@@ -299,6 +299,9 @@ pub struct Provenance {
     /// The versions of other datasets the run read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<InputVersion>,
+    /// The seed of the run's `rand` generator, to repeat the run (`--seed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rand_seed: Option<u64>,
 }
 
 /// The hashes of a version's components and its parent. Its canonical JSON

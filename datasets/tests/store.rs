@@ -48,6 +48,7 @@ fn every_component_round_trips() {
             dataset: "other/source".into(),
             version: "ab".repeat(32).parse().unwrap(),
         }],
+        rand_seed: Some(7),
     };
     let mut v = NewVersion::from_body(people_body(&rows, 333), "initial");
     v.message = "first load".into();
@@ -222,6 +223,7 @@ fn components_are_inherited_unless_told_not_to() {
     v.provenance = Some(Provenance {
         run_id: Some("r1".into()),
         inputs: vec![],
+        rand_seed: None,
     });
     store.save("me/ds", v).unwrap();
     store

@@ -28,8 +28,12 @@ pub fn run(ctx: &Context, a: &LogArgs) -> Result<ExitCode> {
         let runs = store.runs(&r.name)?;
         let entries: Vec<crate::report::LogReportEntry> = log
             .into_iter()
-            .map(|e| crate::report::LogReportEntry::new(e, &runs))
-            .collect();
+            .map(|e| {
+                let at = datasets::DatasetRef::at(r.name.clone(), e.id);
+                let seed = store.provenance(&at)?.and_then(|p| p.rand_seed);
+                Ok(crate::report::LogReportEntry::new(e, &runs, seed))
+            })
+            .collect::<Result<_>>()?;
         ctx.print_json(&entries)?;
         return Ok(ExitCode::SUCCESS);
     }

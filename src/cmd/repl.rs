@@ -5,33 +5,52 @@ use anyhow::Result;
 use rustyline::error::ReadlineError;
 use std::process::ExitCode;
 
-/// Whether the buffered input is an unfinished block (more lines to come).
+/// Whether the buffered input is unfinished (more lines to come): a
+/// bracket still open, a line continued with `\\`, or a compound statement
+/// (a line ending in `:`) not yet closed by a blank line.
 fn needs_more(buf: &str) -> bool {
-    let last = buf.lines().last().unwrap_or("");
-    if last.trim_end().ends_with(':') || last.trim_end().ends_with('\\') {
+    let opens = buf.matches(['(', '[', '{']).count();
+    let closes = buf.matches([')', ']', '}']).count();
+    if opens > closes {
         return true;
     }
-    // Inside a block: continue until a blank line.
-    buf.lines().count() > 1 && !buf.ends_with("\n\n") || {
-        let opens = buf.matches(['(', '[', '{']).count();
-        let closes = buf.matches([')', ']', '}']).count();
-        opens > closes
+    let last = buf.lines().last().unwrap_or("").trim_end();
+    if last.ends_with('\\') {
+        return true;
     }
+    let in_block = buf.lines().any(|l| l.trim_end().ends_with(':'));
+    in_block && !buf.ends_with("\n\n")
+}
+
+/// Where the REPL keeps its history: `$QUARRY_HISTORY`, else
+/// `~/.quarry_history`; none when standard input is not a terminal (a
+/// piped session is a script, not a person's history).
+fn history_file() -> Option<std::path::PathBuf> {
+    use std::io::IsTerminal;
+    if let Some(p) = std::env::var_os("QUARRY_HISTORY") {
+        return Some(p.into());
+    }
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".quarry_history"))
 }
 
 /// Runs the REPL until end of input.
 pub fn run() -> Result<ExitCode> {
     let mut rl = rustyline::DefaultEditor::new()?;
-    let history =
-        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".quarry_history"));
+    let history = history_file();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
     let mut thread = super::script_thread();
-    // Cells re-run and rebind names: the REPL allows top-level reassignment and control flow.
+    // Inputs re-run and rebind names: the REPL allows top-level reassignment
+    // and control flow, and a `load` binds module globals so later inputs
+    // see it.
     thread.dialect = engine::Dialect {
         global_reassign: true,
         top_level_control: true,
+        load_binds_globally: true,
         ..thread.dialect.clone()
     };
     let mut session = engine::Session::new("<stdin>", Default::default());

@@ -7,7 +7,7 @@ use super::apply::{open_session, run_script, show_dry_run};
 use super::options::RunArgs;
 use super::{progress, Context};
 use crate::render;
-use crate::report::SaveReport;
+use crate::report::{RunFacts, SaveReport};
 use anyhow::{anyhow, bail, Result};
 use datasets::{DatasetName, Format, ImportOptions};
 use std::path::PathBuf;
@@ -98,11 +98,7 @@ fn commit(
     candidate: Candidate,
     a: &SaveArgs,
 ) -> Result<ExitCode> {
-    let output = candidate.output().to_string();
-    let inputs = candidate.inputs().to_vec();
-    let outcome = candidate
-        .outcome()
-        .map(|o| (o.starlib_version.clone(), o.run_id.clone()));
+    let facts = RunFacts::of(&candidate);
     let spinner = progress::spinner(format!("saving {name}"));
     let committed = candidate.commit(CommitOptions {
         title: a.title.clone(),
@@ -111,7 +107,7 @@ fn commit(
     });
     spinner.finish_and_clear();
     let committed = committed.map_err(|e| anyhow!(e))?;
-    let report = SaveReport::new(name, &committed, outcome, output, inputs);
+    let report = SaveReport::new(name, &committed, facts);
     if ctx.json {
         ctx.print_json(&report)?;
         return Ok(ExitCode::SUCCESS);

@@ -1,6 +1,8 @@
 //! `quarry test FILE.star...`: run chunked Starlark test files with the same
 //! harness as the engine's conformance suite.
 
+use super::Context;
+use crate::report::{TestFileReport, TestReport};
 use anyhow::Result;
 use engine::starlarktest::{conformance_predeclared, Harness, Mode, ASSERT_STAR};
 use std::path::PathBuf;
@@ -36,7 +38,7 @@ fn modules(
 }
 
 /// Runs each file, prints a line per file and a summary; exit 1 if any failed.
-pub fn run(files: &[PathBuf], mode: TestMode, legacy_api: bool) -> Result<ExitCode> {
+pub fn run(ctx: &Context, files: &[PathBuf], mode: TestMode, legacy_api: bool) -> Result<ExitCode> {
     let mode = match mode {
         TestMode::Exec => Mode::Exec,
         TestMode::Resolve => Mode::Resolve,
@@ -49,30 +51,47 @@ pub fn run(files: &[PathBuf], mode: TestMode, legacy_api: bool) -> Result<ExitCo
         max_steps: 0,
         legacy_api,
     };
-    let (mut passed, mut failed) = (0, 0);
-    for f in files {
-        let path = f.display().to_string();
-        let data = match std::fs::read_to_string(f) {
-            Ok(d) => d,
-            Err(e) => {
-                println!("FAIL {path}: cannot read: {e}");
-                failed += 1;
-                continue;
+    let results: Vec<TestFileReport> = files
+        .iter()
+        .map(|f| {
+            let path = f.display().to_string();
+            match std::fs::read_to_string(f) {
+                Ok(data) => {
+                    let r = harness.run_file(&path, &data, mode);
+                    TestFileReport {
+                        file: path,
+                        passed: r.passed(),
+                        chunks: r.chunks,
+                        failures: r.failures.clone(),
+                    }
+                }
+                Err(e) => TestFileReport {
+                    file: path,
+                    passed: false,
+                    chunks: 0,
+                    failures: vec![format!("cannot read: {e}")],
+                },
             }
-        };
-        let report = harness.run_file(&path, &data, mode);
-        if report.passed() {
-            println!("PASS {path} ({} chunks)", report.chunks);
-            passed += 1;
-        } else {
-            println!("FAIL {path} ({} chunks)", report.chunks);
-            for line in &report.failures {
+        })
+        .collect();
+    let passed = results.iter().filter(|r| r.passed).count();
+    let failed = results.len() - passed;
+    if ctx.json {
+        ctx.print_json(&TestReport {
+            files: results,
+            passed,
+            failed,
+        })?;
+    } else {
+        for r in &results {
+            let verdict = if r.passed { "PASS" } else { "FAIL" };
+            println!("{verdict} {} ({} chunks)", r.file, r.chunks);
+            for line in &r.failures {
                 println!("    {line}");
             }
-            failed += 1;
         }
+        println!("{passed} passed, {failed} failed");
     }
-    println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -64,6 +64,57 @@ pub enum LockError {
     /// A requested starlib version does not match any shipped release.
     #[error("{0}")]
     Starlib(#[from] starlib::StarlibError),
+    /// The script does not parse, so its loads cannot be checked.
+    #[error("{0}")]
+    Syntax(String),
+    /// The script loads modules the release does not offer.
+    #[error("{script} loads {} that starlib {release} does not offer (it offers {loadable})", .missing.join(", "))]
+    MissingModules {
+        /// The script.
+        script: String,
+        /// The release checked against.
+        release: String,
+        /// The load names it lacks.
+        missing: Vec<String>,
+        /// What the release offers.
+        loadable: String,
+    },
+}
+
+/// Load names the host serves to every transform, whatever the release.
+pub const HOST_MODULES: &[&str] = &["fs.star"];
+
+/// Checks that every module `text` loads exists in `release` (or is a host
+/// module), so a pin cannot name a release the script cannot run with.
+pub fn check_loads(script: &Path, text: &str, release: &Release) -> Result<()> {
+    let path = script.display().to_string();
+    let file =
+        engine::syntax::parse_file(&path, text).map_err(|e| LockError::Syntax(e.to_string()))?;
+    let offered = release.module_names();
+    let mut missing: Vec<String> = Vec::new();
+    for stmt in &file.stmts {
+        if let engine::syntax::ast::StmtKind::Load { module, .. } = &stmt.kind {
+            let known =
+                offered.contains(&module.as_str()) || HOST_MODULES.contains(&module.as_str());
+            if !known && !missing.contains(module) {
+                missing.push(module.clone());
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(LockError::MissingModules {
+        script: path,
+        release: release.version.to_string(),
+        missing,
+        loadable: offered
+            .iter()
+            .chain(HOST_MODULES)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 type Result<T> = std::result::Result<T, LockError>;
@@ -337,6 +388,7 @@ pub fn lock(scripts: &[PathBuf], requirement: Option<&str>) -> Result<Vec<Locked
                 .find(|r| r.version.to_string() == *v)
         });
         let release = wanted.or(current).unwrap_or_else(newest_release);
+        check_loads(script, &String::from_utf8_lossy(&text), release)?;
         let entry = lock.pin(script, &text, release)?;
         out.push(Locked {
             script: script.clone(),

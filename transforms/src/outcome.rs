@@ -28,6 +28,8 @@ pub struct RunOutcome {
     pub run_id: String,
     /// The versions of other datasets the run read with `load_dataset`.
     pub inputs: Vec<InputVersion>,
+    /// The seed of the run's `rand` generator, when the script used `rand`.
+    pub rand_seed: Option<u64>,
 }
 
 impl RunOutcome {
@@ -46,6 +48,7 @@ impl RunOutcome {
             had_transform: false,
             run_id: crate::run::new_run_id(),
             inputs: Vec::new(),
+            rand_seed: None,
         }
     }
 
@@ -71,6 +74,7 @@ impl RunOutcome {
         v.provenance = Some(Provenance {
             run_id: Some(self.run_id),
             inputs: self.inputs,
+            rand_seed: self.rand_seed,
         });
         v.run_output = Some(self.output);
         v

@@ -88,6 +88,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         config,
     };
     outcome.inputs = inputs.take();
+    outcome.rand_seed = starlib::rand::seed_used(&thread);
     Ok(outcome)
 }
 

@@ -7,18 +7,18 @@
 pub mod duration;
 mod layout;
 
-use crate::args::{name_err as err, required};
-use std::sync::Arc;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
-use chrono_tz::{OffsetName, Tz};
+use super::module_value as make_module;
 use crate::args::type_error;
+use crate::args::{name_err as err, required};
 use crate::error::{EvalError, Result};
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 use crate::values::{Builtin, NativeValue};
-use super::module_value as make_module;
 use crate::{Args, Thread, Value};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
+use chrono_tz::{OffsetName, Tz};
 use std::any::Any;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A time zone: UTC, an IANA zone, or a fixed offset (from parsed text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -614,7 +614,12 @@ fn parse_time(_t: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "parse_time";
     let [x, format, location] = args.bind(F, &["x", "format?", "location?"])?;
     let x = required::<String>(F, "x", &x)?;
-    let format = crate::args::optional(F, "format", &format, "2006-01-02T15:04:05Z07:00".to_string())?;
+    let format = crate::args::optional(
+        F,
+        "format",
+        &format,
+        "2006-01-02T15:04:05Z07:00".to_string(),
+    )?;
     let location = crate::args::optional(F, "location", &location, "UTC".to_string())?;
     let loc = Location::load(&location).map_err(|e| err(F, e))?;
     let p = layout::parse(&format, &x).map_err(|e| err(F, e))?;
