@@ -52,9 +52,19 @@ enum Command {
     Export(cmd::get::ExportArgs),
     /// Check the store: every blob present and matching its hash, every
     /// version complete.
-    Fsck,
+    Fsck(cmd::fsck::FsckArgs),
+    /// Delete blobs no version references and temporary files of
+    /// interrupted saves (sparing recent ones a save may still need).
+    Gc(cmd::gc::GcArgs),
     /// Pin transforms to a starlib release in versions.lock.
     Lock(cmd::lock::LockArgs),
+    /// Refresh datasets on a timetable: add, list, show, remove, pause, resume.
+    #[command(subcommand)]
+    Schedule(cmd::schedule::ScheduleCommand),
+    /// Run due refreshes in the foreground until SIGTERM (one log line per event).
+    Scheduler(cmd::scheduler::SchedulerArgs),
+    /// List runs (`runs [peer/name] [--failed]`) or show one (`runs show ID`).
+    Runs(cmd::runs::RunsArgs),
     /// Run a Starlark script in the transform dialect, with the newest
     /// starlib's modules, and print its output. The engine alone: no dataset,
     /// config or fs (use `apply` for transforms).
@@ -136,12 +146,16 @@ fn exit_quietly_on_closed_pipe() {
 }
 
 fn main() -> ExitCode {
-    exit_quietly_on_closed_pipe();
     let matches = Cli::command().version(version_text()).get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    // The scheduler writes to its notify commands' pipes: a closed one is an
+    // error to log there, not a reason to stop.
+    if !matches!(cli.command, Command::Scheduler(_)) {
+        exit_quietly_on_closed_pipe();
+    }
     let ctx = cmd::Context {
         repo: cli.repo,
         json: cli.json,
@@ -155,8 +169,12 @@ fn main() -> ExitCode {
         Command::List => cmd::list::run(&ctx),
         Command::Remove(a) => cmd::remove::run(&ctx, &a),
         Command::Export(a) => cmd::get::export(&ctx, &a),
-        Command::Fsck => cmd::fsck::run(&ctx),
+        Command::Fsck(a) => cmd::fsck::run(&ctx, &a),
+        Command::Gc(a) => cmd::gc::run(&ctx, &a),
         Command::Lock(a) => cmd::lock::run(&ctx, &a),
+        Command::Schedule(c) => cmd::schedule::run(&ctx, &c),
+        Command::Scheduler(a) => cmd::scheduler::run(&ctx, &a),
+        Command::Runs(a) => cmd::runs::run(&ctx, &a),
         Command::Run {
             file,
             max_steps,

@@ -13,6 +13,8 @@
 //! | `diff` | [`datasets::Diff`] |
 //! | `list` | a list of [`datasets::DatasetSummary`] |
 //! | `fsck` | [`datasets::FsckReport`] |
+//! | `fsck --rebuild` | [`RebuildFsckReport`] |
+//! | `gc` | [`GcReport`] |
 //! | `lock` | a list of [`LockReportEntry`] |
 //! | `remove` | [`RemoveReport`] |
 //! | `run` | [`RunReport`] |
@@ -314,6 +316,41 @@ pub struct RemoveReport {
     pub dataset: String,
     /// The new head.
     pub head: Option<VersionId>,
+}
+
+/// `gc`: what was reclaimed.
+#[derive(Debug, Serialize)]
+pub struct GcReport {
+    /// Unreferenced blobs deleted.
+    pub blobs_removed: u64,
+    /// Temporary files of interrupted saves deleted.
+    pub temp_files_removed: u64,
+    /// Bytes freed by both.
+    pub bytes_freed: u64,
+    /// Blobs and temporary files younger than this many seconds were kept
+    /// (a save in progress may still need them).
+    pub grace_seconds: u64,
+}
+
+impl GcReport {
+    /// The report of a gc run with `grace`.
+    pub fn new(r: &datasets::GcReport, grace: std::time::Duration) -> GcReport {
+        GcReport {
+            blobs_removed: r.blobs_removed,
+            temp_files_removed: r.temp_removed,
+            bytes_freed: r.bytes_freed,
+            grace_seconds: grace.as_secs(),
+        }
+    }
+}
+
+/// `fsck --rebuild`: what the rebuild recorded, then the check after it.
+#[derive(Debug, Serialize)]
+pub struct RebuildFsckReport {
+    /// What was rebuilt from the manifests.
+    pub rebuild: datasets::RebuildReport,
+    /// The check of the rebuilt store.
+    pub fsck: datasets::FsckReport,
 }
 
 /// A failed command under `--json`, printed on standard error.

@@ -89,6 +89,12 @@ impl BlobStore {
         Ok(BlobStore { dir })
     }
 
+    /// The blob directory `dir` as it is, creating nothing (for reading an
+    /// existing store; a missing directory simply holds no blobs).
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        BlobStore { dir: dir.into() }
+    }
+
     /// The blob directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -209,7 +215,9 @@ impl BlobStore {
     pub fn list(&self) -> Result<(Vec<BlobHash>, Vec<PathBuf>)> {
         let mut hashes = Vec::new();
         let mut strays = Vec::new();
-        let rd = fs::read_dir(&self.dir).ctx(|| format!("listing {}", self.dir.display()))?;
+        let Some(rd) = read_dir_if_present(&self.dir)? else {
+            return Ok((hashes, strays));
+        };
         for shard in rd {
             let shard = shard.ctx(|| format!("listing {}", self.dir.display()))?;
             let sname = shard.file_name().to_string_lossy().into_owned();
@@ -238,7 +246,10 @@ impl BlobStore {
     pub fn temp_files(&self) -> Result<Vec<PathBuf>> {
         let dir = self.tmp_dir();
         let mut out = Vec::new();
-        for e in fs::read_dir(&dir).ctx(|| format!("listing {}", dir.display()))? {
+        let Some(rd) = read_dir_if_present(&dir)? else {
+            return Ok(out);
+        };
+        for e in rd {
             out.push(e.ctx(|| format!("listing {}", dir.display()))?.path());
         }
         out.sort();
@@ -253,6 +264,15 @@ impl BlobStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(DatasetError::io(format!("removing {}", path.display()), e)),
         }
+    }
+}
+
+/// The entries of `dir`, or None when it does not exist.
+fn read_dir_if_present(dir: &Path) -> Result<Option<fs::ReadDir>> {
+    match fs::read_dir(dir) {
+        Ok(rd) => Ok(Some(rd)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(DatasetError::io(format!("listing {}", dir.display()), e)),
     }
 }
 
@@ -284,7 +304,8 @@ pub struct BlobWritten {
     pub hash: BlobHash,
     /// Its size in bytes.
     pub len: u64,
-    /// False when a blob with this hash was already stored (nothing new written).
+    /// False when an intact blob with this hash was already stored (nothing
+    /// new written); true when it was missing or damaged and written anew.
     pub written: bool,
 }
 
@@ -355,20 +376,22 @@ impl BlobWriter {
             .map_err(|e| DatasetError::io(format!("writing {}", temp.display()), e.into_error()))?;
         let hash = BlobHash(*self.hasher.finalize().as_bytes());
         let dest = self.store.path(&hash);
-        // Already stored (same name, same size): keep the existing file.
-        if let Ok(md) = fs::metadata(&dest) {
-            if md.is_file() && md.len() == self.len {
-                drop(file);
-                self.finished = true;
-                let _ = fs::remove_file(&temp);
-                // Keep it safe from a concurrent gc.
-                let _ = self.store.touch(&hash);
-                return Ok(BlobWritten {
-                    hash,
-                    len: self.len,
-                    written: false,
-                });
-            }
+        // Already stored and intact: keep the existing file. It is touched
+        // first (so a concurrent gc, which spares recent blobs, leaves it
+        // alone) and then re-hashed: a damaged or truncated copy is replaced
+        // by the bytes in hand below, never reused.
+        if fs::metadata(&dest).is_ok_and(|md| md.is_file() && md.len() == self.len)
+            && self.store.touch(&hash).is_ok()
+            && self.store.verify(&hash).is_ok()
+        {
+            drop(file);
+            self.finished = true;
+            let _ = fs::remove_file(&temp);
+            return Ok(BlobWritten {
+                hash,
+                len: self.len,
+                written: false,
+            });
         }
         file.sync_all()
             .ctx(|| format!("syncing {}", temp.display()))?;

@@ -2,7 +2,8 @@
 //!
 //! Body rows are compared by key column(s) when given (added, removed,
 //! changed) or by position otherwise, on the columns both versions share
-//! with the same type. Rows are encoded with arrow-row, so a comparison is
+//! with the same type; when they share none (besides the key), every
+//! matched row counts as changed and the diff says it is `incomparable`. Rows are encoded with arrow-row, so a comparison is
 //! a byte comparison and keys go in a hash map. When the two body hashes
 //! are equal the bodies are not read at all.
 //!
@@ -130,6 +131,10 @@ pub struct BodyDiff {
     pub mode: BodyDiffMode,
     /// The columns compared for "changed" (in both, same type; keys excluded).
     pub compared_columns: Vec<String>,
+    /// True when the bodies have columns besides the key but none of them
+    /// can be compared (no column in both with the same type): matched rows
+    /// cannot be told equal, so every one counts as changed.
+    pub incomparable: bool,
     /// Rows only in the newer body.
     pub added: u64,
     /// Rows only in the older body.
@@ -152,6 +157,7 @@ impl BodyDiff {
         BodyDiff {
             mode: BodyDiffMode::Identical,
             compared_columns: Vec::new(),
+            incomparable: false,
             added: 0,
             removed: 0,
             changed: 0,
@@ -380,7 +386,13 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
         let matching = keys.match_rows()?;
         (BodyDiffMode::Keyed(opts.key.clone()), matching)
     };
-    let changed_mask = changed_rows(&old_b, &new_b, &plan, &matching)?;
+    let non_key = |s: &SchemaRef| s.fields().iter().any(|f| !opts.key.contains(f.name()));
+    let incomparable = plan.compared.is_empty() && (non_key(&old.schema) || non_key(&new.schema));
+    let changed_mask = if incomparable {
+        BooleanBuffer::new_set(matching.matched())
+    } else {
+        changed_rows(&old_b, &new_b, &plan, &matching)?
+    };
     let changed = changed_mask.count_set_bits() as u64;
     let cap = opts.sample;
     let sample_changed = sample_changed_rows(
@@ -402,6 +414,7 @@ pub fn diff_bodies(old: &Body, new: &Body, opts: &DiffOptions) -> Result<BodyDif
         sample_removed: rows_json(&old_b, &removed[..removed.len().min(cap)])?,
         sample_changed,
         compared_columns: plan.compared,
+        incomparable,
     })
 }
 

@@ -150,14 +150,54 @@ pub enum DatasetError {
     /// The store's on-disk state contradicts itself (found by a read, fix with fsck).
     #[error("store inconsistency: {0}")]
     Inconsistent(String),
+
+    /// A store opened for reading does not exist (nothing was created).
+    #[error("no store at {}", .path.display())]
+    NoStore {
+        /// The directory that holds no `quarry.db`.
+        path: PathBuf,
+    },
+
+    /// The metadata database lost the history the blobs still hold.
+    #[error("the metadata database {} has lost its history: {reason}, but blobs/ holds the manifests of {manifests} versions; nothing is written until it is rebuilt: run `quarry fsck --rebuild`", .db.display())]
+    LostHistory {
+        /// The database file.
+        db: PathBuf,
+        /// What is missing (no versions table, an empty one).
+        reason: String,
+        /// How many manifests blobs/ holds that the database does not record.
+        manifests: usize,
+    },
 }
 
 fn import_location(record: u64, line: Option<u64>) -> String {
-    match (record, line) {
-        (0, Some(l)) => format!("line {l}"),
-        (r, Some(l)) => format!("record {r} (line {l})"),
-        (0, None) => "unknown position".to_string(),
-        (r, None) => format!("record {r}"),
+    tabular::position(record, line)
+}
+
+impl From<tabular::CsvError> for DatasetError {
+    /// A CSV reader's error: malformed input becomes [`DatasetError::Import`]
+    /// (format `csv`) with its record, line and column.
+    fn from(e: tabular::CsvError) -> Self {
+        use tabular::CsvError;
+        match e {
+            CsvError::Parse {
+                record,
+                line,
+                column,
+                msg,
+                ..
+            } => DatasetError::Import {
+                format: "csv".into(),
+                record,
+                line,
+                column: column.map(|c| c.to_string()),
+                msg,
+            },
+            CsvError::Io { context, source } => DatasetError::Io { context, source },
+            CsvError::Arrow(e) => DatasetError::Arrow(e),
+            CsvError::Panicked => DatasetError::Invalid("csv reader thread panicked".into()),
+            other => DatasetError::Invalid(other.to_string()),
+        }
     }
 }
 

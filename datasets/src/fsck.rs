@@ -60,6 +60,12 @@ pub enum Problem {
         /// Its message.
         message: String,
     },
+    /// The metadata database lost history the blobs hold (emptied,
+    /// replaced, or versions missing from it): `quarry fsck --rebuild`.
+    LostHistory {
+        /// What was found.
+        message: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -89,6 +95,7 @@ impl fmt::Display for Problem {
                 write!(f, "run {run_id} points at {version}, which does not exist")
             }
             Problem::Database { message } => write!(f, "metadata database: {message}"),
+            Problem::LostHistory { message } => f.write_str(message),
         }
     }
 }
@@ -110,6 +117,11 @@ pub struct FsckReport {
     pub unreferenced_blobs: Vec<String>,
     /// Leftover temporary files of interrupted saves (harmless; reclaimed by gc).
     pub temp_files: Vec<PathBuf>,
+    /// Manifests of saves interrupted before they were recorded (a first
+    /// version, or the child of a recorded or removed one; harmless,
+    /// reclaimed by gc). Unrecorded manifests whose parent is unrecorded
+    /// too are history the database lost: a [`Problem::LostHistory`].
+    pub unrecorded_versions: Vec<String>,
     /// Files in the blob directory that are not blobs.
     pub stray_files: Vec<PathBuf>,
 }
@@ -127,6 +139,12 @@ impl Store {
     /// version's manifest and components, parents, heads and runs.
     pub fn fsck(&self) -> Result<FsckReport> {
         let mut report = FsckReport::default();
+        let lost = self.lost_history();
+        if let Some(e) = &lost {
+            report.problems.push(Problem::LostHistory {
+                message: e.to_string(),
+            });
+        }
         let integrity = self.sqlite_integrity()?;
         if integrity != ["ok"] {
             for message in integrity {
@@ -152,6 +170,10 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        if lost.is_some() {
+            // Nothing in the database to check the blobs against.
+            return Ok(report);
+        }
         let present: HashSet<BlobHash> = hashes.iter().copied().collect();
         // 2. Every version.
         let rows = self.all_version_rows()?;
@@ -162,7 +184,7 @@ impl Store {
         }
         for (name, row) in &rows {
             report.versions_checked += 1;
-            let label = format!("{name}@{}", &row.id[..12.min(row.id.len())]);
+            let label = format!("{name}@{}", row.id.chars().take(12).collect::<String>());
             let mut reasons: Vec<String> = Vec::new();
             let m = &row.manifest;
             // The id is the hash of the manifest, stored as a blob.
@@ -239,8 +261,13 @@ impl Store {
                         .map(|_| ())
                         .map_err(|e| e.to_string()),
                     Component::Commit => match serde_json::from_slice::<Commit>(&bytes) {
-                        Ok(commit) if commit.parent == m.parent => Ok(()),
-                        Ok(_) => Err("the commit's parent differs from the manifest's".into()),
+                        Ok(commit) if commit.parent != m.parent => {
+                            Err("the commit's parent differs from the manifest's".into())
+                        }
+                        Ok(Commit {
+                            dataset: Some(d), ..
+                        }) if d != *name => Err(format!("the commit names dataset {d}")),
+                        Ok(_) => Ok(()),
                         Err(e) => Err(e.to_string()),
                     },
                     Component::Body => {
@@ -273,10 +300,11 @@ impl Store {
                 (None, 1) => {}
                 (None, s) => reasons.push(format!("it is version {s} but has no parent")),
                 (Some(p), s) => match ids_by_dataset.get(&(name.to_string(), p.clone())) {
-                    Some(ps) if *ps == s - 1 => {}
-                    Some(ps) => {
-                        reasons.push(format!("its parent is version {ps}, expected {}", s - 1))
-                    }
+                    Some(ps) if ps.checked_add(1) == Some(s) => {}
+                    Some(ps) => reasons.push(format!(
+                        "its parent is version {ps}, expected {}",
+                        s.saturating_sub(1)
+                    )),
                     None => reasons.push(format!("its parent {p} is not a version of {name}")),
                 },
             }
@@ -329,6 +357,21 @@ impl Store {
                 });
             }
         }
+        // 5. Manifests the database does not record.
+        let (lost_ids, interrupted) = self.unrecorded_manifests()?;
+        if !lost_ids.is_empty() {
+            let first: Vec<String> = lost_ids.iter().take(3).map(|id| id.short(12)).collect();
+            report.problems.push(Problem::LostHistory {
+                message: format!(
+                    "the metadata database lost {} versions whose manifests are in blobs/ ({}{}): \
+                     neither they nor their parents are recorded; run `quarry fsck --rebuild`",
+                    lost_ids.len(),
+                    first.join(", "),
+                    if lost_ids.len() > 3 { ", ..." } else { "" }
+                ),
+            });
+        }
+        report.unrecorded_versions = interrupted.iter().map(|id| id.to_hex()).collect();
         report.unreferenced_blobs = hashes
             .iter()
             .filter(|h| !referenced.contains(h))

@@ -76,3 +76,5 @@ pub use store::{
     RemoveVersions, Resolved, RunRecord, SaveOutcome, Store, StoreLocation, StoreOptions, ToName,
     ToRef,
 };
+pub use store::{NewRun, RunEnd, RunEntry, RunFilter, RunStatus, ScheduleRow};
+pub use store::{RebuildReport, RebuiltDataset};

@@ -264,6 +264,11 @@ pub struct Commit {
     /// The previous version (set by the store at save time).
     #[serde(default)]
     pub parent: Option<VersionId>,
+    /// The dataset the version was saved to (set by the store at save
+    /// time, so the history can be rebuilt from the blobs alone; absent in
+    /// versions saved before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<DatasetName>,
 }
 
 /// The transform that produced a version.

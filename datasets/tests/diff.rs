@@ -436,3 +436,43 @@ fn nested_columns_are_compared() {
         assert_eq!(d.body.sample_changed[0].new["tags"], json!([3]));
     }
 }
+
+/// A body of one Utf8 column named `col` holding `values`.
+fn one_column(col: &str, values: &[&str]) -> Body {
+    let schema = Arc::new(Schema::new(vec![Field::new(col, DataType::Utf8, false)]));
+    let array: ArrayRef = Arc::new(StringArray::from(values.to_vec()));
+    Body::new(
+        schema.clone(),
+        vec![RecordBatch::try_new(schema, vec![array]).unwrap()],
+    )
+    .unwrap()
+}
+
+#[test]
+fn positional_diff_with_no_shared_columns_counts_every_row_changed() {
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    for (col, title) in [("a", "one"), ("b", "two")] {
+        let v = NewVersion::new(BodyInput::Arrow(one_column(col, &["x", "y"])), title);
+        store.save("me/n", v).unwrap();
+    }
+    let d = store
+        .diff("me/n@~1", "me/n", &DiffOptions::default())
+        .unwrap();
+    assert!(d.body.incomparable);
+    assert!(d.body.compared_columns.is_empty());
+    assert_eq!((d.body.changed, d.body.unchanged), (2, 0));
+    assert!(!d.body.is_empty());
+    // Keyed, with nothing but the key in common: the same.
+    let keyed_diff = datasets::diff_bodies(
+        &one_column("k", &["1", "2"]),
+        &one_column("k", &["1", "2"]),
+        &DiffOptions {
+            key: vec!["k".into()],
+            sample: 1,
+        },
+    )
+    .unwrap();
+    assert!(!keyed_diff.incomparable, "only the key: rows are equal");
+    assert_eq!(keyed_diff.unchanged, 2);
+}

@@ -188,3 +188,74 @@ fn leftover_temp_files_are_reported_not_problems() {
 fn rusqlite_open(root: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(root.join("quarry.db")).unwrap()
 }
+
+#[test]
+fn a_save_rewrites_a_corrupt_blob_it_would_reuse() {
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    let rows = people_rows(5000, 1);
+    save_rows(&store, "me/c", &rows, "one");
+    let path = store.body_path("me/c").unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+    flip_byte(&path, len / 2);
+    // The same body again (same name, same size): the damaged copy is not
+    // reused but written anew from the bytes in hand.
+    let again = save_rows(&store, "me/d", &rows, "again");
+    assert!(again.body_written, "the corrupt blob was reused");
+    assert_eq!(body_rows(&store.body("me/d").unwrap()), rows);
+    assert_eq!(body_rows(&store.body("me/c").unwrap()), rows);
+    assert!(store.fsck().unwrap().is_clean());
+    // An intact blob is still stored once.
+    assert!(!save_rows(&store, "me/e", &rows, "third").body_written);
+}
+
+#[test]
+fn keeping_a_corrupt_parent_body_is_refused() {
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    save_rows(&store, "me/k", &people_rows(100, 1), "one");
+    let head = store.head("me/k").unwrap();
+    flip_byte(&store.body_path("me/k").unwrap(), 200);
+    let mut v = datasets::NewVersion::new(datasets::BodyInput::Parent, "meta only");
+    v.readme = Some("new readme".into());
+    let e = store.save("me/k", v).unwrap_err();
+    assert!(matches!(e, DatasetError::CorruptBlob { .. }), "{e}");
+    assert_eq!(store.head("me/k").unwrap(), head);
+}
+
+#[test]
+fn garbage_in_the_database_is_an_error_never_a_panic() {
+    let dir = tempdir();
+    let store = Store::open(dir.path()).unwrap();
+    save_rows(&store, "me/g", &people_rows(10, 1), "one");
+    save_rows(&store, "me/g", &people_rows(11, 1), "two");
+    save_rows(&store, "me/g", &people_rows(12, 1), "three");
+    drop(store);
+    // A multi-byte id cut mid-character by a 12-byte prefix, a position at
+    // the end of i64, a head at position 0.
+    let conn = rusqlite_open(dir.path());
+    conn.execute_batch(
+        "UPDATE versions SET id = 'aééééééééé' || id WHERE seq = 3;
+         UPDATE versions SET seq = -9223372036854775808 WHERE seq = 2;
+         UPDATE heads SET seq = 0;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(dir.path()).unwrap();
+    for r in ["me/g", "me/g@~0", "me/g@~1", "me/g@é"] {
+        assert!(store.resolve(r).is_err(), "{r}");
+    }
+    assert!(store
+        .save(
+            "me/g",
+            datasets::NewVersion::from_body(people_body(&people_rows(1, 1), 1), "x")
+        )
+        .is_err());
+    let r = store.fsck().unwrap();
+    assert!(!r.is_clean());
+    assert!(
+        r.problems.iter().any(|p| p.to_string().contains("ééé")),
+        "{:?}",
+        r.problems
+    );
+}

@@ -37,12 +37,21 @@ fn pyarrow_available() -> bool {
         .unwrap_or(false)
 }
 
+/// True when pyarrow can be run; false (with a message) when the test
+/// should be skipped; a failure under CI, where it must be there.
+fn have_pyarrow() -> bool {
+    if pyarrow_available() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("python3 with pyarrow is required in CI: pip install pyarrow");
+    }
+    eprintln!("SKIPPED: python3 with pyarrow not found (pip install pyarrow)");
+    false
+}
+
 fn read_with_pyarrow(path: &std::path::Path) -> Option<Value> {
-    if !pyarrow_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 with pyarrow is required in CI: pip install pyarrow");
-        }
-        eprintln!("SKIPPED: python3 with pyarrow not found (pip install pyarrow)");
+    if !have_pyarrow() {
         return None;
     }
     let out = Command::new("python3")
@@ -150,4 +159,49 @@ fn pyarrow_reads_dates_and_strings_imported_from_csv() {
         .export_body("me/cities", Format::Json, &mut js)
         .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&js).unwrap(), expected);
+}
+
+/// A file pyarrow writes with its defaults (snappy, as pandas' `to_parquet`
+/// does) imports, and reads back as pyarrow wrote it.
+#[test]
+fn parquet_written_by_pyarrow_with_its_defaults_imports() {
+    if !have_pyarrow() {
+        return;
+    }
+    let dir = tempdir();
+    let path = dir.path().join("pandas.parquet");
+    let script = r#"
+import sys
+import pyarrow as pa, pyarrow.parquet as pq
+t = pa.table({"id": list(range(1000)), "name": ["n%d" % i for i in range(1000)]})
+pq.write_table(t, sys.argv[1])
+print(pq.ParquetFile(sys.argv[1]).metadata.row_group(0).column(0).compression)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SNAPPY");
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let input = BodyInput::File {
+        path,
+        format: Format::Parquet,
+        options: ImportOptions::default(),
+    };
+    store
+        .save("me/pandas", NewVersion::new(input, "from pandas"))
+        .unwrap();
+    let mut js = Vec::new();
+    store
+        .export_body("me/pandas", Format::Ndjson, &mut js)
+        .unwrap();
+    let text = String::from_utf8(js).unwrap();
+    assert_eq!(text.lines().count(), 1000);
+    assert_eq!(text.lines().nth(7).unwrap(), r#"{"id":7,"name":"n7"}"#);
 }

@@ -571,3 +571,72 @@ fn csv_timestamps_parse_fast_and_fail_clearly() {
     assert_eq!(b.schema.field(1).data_type(), &DataType::Utf8);
     assert_eq!(b.num_rows(), 70_001);
 }
+
+/// Parquet written with every codec the parquet crate has (pandas and
+/// pyarrow write snappy by default, Spark snappy or gzip) imports.
+#[test]
+fn parquet_with_every_codec_imports() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let dir = tempdir();
+    let rows = people_rows(3000, 5);
+    let body = people_body(&rows, 1000);
+    let codecs = [
+        Compression::SNAPPY,
+        Compression::GZIP(GzipLevel::default()),
+        Compression::LZ4,
+        Compression::LZ4_RAW,
+        Compression::BROTLI(BrotliLevel::default()),
+        Compression::ZSTD(ZstdLevel::default()),
+        Compression::UNCOMPRESSED,
+    ];
+    for codec in codecs {
+        let path = dir.path().join(format!("{codec}.parquet"));
+        let props = WriterProperties::builder().set_compression(codec).build();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            body.schema.clone(),
+            Some(props),
+        )
+        .unwrap();
+        for b in &body.batches {
+            w.write(b).unwrap();
+        }
+        w.close().unwrap();
+        let back = import_file(&path, Format::Parquet, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{codec}: {e}"));
+        assert_eq!(body_rows(&back), rows, "{codec}");
+    }
+}
+
+/// A Parquet file damaged inside a data page: one import error that names
+/// the file and says what is wrong once.
+#[test]
+fn damaged_parquet_is_one_import_error_naming_the_file() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::Compression;
+    use parquet::file::properties::WriterProperties;
+    let dir = tempdir();
+    let body = people_body(&people_rows(20_000, 5), 5000);
+    let mut bytes = Vec::new();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_dictionary_enabled(false)
+        .build();
+    let mut w = ArrowWriter::try_new(&mut bytes, body.schema.clone(), Some(props)).unwrap();
+    for b in &body.batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    // Scramble the start of the data pages, leaving the footer intact.
+    for b in bytes.iter_mut().skip(64).take(4000).step_by(7) {
+        *b ^= 0x5a;
+    }
+    let p = write(dir.path(), "damaged.parquet", &bytes);
+    let e = import_file(&p, Format::Parquet, &ImportOptions::default()).unwrap_err();
+    assert!(matches!(e, DatasetError::Import { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("damaged.parquet"), "{msg}");
+    assert!(!msg.contains("arrow error"), "{msg}");
+}

@@ -443,15 +443,19 @@ fn list_and_remove() {
     let next = save_rows(&store, "me/b", &people_rows(1, 9), "b-after");
     assert_eq!(next.parent, Some(ids[2]));
     assert_eq!(next.seq, 4);
-    // Remove 0 changes nothing; more than there are removes the dataset.
+    // Remove 0 changes nothing; as many as there are, or more, is refused
+    // (the whole dataset goes only with All), and changes nothing.
     assert_eq!(
         store.remove("me/b", RemoveVersions::Latest(0)).unwrap(),
         Some(next.id)
     );
-    assert_eq!(
-        store.remove("me/b", RemoveVersions::Latest(99)).unwrap(),
-        None
-    );
+    for n in [4, 99] {
+        let e = store.remove("me/b", RemoveVersions::Latest(n)).unwrap_err();
+        assert!(matches!(e, DatasetError::Invalid(_)), "{e}");
+        assert!(e.to_string().contains("has 4 versions"), "{e}");
+    }
+    assert_eq!(store.head("me/b").unwrap(), Some(next.id));
+    assert_eq!(store.remove("me/b", RemoveVersions::All).unwrap(), None);
     assert!(matches!(
         store.get("me/b").unwrap_err(),
         DatasetError::NotFound { .. }

@@ -28,7 +28,7 @@ fn row_text(v: &serde_json::Value) -> String {
 
 /// `quarry diff`.
 pub fn run(ctx: &Context, a: &DiffArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     let (from, to) = match &a.to {
         Some(to) => {
             let f = store.resolve(a.from.as_str())?;
@@ -78,6 +78,16 @@ pub fn run(ctx: &Context, a: &DiffArgs) -> Result<ExitCode> {
         d.structure.rows_after,
         diff_line(&d.body)
     );
+    if d.body.incomparable {
+        println!(
+            "  no columns in common to compare{}: every matched row counts as changed",
+            if a.key.is_empty() {
+                ""
+            } else {
+                " besides the key"
+            }
+        );
+    }
     print!("{}", structure_lines(&d.structure));
     for c in &d.meta {
         let show = |v: &Option<serde_json::Value>| {

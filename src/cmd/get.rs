@@ -65,23 +65,37 @@ pub fn run(ctx: &Context, a: &GetArgs) -> Result<ExitCode> {
     if a.format.is_some() && !matches!(component, Some(Component::Body)) {
         misuse("--format applies to the body: quarry get body REF --format csv".into());
     }
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     let version = store.resolve(reference)?;
     let at = DatasetRef::at(version.name.clone(), version.id);
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    };
+    let emit = |out: &mut dyn Write| show(ctx, &store, &at, component, a, out);
+    match &a.output {
+        // All or nothing: a failure leaves no file behind.
+        Some(p) => datasets::body::write_file_atomically(p, |w| emit(w))
+            .with_context(|| format!("cannot write {}", p.display()))?,
+        None => emit(&mut std::io::stdout().lock())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the version at `at`, or its `component`, to `out`.
+fn show(
+    ctx: &Context,
+    store: &Store,
+    at: &DatasetRef,
+    component: Option<Component>,
+    a: &GetArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let reference = &at.name;
     match component {
-        None => whole(ctx, &store, &at, &mut out)?,
-        Some(Component::Body) => body(ctx, &store, &at, a, &mut out)?,
-        Some(Component::Readme) if !ctx.json => match store.readme(&at)? {
+        None => whole(ctx, store, at, out)?,
+        Some(Component::Body) => body(ctx, store, at, a, out)?,
+        Some(Component::Readme) if !ctx.json => match store.readme(at)? {
             Some(r) => write!(out, "{r}")?,
             None => eprintln!("{} has no readme", reference),
         },
-        Some(Component::Transform) if !ctx.json => match store.transform(&at)? {
+        Some(Component::Transform) if !ctx.json => match store.transform(at)? {
             Some(t) => {
                 writeln!(out, "# starlib {}", t.starlib_version)?;
                 if !t.config.is_empty() {
@@ -91,14 +105,14 @@ pub fn run(ctx: &Context, a: &GetArgs) -> Result<ExitCode> {
             }
             None => eprintln!("{} was not made by a transform", reference),
         },
-        Some(c) => match store.component_json(&at, c) {
+        Some(c) => match store.component_json(at, c) {
             Ok(v) => writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?,
             Err(datasets::DatasetError::Invalid(m)) => bail!(m),
             Err(e) => return Err(e.into()),
         },
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn whole(ctx: &Context, store: &Store, at: &DatasetRef, out: &mut dyn Write) -> Result<()> {
@@ -188,7 +202,10 @@ fn body(
     a: &GetArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let format = match (a.format, ctx.json) {
+    // --format, else the output file's extension, else JSON under --json;
+    // otherwise a table for the terminal.
+    let named = a.output.as_deref().and_then(Format::from_path);
+    let format = match (a.format.or(named), ctx.json) {
         (Some(f), _) => Some(f),
         (None, true) => Some(Format::Json),
         (None, false) => None,
@@ -216,13 +233,12 @@ fn body(
     if format == Format::Parquet && a.output.is_none() && std::io::stdout().is_terminal() {
         bail!("parquet is binary: write it to a file with -o FILE");
     }
-    let body = store.body(at)?;
-    let body = match a.limit {
-        Some(n) => limit_body(body, n)?,
-        None => body,
-    };
     let mut buf = Vec::new();
-    datasets::write_body(&body, format, &mut buf)?;
+    match a.limit {
+        // All of it: for Parquet, the stored file itself (verified).
+        None => store.export_body(at, format, &mut buf)?,
+        Some(n) => datasets::write_body(&limit_body(store.body(at)?, n)?, format, &mut buf)?,
+    }
     out.write_all(&buf)?;
     Ok(())
 }
@@ -235,7 +251,7 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Result<ExitCode> {
             a.output.display()
         )
     })?;
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     let version = store.resolve(a.reference.as_str())?;
     let at = DatasetRef::at(version.name.clone(), version.id);
     let spinner = super::progress::spinner(format!("exporting {}", a.reference));

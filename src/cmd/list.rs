@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 /// `quarry list`.
 pub fn run(ctx: &Context) -> Result<ExitCode> {
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     let list = store.list()?;
     if ctx.json {
         ctx.print_json(&list)?;

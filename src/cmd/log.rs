@@ -16,7 +16,7 @@ pub struct LogArgs {
 
 /// `quarry log`.
 pub fn run(ctx: &Context, a: &LogArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     let r = datasets::DatasetRef::parse(&a.dataset)?;
     let mut log = store.log(&r.name)?;
     if let Some(n) = a.limit {

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod diff;
 pub mod fsck;
+pub mod gc;
 pub mod get;
 pub mod list;
 pub mod lock;
@@ -13,7 +14,10 @@ pub mod progress;
 pub mod remove;
 pub mod repl;
 pub mod run;
+pub mod runs;
 pub mod save;
+pub mod schedule;
+pub mod scheduler;
 pub mod test;
 
 use anyhow::{Context as _, Result};
@@ -37,6 +41,21 @@ impl Context {
             .with_context(|| format!("cannot open the dataset store at {}", loc.path.display()))
     }
 
+    /// Opens the store for a command that needs one to exist (reading,
+    /// removing, gc): fails with "no store at DIR", creating nothing, when
+    /// `--repo` (or `$QUARRY_HOME`) names a directory without one.
+    pub fn open_existing(&self) -> Result<Store> {
+        let loc = StoreLocation::resolve(self.repo.as_deref())?;
+        Store::open_existing(&loc.path).map_err(|e| open_error(e, &loc.path))
+    }
+
+    /// Opens the existing store for `fsck`, even when its metadata database
+    /// lost the history its blobs hold (which fsck reports and repairs).
+    pub fn repair_store(&self) -> Result<Store> {
+        let loc = StoreLocation::resolve(self.repo.as_deref())?;
+        Store::open_for_repair(&loc.path).map_err(|e| open_error(e, &loc.path))
+    }
+
     /// The store, shareable with a run (`load_dataset` reads from it).
     pub fn shared_store(&self) -> Result<Arc<Store>> {
         Ok(Arc::new(self.store()?))
@@ -45,16 +64,26 @@ impl Context {
     /// The store when one exists already; `None` otherwise (nothing is created).
     pub fn existing_store(&self) -> Option<Arc<Store>> {
         let loc = StoreLocation::resolve(self.repo.as_deref()).ok()?;
-        if !loc.path.join(datasets::store::DB_FILE).is_file() {
-            return None;
-        }
-        Store::open_location(&loc).ok().map(Arc::new)
+        Store::open_existing(&loc.path).ok().map(Arc::new)
     }
 
     /// Prints `value` as pretty JSON on standard output.
     pub fn print_json<T: serde::Serialize>(&self, value: &T) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(value)?);
         Ok(())
+    }
+}
+
+/// An error opening the store at `path`: one that says it all as it is, the
+/// others saying which store could not be opened.
+fn open_error(e: datasets::DatasetError, path: &std::path::Path) -> anyhow::Error {
+    match e {
+        e @ (datasets::DatasetError::NoStore { .. }
+        | datasets::DatasetError::LostHistory { .. }) => e.into(),
+        e => anyhow::Error::from(e).context(format!(
+            "cannot open the dataset store at {}",
+            path.display()
+        )),
     }
 }
 

@@ -123,6 +123,7 @@ impl RunArgs {
                 })
             }),
             cancel: None,
+            run_id: None,
         })
     }
 }

@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use datasets::{DatasetName, Format, ImportOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use transforms::{Candidate, CommitOptions, Committed, Session};
+use transforms::{Candidate, CommitOptions, Committed, RunLog, Session};
 
 /// `quarry save`'s arguments.
 #[derive(clap::Args, Debug)]
@@ -44,6 +44,12 @@ pub struct SaveArgs {
     /// Rows shown in the preview.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// The id of a run a scheduler already recorded (the scheduler passes it).
+    #[arg(long, hide = true)]
+    pub run_id: Option<String>,
+    /// Why this run happens, for the run log (`manual` unless a scheduler says).
+    #[arg(long, hide = true, default_value = "manual")]
+    pub trigger: String,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -65,7 +71,14 @@ pub fn run(ctx: &Context, a: &SaveArgs) -> Result<ExitCode> {
         Ok(n) => n,
         Err(e) => super::misuse(e.to_string()),
     };
-    let session = open_session(ctx, Some(&a.dataset))?;
+    let mut session = open_session(ctx, Some(&a.dataset))?;
+    if !a.dry_run && a.file.is_some() {
+        // Every transform save is recorded in the run log, failures included.
+        session = session.recording(RunLog {
+            trigger: a.trigger.clone(),
+            run_id: a.run_id.clone(),
+        });
+    }
     let candidate = match (&a.file, &a.body) {
         (Some(file), _) => run_script(ctx, &session, file, &a.run)?,
         (None, Some(body)) => import(&session, body, a)?,

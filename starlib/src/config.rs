@@ -1,8 +1,9 @@
 //! What the host configures for a run: HTTP limits and retries, the request
-//! guard, the download-progress hook, the random seed and the clock.
+//! guard, the download-progress hook, the random seed, the clock and the
+//! run's deadline.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A download-progress report, sent as a response body is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,9 @@ impl Default for RetryPolicy {
 /// HTTP client settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpConfig {
-    /// Whole-request timeout (connect, send, and reading the body). Default 30 s.
+    /// Whole-request timeout: one deadline for connecting, sending, the
+    /// response headers and reading the whole body (a server trickling bytes
+    /// cannot stretch it). Default 30 s.
     pub timeout: Duration,
     /// Connection timeout. Default 10 s.
     pub connect_timeout: Duration,
@@ -83,8 +86,8 @@ pub struct Guard {
     pub allow_hosts: Vec<String>,
     /// Hosts never requested (same matching as `allow_hosts`); wins over allow.
     pub deny_hosts: Vec<String>,
-    /// Allow private, loopback, link-local and other non-public addresses
-    /// (off by default; tests turn it on to reach 127.0.0.1).
+    /// Allow loopback, private, link-local and every other special-purpose
+    /// address (off by default; tests turn it on to reach 127.0.0.1).
     pub allow_private: bool,
 }
 
@@ -112,6 +115,39 @@ pub struct HostConfig {
     pub rand_seed: Option<u64>,
     /// Replacement for the wall clock behind `time.now()`.
     pub clock: Option<Clock>,
+    /// When the run must end: every HTTP request gets the smaller of
+    /// `http.timeout` and the time left until then.
+    pub deadline: Option<Instant>,
+}
+
+/// The time one HTTP request may take, and why it is that long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBudget {
+    /// The whole request's time limit.
+    pub limit: Duration,
+    /// True when the run's deadline, not the http timeout, set the limit.
+    pub by_run: bool,
+}
+
+impl HostConfig {
+    /// The budget of a request starting now: the http timeout, or the time
+    /// left in the run when that is shorter (zero once the run is late).
+    pub fn request_budget(&self) -> RequestBudget {
+        let own = self.http.timeout;
+        match self
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+        {
+            Some(left) if left < own => RequestBudget {
+                limit: left,
+                by_run: true,
+            },
+            _ => RequestBudget {
+                limit: own,
+                by_run: false,
+            },
+        }
+    }
 }
 
 impl std::fmt::Debug for HostConfig {
@@ -122,6 +158,7 @@ impl std::fmt::Debug for HostConfig {
             .field("progress", &self.progress.is_some())
             .field("rand_seed", &self.rand_seed)
             .field("clock", &self.clock.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }

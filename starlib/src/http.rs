@@ -5,7 +5,7 @@
 //! `json()`. Built on reqwest's blocking client, with the host's timeouts,
 //! redirect limit, body size cap, retries, progress hook and request guard.
 
-use crate::config::{Guard, HostConfig, Progress};
+use crate::config::{Guard, HostConfig, Progress, RequestBudget};
 use crate::util::{err, module as make_module};
 use engine::args::type_error;
 use engine::args::{convert, optional, required};
@@ -15,52 +15,168 @@ use engine::{Args, Thread, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 use url::Url;
 
-/// Why an address is not public, if it is not.
-pub fn non_public(ip: &IpAddr) -> Option<&'static str> {
+/// The IANA IPv4 and IPv6 Special-Purpose Address Registries, with the
+/// registries' names, plus multicast and IPv6 site-local (from the address
+/// space registries). The guard refuses every address in these blocks, and
+/// every IPv6 address outside 2000::/3 (the only block IANA allocates for
+/// global unicast), except the NAT64 well-known prefix, which the registry
+/// marks globally reachable: it is judged by the IPv4 address it embeds.
+const SPECIAL_PURPOSE_BLOCKS: &[(&str, &str)] = &[
+    ("0.0.0.0/8", "\"This network\""),
+    ("0.0.0.0/32", "\"This host on this network\""),
+    ("10.0.0.0/8", "Private-Use"),
+    ("100.64.0.0/10", "Shared Address Space"),
+    ("127.0.0.0/8", "Loopback"),
+    ("169.254.0.0/16", "Link Local"),
+    ("172.16.0.0/12", "Private-Use"),
+    ("192.0.0.0/24", "IETF Protocol Assignments"),
+    ("192.0.0.0/29", "IPv4 Service Continuity Prefix"),
+    ("192.0.0.8/32", "IPv4 dummy address"),
+    ("192.0.0.9/32", "Port Control Protocol Anycast"),
+    ("192.0.0.10/32", "Traversal Using Relays around NAT Anycast"),
+    ("192.0.0.170/32", "NAT64/DNS64 Discovery"),
+    ("192.0.0.171/32", "NAT64/DNS64 Discovery"),
+    ("192.0.2.0/24", "Documentation (TEST-NET-1)"),
+    ("192.31.196.0/24", "AS112-v4"),
+    ("192.52.193.0/24", "AMT"),
+    ("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)"),
+    ("192.168.0.0/16", "Private-Use"),
+    ("192.175.48.0/24", "Direct Delegation AS112 Service"),
+    ("198.18.0.0/15", "Benchmarking"),
+    ("198.51.100.0/24", "Documentation (TEST-NET-2)"),
+    ("203.0.113.0/24", "Documentation (TEST-NET-3)"),
+    ("224.0.0.0/4", "Multicast"),
+    ("240.0.0.0/4", "Reserved"),
+    ("255.255.255.255/32", "Limited Broadcast"),
+    ("::1/128", "Loopback Address"),
+    ("::/128", "Unspecified Address"),
+    ("::ffff:0:0/96", "IPv4-mapped Address"),
+    (NAT64_WELL_KNOWN, "IPv4-IPv6 Translat."),
+    (NAT64_LOCAL, "IPv4-IPv6 Translat."),
+    ("100::/64", "Discard-Only Address Block"),
+    ("100:0:0:1::/64", "Dummy IPv6 Prefix"),
+    ("2001::/23", "IETF Protocol Assignments"),
+    ("2001::/32", "TEREDO"),
+    ("2001:1::1/128", "Port Control Protocol Anycast"),
+    ("2001:1::2/128", "Traversal Using Relays around NAT Anycast"),
+    (
+        "2001:1::3/128",
+        "DNS-SD Service Registration Protocol Anycast",
+    ),
+    ("2001:2::/48", "Benchmarking"),
+    ("2001:3::/32", "AMT"),
+    ("2001:4:112::/48", "AS112-v6"),
+    ("2001:10::/28", "Deprecated (previously ORCHID)"),
+    ("2001:20::/28", "ORCHIDv2"),
+    (
+        "2001:30::/28",
+        "Drone Remote ID Protocol Entity Tags (DETs) Prefix",
+    ),
+    ("2001:db8::/32", "Documentation"),
+    ("2002::/16", "6to4"),
+    ("2620:4f:8000::/48", "Direct Delegation AS112 Service"),
+    ("3fff::/20", "Documentation"),
+    ("5f00::/16", "Segment Routing (SRv6) SIDs"),
+    ("fc00::/7", "Unique-Local"),
+    ("fe80::/10", "Link-Local Unicast"),
+    ("fec0::/10", "Site-Local (deprecated)"),
+    ("ff00::/8", "Multicast"),
+];
+
+/// The NAT64 well-known prefix (RFC 6052).
+const NAT64_WELL_KNOWN: &str = "64:ff9b::/96";
+/// The NAT64 local-use prefix (RFC 8215).
+const NAT64_LOCAL: &str = "64:ff9b:1::/48";
+
+/// An address as bits, left-aligned in 128, and its width.
+fn bits(ip: IpAddr) -> (u128, u32) {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            if v4.is_loopback() {
-                Some("a loopback address")
-            } else if v4.is_private() {
-                Some("a private address")
-            } else if v4.is_link_local() {
-                Some("a link-local address")
-            } else if v4.is_unspecified() || o[0] == 0 {
-                Some("an unspecified address")
-            } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
-                Some("a shared (carrier-grade NAT) address")
-            } else if v4.is_broadcast() || v4.is_multicast() {
-                Some("a broadcast or multicast address")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return non_public(&IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            if v6.is_loopback() {
-                Some("a loopback address")
-            } else if v6.is_unspecified() {
-                Some("an unspecified address")
-            } else if (s[0] & 0xfe00) == 0xfc00 {
-                Some("a private (unique local) address")
-            } else if (s[0] & 0xffc0) == 0xfe80 {
-                Some("a link-local address")
-            } else if v6.is_multicast() {
-                Some("a multicast address")
-            } else {
-                None
-            }
-        }
+        IpAddr::V4(a) => (u128::from(u32::from(a)) << 96, 32),
+        IpAddr::V6(a) => (u128::from(a), 128),
     }
 }
+
+/// Whether `ip` is in the block written `cidr` (`ADDR/LEN`, same family).
+fn within(ip: IpAddr, cidr: &str) -> bool {
+    let Some((net, len)) = cidr.split_once('/') else {
+        return false;
+    };
+    let (Ok(net), Ok(len)) = (net.parse::<IpAddr>(), len.parse::<u32>()) else {
+        return false;
+    };
+    let ((a, width), (n, nwidth)) = (bits(ip), bits(net));
+    if width != nwidth || len > width {
+        return false;
+    }
+    let mask = u128::MAX.checked_shl(128 - len).unwrap_or(0);
+    a & mask == n & mask
+}
+
+/// The most specific special-purpose block holding `ip`, as "in NET (Name)".
+fn special(ip: IpAddr) -> Option<String> {
+    SPECIAL_PURPOSE_BLOCKS
+        .iter()
+        .filter(|(cidr, _)| within(ip, cidr))
+        .max_by_key(|(cidr, _)| cidr.rsplit('/').next().and_then(|l| l.parse::<u32>().ok()))
+        .map(|(cidr, name)| format!("in {cidr} ({name})"))
+}
+
+/// The IPv4 addresses an IPv6 address carries: IPv4-mapped and
+/// IPv4-compatible (`::a.b.c.d`), NAT64 (64:ff9b::/96, and 64:ff9b:1::/48
+/// in both RFC 6052's /48 layout and the /96 one), 6to4 (2002::/16) and
+/// Teredo (2001::/32: its server and its obfuscated client).
+fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let o = ip.octets();
+    let low = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let v6 = IpAddr::V6(ip);
+    if ip.to_ipv4_mapped().is_some()
+        || (s[..6] == [0; 6] && u128::from(ip) > 1)
+        || within(v6, NAT64_WELL_KNOWN)
+    {
+        vec![low]
+    } else if within(v6, NAT64_LOCAL) {
+        vec![Ipv4Addr::new(o[6], o[7], o[9], o[10]), low]
+    } else if within(v6, "2002::/16") {
+        vec![Ipv4Addr::new(o[2], o[3], o[4], o[5])]
+    } else if within(v6, "2001::/32") {
+        let server = Ipv4Addr::new(o[4], o[5], o[6], o[7]);
+        vec![server, Ipv4Addr::from(!u32::from(low))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Why an address may not be requested, if it may not: it, or an IPv4
+/// address it embeds, is in a block of [`SPECIAL_PURPOSE_BLOCKS`], or it is
+/// an IPv6 address outside global unicast.
+pub fn non_public(ip: &IpAddr) -> Option<String> {
+    let v6 = match *ip {
+        IpAddr::V4(_) => return special(*ip).map(|why| format!("{ip} is {why}")),
+        IpAddr::V6(a) => a,
+    };
+    for a in embedded_ipv4(v6) {
+        if let Some(why) = special(IpAddr::V4(a)) {
+            return Some(format!("{v6} embeds IPv4 {a}, which is {why}"));
+        }
+    }
+    if within(*ip, NAT64_WELL_KNOWN) {
+        return None;
+    }
+    let why = special(*ip).or_else(|| {
+        (!within(*ip, "2000::/3")).then(|| "outside 2000::/3 (Global Unicast)".to_string())
+    });
+    why.map(|why| format!("{v6} is {why}"))
+}
+
+/// The end of every guard refusal: what is refused and how to allow it.
+const SPECIAL_PURPOSE: &str = "loopback, private and other special-purpose addresses are refused; \
+     run with --allow-private-network to allow them";
 
 fn host_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.to_ascii_lowercase();
@@ -109,9 +225,13 @@ pub fn check_url(guard: &Guard, url: &Url) -> std::result::Result<(), String> {
     };
     for ip in ips {
         if let Some(why) = non_public(&ip) {
+            let how = if bare.parse::<IpAddr>().is_ok() {
+                why
+            } else {
+                format!("{bare} resolves to a special-purpose address: {why}")
+            };
             return Err(format!(
-                "request to {url} refused by the host's guard: {bare} resolves to {ip}, {why} \
-                 (private, loopback and link-local addresses are blocked)"
+                "request to {url} refused by the host's guard: {how}; {SPECIAL_PURPOSE}"
             ));
         }
     }
@@ -133,11 +253,9 @@ impl reqwest::dns::Resolve for GuardedResolver {
             .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })
             .and_then(|addrs| {
                 let addrs: Vec<std::net::SocketAddr> = addrs.collect();
-                if let Some(bad) = addrs.iter().find(|a| non_public(&a.ip()).is_some()) {
-                    let why = non_public(&bad.ip()).unwrap_or("not public");
+                if let Some(why) = addrs.iter().find_map(|a| non_public(&a.ip())) {
                     return Err(format!(
-                        "refused by the host's guard: {host} resolves to {}, {why}",
-                        bad.ip()
+                        "refused by the host's guard: {host} resolves to a special-purpose address: {why}; {SPECIAL_PURPOSE}"
                     )
                     .into());
                 }
@@ -253,8 +371,8 @@ fn request(
     let spec = read_request(thread, args, fname, method)?;
     check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
     let client = shared_client(fname, config, cell)?;
-    let resp = send_with_retries(fname, config, &client, &spec)?;
-    read_response(thread, fname, resp, config)
+    let (resp, limit) = send_with_retries(fname, config, &client, &spec)?;
+    read_response(thread, fname, resp, config, &limit)
 }
 
 /// Reads the arguments into a request description: the URL with `params`
@@ -494,25 +612,70 @@ fn build_request(
     rb
 }
 
+/// One attempt's time limit: the whole request (connect, headers and body)
+/// must be done by `until` (`None`: too far off to write as an `Instant`).
+struct Limit {
+    budget: RequestBudget,
+    until: Option<Instant>,
+}
+
+impl Limit {
+    fn start(config: &HostConfig) -> Limit {
+        let budget = config.request_budget();
+        Limit {
+            budget,
+            until: Instant::now().checked_add(budget.limit),
+        }
+    }
+
+    fn passed(&self) -> bool {
+        self.until.is_some_and(|u| Instant::now() >= u)
+    }
+
+    /// "timed out after 2s", naming the run's time limit when it set this one.
+    fn timed_out(&self) -> String {
+        let after = Duration::from_millis(self.budget.limit.as_millis() as u64);
+        let whose = if self.budget.by_run {
+            " (the time left in the run)"
+        } else {
+            ""
+        };
+        format!("timed out after {after:?}{whose}")
+    }
+}
+
 /// Sends the request, retrying timeouts, failed connections and 429, 502,
-/// 503 and 504 answers up to the host's retry limit, with backoff.
+/// 503 and 504 answers up to the host's retry limit, with backoff. Each
+/// attempt has one deadline for the whole request: the http timeout or the
+/// time left in the run, whichever is shorter.
 fn send_with_retries(
     fname: &str,
     config: &HostConfig,
     client: &reqwest::blocking::Client,
     spec: &RequestSpec,
-) -> Result<reqwest::blocking::Response> {
+) -> Result<(reqwest::blocking::Response, Limit)> {
     let retry = &config.http.retry;
     let mut attempt: u32 = 0;
     loop {
-        let can_retry = attempt < retry.max_retries;
-        match build_request(client, spec).send() {
-            Ok(r) if can_retry && matches!(r.status().as_u16(), 429 | 502 | 503 | 504) => {}
-            Ok(r) => return Ok(r),
-            Err(e) if can_retry && (e.is_timeout() || e.is_connect()) => {}
-            Err(e) => return Err(send_error(fname, config, &spec.url, &e, attempt)),
+        let limit = Limit::start(config);
+        if limit.budget.limit.is_zero() {
+            let url = &spec.url;
+            return Err(err(
+                fname,
+                format!("request to {url} timed out: no time left in the run"),
+            ));
         }
-        backoff(retry, attempt);
+        let can_retry = attempt < retry.max_retries;
+        match build_request(client, spec)
+            .timeout(limit.budget.limit)
+            .send()
+        {
+            Ok(r) if can_retry && matches!(r.status().as_u16(), 429 | 502 | 503 | 504) => {}
+            Ok(r) => return Ok((r, limit)),
+            Err(e) if can_retry && (e.is_timeout() || e.is_connect()) => {}
+            Err(e) => return Err(send_error(fname, &limit, &spec.url, &e, attempt)),
+        }
+        backoff(retry, attempt, config.deadline);
         attempt += 1;
     }
 }
@@ -521,7 +684,7 @@ fn send_with_retries(
 /// were made.
 fn send_error(
     fname: &str,
-    config: &HostConfig,
+    limit: &Limit,
     url: &Url,
     e: &reqwest::Error,
     attempt: u32,
@@ -531,11 +694,8 @@ fn send_error(
     } else {
         String::new()
     };
-    let msg = if e.is_timeout() {
-        format!(
-            "request to {url} timed out after {:?}{tries}",
-            config.http.timeout
-        )
+    let msg = if e.is_timeout() || limit.passed() {
+        format!("request to {url} {}{tries}", limit.timed_out())
     } else if e.is_connect() && !e.is_redirect() {
         format!("cannot connect to {url}{tries}: {}", error_chain(e))
     } else {
@@ -545,13 +705,16 @@ fn send_error(
 }
 
 /// Waits before retry number `attempt + 1`: the initial backoff doubled per
-/// attempt, at most the maximum.
-fn backoff(retry: &crate::config::RetryPolicy, attempt: u32) {
+/// attempt, at most the maximum, and never past the run's deadline.
+fn backoff(retry: &crate::config::RetryPolicy, attempt: u32, deadline: Option<Instant>) {
     let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
-    let wait = retry
+    let mut wait = retry
         .initial_backoff
         .saturating_mul(factor)
         .min(retry.max_backoff);
+    if let Some(d) = deadline {
+        wait = wait.min(d.saturating_duration_since(Instant::now()));
+    }
     std::thread::sleep(wait);
 }
 
@@ -577,6 +740,7 @@ fn read_response(
     fname: &str,
     mut resp: reqwest::blocking::Response,
     config: &HostConfig,
+    limit: &Limit,
 ) -> Result<Value> {
     let final_url = resp.url().to_string();
     let status = resp.status().as_u16() as i64;
@@ -591,7 +755,7 @@ fn read_response(
         }
     }
     let (header_map, encoding) = response_headers(resp.headers());
-    let body = read_body(fname, &mut resp, config, &final_url, total)?;
+    let body = read_body(fname, &mut resp, config, limit, &final_url, total)?;
     thread.account(body.len())?;
     response_value(final_url, status, header_map, encoding, body)
 }
@@ -617,12 +781,14 @@ fn response_headers(
     (header_map, encoding)
 }
 
-/// Reads the body in chunks, failing once it passes the size cap and
-/// reporting progress to the host's hook after each chunk and at the end.
+/// Reads the body in chunks, failing once it passes the size cap or the
+/// request's deadline, and reporting progress to the host's hook after each
+/// chunk and at the end.
 fn read_body(
     fname: &str,
     resp: &mut reqwest::blocking::Response,
     config: &HostConfig,
+    limit: &Limit,
     final_url: &str,
     total: Option<u64>,
 ) -> Result<Vec<u8>> {
@@ -639,21 +805,25 @@ fn read_body(
             });
         }
     };
+    let timed_out = || {
+        let msg = format!("reading the body of {final_url} {}", limit.timed_out());
+        err(fname, msg)
+    };
     loop {
+        if limit.passed() {
+            return Err(timed_out());
+        }
         let n = match resp.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 let msg = error_chain(&e);
-                if msg.to_ascii_lowercase().contains("timed out") || msg.contains("deadline") {
-                    return Err(err(
-                        fname,
-                        format!(
-                            "reading the body of {final_url} timed out after {:?}",
-                            config.http.timeout
-                        ),
-                    ));
+                if limit.passed()
+                    || msg.to_ascii_lowercase().contains("timed out")
+                    || msg.contains("deadline")
+                {
+                    return Err(timed_out());
                 }
                 return Err(err(
                     fname,
@@ -740,6 +910,24 @@ mod tests {
             e.contains("localhost resolves to") && e.contains("loopback"),
             "{e}"
         );
+    }
+
+    /// A block that does not parse would match nothing: every one must.
+    #[test]
+    fn every_special_purpose_block_is_a_valid_aligned_prefix() {
+        for (cidr, name) in SPECIAL_PURPOSE_BLOCKS {
+            let (net, len) = cidr.split_once('/').expect(cidr);
+            let net: IpAddr = net.parse().expect(cidr);
+            let len: u32 = len.parse().expect(cidr);
+            let host_bits = u128::MAX.checked_shr(len).unwrap_or(0);
+            assert_eq!(bits(net).0 & host_bits, 0, "{cidr} ({name}) is not aligned");
+            assert!(within(net, cidr), "{cidr} ({name})");
+            assert!(special(net).is_some(), "{cidr} ({name})");
+        }
+        assert!(within("10.1.2.3".parse().unwrap(), "10.0.0.0/8"));
+        assert!(!within("11.0.0.0".parse().unwrap(), "10.0.0.0/8"));
+        assert!(!within("::a00:1".parse().unwrap(), "10.0.0.0/8"));
+        assert!(within("::".parse().unwrap(), "::/0"));
     }
 
     #[test]

@@ -99,6 +99,16 @@ fn handle(mut s: TcpStream, hits: Arc<AtomicUsize>, flaky: Arc<AtomicUsize>) {
             respond(&mut s, "200 OK", &[], b"late")
         }
         "/big" => respond(&mut s, "200 OK", &[], &vec![b'x'; 5000]),
+        "/trickle" => {
+            // Headers at once, then one byte every 100 ms for 100 s.
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+            for _ in 0..1000 {
+                if s.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         "/chunked" => {
             let mut out = String::new();
             for _ in 0..10 {
@@ -355,7 +365,11 @@ fn guard_refusals_before_sending() {
         r#"http.get(BASE + "/hello")"#,
         "refused by the host's guard",
     );
-    assert!(e.contains("127.0.0.1, a loopback address"), "{e}");
+    assert!(
+        e.contains("127.0.0.1 is in 127.0.0.0/8 (Loopback)")
+            && e.contains("--allow-private-network"),
+        "{e}"
+    );
     // Deny list wins.
     let cfg = HostConfig {
         guard: Guard {
@@ -391,7 +405,7 @@ fn guard_refusals_before_sending() {
         HostConfig::default(),
         "http://localhost:1",
         r#"http.get(BASE + "/")"#,
-        "a loopback address",
+        "localhost resolves to",
     );
     assert_eq!(
         s.hits.load(Ordering::SeqCst),
@@ -411,22 +425,168 @@ fn guard_address_classes() {
         "127.0.0.1",
         "0.0.0.0",
         "100.64.0.1",
+        "192.0.0.1",
+        "192.0.0.170",
+        "192.0.2.1",
+        "192.88.99.1",
+        "198.18.0.1",
+        "198.19.255.255",
+        "198.51.100.7",
+        "203.0.113.9",
+        "224.0.0.1",
+        "240.0.0.1",
+        "255.255.255.255",
         "::1",
+        "::",
         "fe80::1",
         "fd00::1",
+        "fec0::1",
+        "ff02::1",
+        "100::1",
+        "2001:2::1",
+        "2001:db8::1",
+        "3fff::1",
+        "5f00::1",
         "::ffff:10.0.0.1",
+        "::ffff:8.8.8.8",
+        "::127.0.0.1",
+        "::8.8.8.8",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::1",
+        "2002:7f00:1::1",
+        "2002:808:808::1",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+        "2001:0:808:808::1",
     ] {
         assert!(
             non_public(&a.parse().unwrap()).is_some(),
             "{a} should be blocked"
         );
     }
-    for a in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+    for a in [
+        "8.8.8.8",
+        "1.1.1.1",
+        "198.20.0.1",
+        "192.0.3.1",
+        "223.255.255.255",
+        "2606:4700::1111",
+        "2a00:1450::1",
+        "64:ff9b::808:808",
+    ] {
         assert!(
             non_public(&a.parse().unwrap()).is_none(),
-            "{a} should be allowed"
+            "{a} should be allowed: {:?}",
+            non_public(&a.parse().unwrap())
         );
     }
+    // Embedded IPv4 is decoded and named; blocks go by the registry's names.
+    let why = |a: &str| non_public(&a.parse().unwrap()).unwrap();
+    assert_eq!(
+        why("64:ff9b::7f00:1"),
+        "64:ff9b::7f00:1 embeds IPv4 127.0.0.1, which is in 127.0.0.0/8 (Loopback)"
+    );
+    assert_eq!(
+        why("2002:7f00:1::1"),
+        "2002:7f00:1::1 embeds IPv4 127.0.0.1, which is in 127.0.0.0/8 (Loopback)"
+    );
+    // Teredo: the client is stored inverted (127.0.0.1 as 80ff:fffe).
+    assert!(why("2001:0:4136:e378:8000:63bf:80ff:fffe").contains("embeds IPv4 127.0.0.1"));
+    assert_eq!(
+        why("198.18.0.1"),
+        "198.18.0.1 is in 198.18.0.0/15 (Benchmarking)"
+    );
+    assert_eq!(
+        why("192.0.0.8"),
+        "192.0.0.8 is in 192.0.0.8/32 (IPv4 dummy address)"
+    );
+    assert_eq!(
+        why("fec0::1"),
+        "fec0::1 is in fec0::/10 (Site-Local (deprecated))"
+    );
+    assert_eq!(
+        why("::ffff:8.8.8.8"),
+        "::ffff:8.8.8.8 is in ::ffff:0:0/96 (IPv4-mapped Address)"
+    );
+}
+
+#[test]
+fn guard_refuses_special_purpose_urls_before_connecting() {
+    let s = server();
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    for host in [
+        "[::127.0.0.1]",
+        "[::ffff:127.0.0.1]",
+        "[64:ff9b::7f00:1]",
+        "[64:ff9b:1::7f00:1]",
+        "[2002:7f00:1::1]",
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+        "[fec0::1]",
+        "[::]",
+        "198.18.0.1",
+        "198.19.1.1",
+        "240.0.0.1",
+        "192.0.0.1",
+        "0x7f.1",
+        "2130706433",
+    ] {
+        let e = http_fails(
+            HostConfig::default(),
+            &format!("http://{host}:{port}"),
+            r#"http.get(BASE + "/hello")"#,
+            "refused by the host's guard",
+        );
+        assert!(e.contains("--allow-private-network"), "{e}");
+    }
+    assert_eq!(
+        s.hits.load(Ordering::SeqCst),
+        0,
+        "refused addresses must not be connected to"
+    );
+}
+
+/// [`http_fails`], within `secs` seconds.
+#[track_caller]
+fn http_fails_within(secs: u64, cfg: HostConfig, base: &str, src: &str, want: &str) -> String {
+    let start = std::time::Instant::now();
+    let e = http_fails(cfg, base, src, want);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(secs), "took {took:?}: {e}");
+    e
+}
+
+#[test]
+fn http_timeout_is_one_deadline_for_a_trickling_body() {
+    let s = server();
+    let mut cfg = test_config();
+    cfg.http.timeout = Duration::from_millis(600);
+    let trickle = r#"http.get(BASE + "/trickle")"#;
+    let e = http_fails_within(3, cfg, &s.base, trickle, "timed out after 600ms");
+    assert!(e.contains("reading the body of"), "{e}");
+}
+
+#[test]
+fn run_deadline_bounds_every_request() {
+    let s = server();
+    let mut cfg = test_config();
+    cfg.deadline = Some(std::time::Instant::now() + Duration::from_millis(700));
+    let trickle = r#"http.get(BASE + "/trickle")"#;
+    http_fails_within(
+        3,
+        cfg.clone(),
+        &s.base,
+        trickle,
+        "(the time left in the run)",
+    );
+    // Past the deadline, no request starts.
+    let hello = r#"http.get(BASE + "/hello")"#;
+    http_fails(cfg, &s.base, hello, "no time left in the run");
+    // Retries wait no longer than the run has left.
+    let mut cfg = test_config();
+    cfg.http.retry.max_retries = 5;
+    cfg.http.retry.initial_backoff = Duration::from_secs(10);
+    cfg.deadline = Some(std::time::Instant::now() + Duration::from_millis(500));
+    http_fails_within(3, cfg, &s.base, r#"http.get(BASE + "/slow")"#, "timed out");
 }
 
 #[test]

@@ -188,13 +188,8 @@ pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
 
 /// A body from named columns of Starlark values (types inferred).
 pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) -> Result<Body> {
-    for (i, name) in header.iter().enumerate() {
-        if header[..i].contains(name) {
-            return Err(EvalError::new(format!(
-                "{fname}: duplicate column name {name:?}"
-            )));
-        }
-    }
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    check_unique_names(fname, &names)?;
     let mut fields = Vec::with_capacity(header.len());
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(header.len());
     for (name, values) in header.into_iter().zip(cols) {
@@ -215,6 +210,18 @@ pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) 
         schema,
         batches: vec![batch],
     })
+}
+
+/// Fails on a column name given twice.
+fn check_unique_names(fname: &str, names: &[&str]) -> Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(EvalError::new(format!(
+                "{fname}: duplicate column name {name:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// How deeply nested a value converted to JSON may be.
@@ -351,8 +358,8 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
 }
 
 /// Parses text as a body: `json` (an array of objects or of arrays, named
-/// as `lists` says) or `csv` (header row; cells typed per column: int,
-/// float, bool, empty as null, else string).
+/// as `lists` says) or `csv` (a header row; read by `tabular`, with the
+/// same column types as `csv.read` and `quarry save --body file.csv`).
 pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: &RowLists) -> Result<Body> {
     match parse_as {
         "json" => {
@@ -361,77 +368,22 @@ pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: &RowLists) -> 
             value_to_body(fname, &json_to_value(&j), lists)
         }
         "csv" => {
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(text.as_bytes());
-            let header: Vec<String> = r
-                .headers()
-                .map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?
+            let read = tabular::read_slice(text.as_bytes(), &tabular::CsvOptions::default())
+                .map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?;
+            let names: Vec<&str> = read
+                .schema
+                .fields()
                 .iter()
-                .map(str::to_string)
+                .map(|f| f.name().as_str())
                 .collect();
-            let mut raw: Vec<Vec<String>> = vec![Vec::new(); header.len()];
-            for (i, rec) in r.records().enumerate() {
-                let rec =
-                    rec.map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?;
-                if rec.len() != header.len() {
-                    return Err(EvalError::new(format!(
-                        "{fname}: body row {} has {} values, the header has {}",
-                        i + 2,
-                        rec.len(),
-                        header.len()
-                    )));
-                }
-                for (c, cell) in rec.iter().enumerate() {
-                    raw[c].push(cell.to_string());
-                }
-            }
-            let cols = raw.into_iter().map(|c| type_csv_column(&c)).collect();
-            columns_to_body(fname, header, cols)
+            check_unique_names(fname, &names)?;
+            Ok(Body {
+                schema: read.schema,
+                batches: read.batches,
+            })
         }
         other => Err(EvalError::new(format!(
             "{fname}: unknown parse_as {other:?} (want \"json\" or \"csv\")"
         ))),
     }
-}
-
-fn type_csv_column(cells: &[String]) -> Vec<Value> {
-    let present = || cells.iter().filter(|c| !c.is_empty());
-    let conv = |f: &dyn Fn(&str) -> Option<Value>| -> Option<Vec<Value>> {
-        cells
-            .iter()
-            .map(|c| {
-                if c.is_empty() {
-                    Some(Value::None)
-                } else {
-                    f(c)
-                }
-            })
-            .collect()
-    };
-    if present().count() > 0 {
-        if let Some(v) = conv(&|c| c.parse::<i64>().ok().map(Value::Int)) {
-            return v;
-        }
-        if let Some(v) = conv(&|c| c.parse::<f64>().ok().map(Value::Float)) {
-            return v;
-        }
-        if let Some(v) = conv(&|c| match c {
-            "true" | "True" => Some(Value::Bool(true)),
-            "false" | "False" => Some(Value::Bool(false)),
-            _ => None,
-        }) {
-            return v;
-        }
-    }
-    cells
-        .iter()
-        .map(|c| {
-            if c.is_empty() {
-                Value::None
-            } else {
-                Value::str(c)
-            }
-        })
-        .collect()
 }

@@ -76,7 +76,7 @@ pub use outcome::RunOutcome;
 pub use request::{Input, Limits, PrintHook, RunRequest};
 pub use run::run;
 pub use session::{
-    Base, Candidate, CommitOptions, Committed, RunFailure, RunOptions, Script, Session,
+    Base, Candidate, CommitOptions, Committed, RunFailure, RunLog, RunOptions, Script, Session,
     SessionError,
 };
 pub use settings::{SettingSources, SettingsError};

@@ -1,6 +1,7 @@
 //! `print` for transforms: values rendered as node's `console.log` shows
 //! them, capped in length and charged to the run's memory budget.
 
+use crate::redact::{floor_char_boundary, Redactor};
 use engine::values::{write_repr, Builtin};
 use engine::{Args, EvalError, Thread, Value};
 
@@ -14,33 +15,30 @@ pub const MAX_PRINT_BYTES: usize = 1 << 20;
 /// contains itself shows `[Circular]` where it recurs, and the text stops
 /// at [`MAX_PRINT_BYTES`].
 pub fn console_format(v: &Value) -> String {
-    match v {
-        Value::Str(s) => {
-            let mut t = s.to_str_lossy().into_owned();
-            truncate(&mut t);
-            t
-        }
+    let (mut text, cut) = render(v);
+    if cut {
+        text.push('…');
+    }
+    text
+}
+
+/// [`console_format`]'s text without the `…`, and whether it was cut at
+/// [`MAX_PRINT_BYTES`].
+fn render(v: &Value) -> (String, bool) {
+    let mut out = match v {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
         _ => {
             let mut c = Console {
                 out: String::new(),
                 path: Vec::new(),
             };
             c.value(v);
-            truncate(&mut c.out);
             c.out
         }
-    }
-}
-
-fn truncate(s: &mut String) {
-    if s.len() > MAX_PRINT_BYTES {
-        let mut cut = MAX_PRINT_BYTES;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
+    };
+    let cut = out.len() > MAX_PRINT_BYTES;
+    out.truncate(floor_char_boundary(&out, MAX_PRINT_BYTES));
+    (out, cut)
 }
 
 struct Console {
@@ -133,19 +131,35 @@ impl Console {
     }
 }
 
-/// The predeclared `print(*args)`: console.log rendering, arguments joined
-/// by spaces, sent to the thread's print hook.
-pub fn print_builtin() -> Value {
-    Builtin::host("print", |thread: &mut Thread, args: &Args| {
+/// One `print` line: console.log rendering of each value, joined by
+/// spaces, redacted and then cut at [`MAX_PRINT_BYTES`], so no part of a
+/// secret is left at the cut.
+pub fn print_line(redactor: &Redactor, values: &[Value]) -> String {
+    let mut line = String::new();
+    let mut cut = false;
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        let (text, part_cut) = render(v);
+        line.push_str(&text);
+        // A part cut at the cap fills the line: nothing after it shows.
+        if part_cut {
+            cut = true;
+            break;
+        }
+    }
+    redactor.redact_capped(&line, MAX_PRINT_BYTES, cut)
+}
+
+/// The predeclared `print(*args)`: a [`print_line`] sent to the thread's
+/// print hook.
+pub fn print_builtin(redactor: Redactor) -> Value {
+    Builtin::host("print", move |thread: &mut Thread, args: &Args| {
         if !args.named.is_empty() {
             return Err(EvalError::new("print: unexpected keyword arguments"));
         }
-        let line = args
-            .positional
-            .iter()
-            .map(console_format)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let line = print_line(&redactor, &args.positional);
         // Printed output is kept with the run: it counts against the budget.
         thread.account(line.len())?;
         thread.print(&line);
@@ -183,5 +197,53 @@ mod tests {
         assert_eq!(console_format(&Value::str("a\"b")), "a\"b");
         let l = Value::list(vec![Value::str("a\"b"), Value::None, Value::Bool(true)]);
         assert_eq!(console_format(&l), "[ \"a\\\"b\", None, True ]");
+    }
+
+    /// Every way a line reaches the cap with a secret across it: no byte
+    /// of the secret's beginning survives at the cut.
+    #[test]
+    fn a_secret_across_the_cut_is_never_half_printed() {
+        let secret = "Zq9kP2x7-SECRET-value";
+        let r = Redactor::new(&[secret.to_string()]);
+        let at_cut = |prefix: usize| "x".repeat(MAX_PRINT_BYTES - prefix) + secret;
+        let cases: Vec<Vec<Value>> = vec![
+            // A top-level string, cut inside the secret.
+            vec![Value::str(&at_cut(6))],
+            // Two arguments whose join crosses the cap inside the secret.
+            vec![
+                Value::str(&"x".repeat(MAX_PRINT_BYTES / 2)),
+                Value::str(&("y".repeat(MAX_PRINT_BYTES / 2 - 8) + secret)),
+            ],
+            // A nested string: its repr is cut inside the secret.
+            vec![Value::list(vec![Value::str(&at_cut(9))])],
+            // A part cut at the cap, then more parts.
+            vec![Value::str(&at_cut(3)), Value::str(secret)],
+            // Redaction shrinks the line first (secrets before the cut).
+            vec![Value::str(&(secret.repeat(1000) + &at_cut(5)))],
+            // The secret's beginning across the cut, in another case.
+            vec![Value::str(&("x".repeat(MAX_PRINT_BYTES - 4) + "ZQ9KP2"))],
+        ];
+        for (i, args) in cases.iter().enumerate() {
+            let line = print_line(&r, args);
+            assert!(
+                line.len() <= MAX_PRINT_BYTES + '…'.len_utf8(),
+                "case {i}: {}",
+                line.len()
+            );
+            assert!(line.ends_with('…'), "case {i}");
+            let end = &line[line.len().saturating_sub(40)..];
+            for k in 1..secret.len() {
+                assert!(
+                    !end.to_ascii_lowercase()
+                        .trim_end_matches('…')
+                        .ends_with(&secret[..k].to_ascii_lowercase()),
+                    "case {i}: {end:?} ends with {:?}",
+                    &secret[..k]
+                );
+            }
+        }
+        // Nothing to hide: the cut is where it was.
+        let plain = print_line(&Redactor::default(), &[Value::str(&at_cut(6))]);
+        assert!(plain.ends_with("Zq9kP2…"), "{}", &plain[plain.len() - 10..]);
     }
 }

@@ -1,13 +1,21 @@
 //! Redaction: every secret value, in each escaped form it may take, is
 //! replaced by `[redacted]` in what a run returns and prints.
+//!
+//! What redaction cannot catch: a script that transforms a secret (reverses,
+//! base64-encodes, hashes or splits it, or escapes it in a way not listed in
+//! [`escaped_forms`]) gets the transformed text past it.
 
+use aho_corasick::AhoCorasick;
 use engine::Value;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
 /// Replaces every occurrence of each (non-empty) secret value with `[redacted]`.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    /// Every form of every secret, longest first.
+    forms: Vec<String>,
+    /// Finds the forms, ignoring ASCII case; `None` when there are none.
+    matcher: Option<AhoCorasick>,
 }
 
 /// Characters percent-encoded in a URL component by a careful client: all
@@ -17,23 +25,33 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-/// Characters a URL parser percent-encodes in a query (WHATWG URL).
-const URL_QUERY: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\'');
-/// Characters a URL parser percent-encodes in a path (WHATWG URL).
+/// The WHATWG URL parser's percent-encode sets (the `url` crate's):
+/// fragment, query, special-scheme query, path and userinfo.
+const URL_FRAGMENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+const URL_QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>');
+const URL_SPECIAL_QUERY: &AsciiSet = &URL_QUERY.add(b'\'');
 const URL_PATH: &AsciiSet = &URL_QUERY.add(b'?').add(b'`').add(b'{').add(b'}');
+const URL_USERINFO: &AsciiSet = &URL_PATH
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'=')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'|');
 
 /// The escaped forms in which a secret value shows up: inside a Starlark
 /// string literal (`repr`, nested `print`, error messages), a JSON string
-/// (`json.encode`) and a URL (`http` params, form bodies, a URL built by
-/// hand and normalized by the parser).
+/// (`json.encode`), a quoted CSV field (`"` doubled) and a URL (`http`
+/// params, form bodies, and a URL built by hand and rewritten by the parser:
+/// percent-encoded in the userinfo, path, query or fragment). Host names
+/// are lower-cased by the parser, and percent-escapes may be written `%2f`
+/// or `%2F`, so the forms are matched ignoring ASCII case.
 fn escaped_forms(v: &str) -> Vec<String> {
-    let mut forms = Vec::with_capacity(6);
+    let mut forms = Vec::with_capacity(10);
     let quoted = engine::values::repr(&Value::str(v));
     if let Some(inner) = quoted.get(1..quoted.len().saturating_sub(1)) {
         forms.push(inner.to_string());
@@ -43,8 +61,16 @@ fn escaped_forms(v: &str) -> Vec<String> {
             forms.push(inner.to_string());
         }
     }
+    forms.push(v.replace('"', "\"\""));
     forms.push(form_urlencoded::byte_serialize(v.as_bytes()).collect());
-    for set in [URL_COMPONENT, URL_QUERY, URL_PATH] {
+    for set in [
+        URL_COMPONENT,
+        URL_FRAGMENT,
+        URL_QUERY,
+        URL_SPECIAL_QUERY,
+        URL_PATH,
+        URL_USERINFO,
+    ] {
         forms.push(utf8_percent_encode(v, set).to_string());
     }
     forms
@@ -54,26 +80,31 @@ impl Redactor {
     /// A redactor for these secret values: it hides each value as given and
     /// in every escaped form it may take (see [`escaped_forms`]).
     pub fn new<'a>(values: impl IntoIterator<Item = &'a String>) -> Redactor {
-        let mut secrets: Vec<String> = Vec::new();
+        let mut forms: Vec<String> = Vec::new();
         for v in values.into_iter().filter(|s| !s.is_empty()) {
-            secrets.push(v.clone());
-            secrets.extend(escaped_forms(v));
+            forms.push(v.clone());
+            forms.extend(escaped_forms(v));
         }
-        secrets.retain(|s| !s.is_empty());
-        // Longest first, so a secret containing another is hidden whole.
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        secrets.dedup();
-        Redactor { secrets }
+        forms.retain(|s| !s.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let matcher = (!forms.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&forms)
+                .expect("secret values fit the matcher")
+        });
+        Redactor { forms, matcher }
     }
 
     /// True when there are no secrets to hide.
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.forms.is_empty()
     }
 
     /// Whether `text` contains a secret.
     pub fn leaks(&self, text: &str) -> bool {
-        self.secrets.iter().any(|s| text.contains(s.as_str()))
+        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
     }
 
     /// Redacts every string (and object key) inside a JSON value.
@@ -168,16 +199,66 @@ impl Redactor {
         Ok(datasets::Body { schema, batches })
     }
 
-    /// `text` with every secret value replaced.
+    /// `text` with every secret value replaced. Where occurrences overlap,
+    /// every byte of each is hidden under one `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
-        let mut s = text.to_string();
-        for secret in &self.secrets {
-            if s.contains(secret.as_str()) {
-                s = s.replace(secret.as_str(), "[redacted]");
-            }
+        let Some(m) = &self.matcher else {
+            return text.to_string();
+        };
+        let mut hits: Vec<(usize, usize)> = m
+            .find_overlapping_iter(text)
+            .map(|h| (h.start(), h.end()))
+            .collect();
+        if hits.is_empty() {
+            return text.to_string();
         }
+        hits.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in hits {
+            if start >= at {
+                out.push_str(&text[at..start]);
+                out.push_str("[redacted]");
+            }
+            at = at.max(end);
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// `text` redacted, then cut to at most `max` bytes (and `…`). When the
+    /// text is cut, here or before (`cut`), the beginning of a secret left at
+    /// the cut is dropped too: no part of a secret survives a cut edge.
+    pub fn redact_capped(&self, text: &str, max: usize, cut: bool) -> String {
+        let mut s = self.redact(text);
+        let cut = cut || s.len() > max;
+        if !cut {
+            return s;
+        }
+        s.truncate(floor_char_boundary(&s, max));
+        let tail = self
+            .forms
+            .iter()
+            .filter_map(|f| {
+                (1..f.len().min(s.len() + 1))
+                    .rev()
+                    .find(|&k| s.as_bytes()[s.len() - k..].eq_ignore_ascii_case(&f.as_bytes()[..k]))
+            })
+            .max()
+            .unwrap_or(0);
+        s.truncate(floor_char_boundary(&s, s.len() - tail));
+        s.push('…');
         s
     }
+}
+
+/// The largest char boundary of `s` at or below `at`.
+pub(crate) fn floor_char_boundary(s: &str, at: usize) -> usize {
+    let mut cut = at.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
 }
 
 #[cfg(test)]
@@ -212,5 +293,53 @@ mod tests {
         let r = Redactor::new(&["abc".to_string(), "abcdef".to_string(), String::new()]);
         assert_eq!(r.redact("x abcdef y abc"), "x [redacted] y [redacted]");
         assert_eq!(r.redact("nothing"), "nothing");
+    }
+
+    #[test]
+    fn redactor_hides_csv_quoted_and_parser_rewritten_forms() {
+        let r = Redactor::new(&["ab\"cd".to_string()]);
+        assert_eq!(r.redact("x,\"ab\"\"cd\"\n"), "x,\"[redacted]\"\n");
+        // Userinfo: the URL parser encodes ^ and | there, but not & or !.
+        let r = Redactor::new(&["Tok^en&x|y!z".to_string()]);
+        let url = "http://user:Tok%5Een&x%7Cy!z@example.invalid/";
+        assert_eq!(r.redact(url), "http://user:[redacted]@example.invalid/");
+        // Host names are lower-cased by the parser; %2f and %2F both occur.
+        let r = Redactor::new(&["HostSecret42".to_string(), "a/b".to_string()]);
+        assert_eq!(
+            r.redact("http://hostsecret42.example.invalid/?k=a%2fb"),
+            "http://[redacted].example.invalid/?k=[redacted]"
+        );
+    }
+
+    #[test]
+    fn overlapping_secrets_are_hidden_whole() {
+        let r = Redactor::new(&["abcd".to_string(), "cdef".to_string()]);
+        assert_eq!(
+            r.redact("xabcdefy abcd cdef"),
+            "x[redacted]y [redacted] [redacted]"
+        );
+        assert_eq!(r.redact("abcdabcd"), "[redacted][redacted]");
+    }
+
+    #[test]
+    fn a_cut_drops_the_beginning_of_a_secret() {
+        let r = Redactor::new(&["secret-token".to_string()]);
+        assert_eq!(r.redact_capped("abc secret-tok", 100, true), "abc …");
+        assert_eq!(r.redact_capped("abc SECRET-tok", 100, true), "abc …");
+        assert_eq!(
+            r.redact_capped("abc secret-token xyz", 14, false),
+            "abc [redacted]…"
+        );
+        assert_eq!(
+            r.redact_capped("abc secret-token xyz", 12, false),
+            "abc [redacte…"
+        );
+        assert_eq!(
+            r.redact_capped("abc secret-token", 100, false),
+            "abc [redacted]"
+        );
+        // A form's beginning too (form-urlencoded: "a b" is "a+b").
+        let r = Redactor::new(&["a b c d".to_string()]);
+        assert_eq!(r.redact_capped("k=a+b+c", 100, true), "k=…");
     }
 }

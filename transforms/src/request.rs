@@ -73,6 +73,8 @@ pub struct RunRequest {
     pub store: Option<Arc<Store>>,
     /// Cancels the run from elsewhere; a cancelled run fails.
     pub cancel: Option<CancelHandle>,
+    /// The run's id (`None`: a fresh one), recorded in the version's provenance.
+    pub run_id: Option<String>,
 }
 
 impl RunRequest {
@@ -96,6 +98,7 @@ impl RunRequest {
             hidden_files: Vec::new(),
             store: None,
             cancel: None,
+            run_id: None,
         }
     }
 }

@@ -36,8 +36,15 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         hidden_files,
         store,
         cancel,
+        run_id,
     } = req;
     let redactor = Redactor::new(secrets.values());
+    // Every HTTP request ends by the run's deadline at the latest.
+    let run_deadline = limits.timeout.and_then(|t| Instant::now().checked_add(t));
+    let host = HostConfig {
+        deadline: host.deadline.into_iter().chain(run_deadline).min(),
+        ..host
+    };
     let mut thread = build_thread(
         release,
         host,
@@ -56,7 +63,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
     });
     let inputs = Rc::new(RefCell::new(Vec::new()));
     let mut pre = Predeclared::default();
-    pre.insert("print".into(), print::print_builtin());
+    pre.insert("print".into(), print::print_builtin(redactor.clone()));
     pre.insert("dataset".into(), dataset::constructor(release));
     pre.insert("config".into(), Settings::config(&config));
     pre.insert("secrets".into(), Settings::secrets(&secrets));
@@ -88,6 +95,9 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         config,
     };
     outcome.inputs = inputs.take();
+    if let Some(id) = run_id {
+        outcome.run_id = id;
+    }
     outcome.rand_seed = starlib::rand::seed_used(&thread);
     Ok(outcome)
 }

@@ -223,6 +223,8 @@ pub struct RunOptions {
     /// Cancels the run from elsewhere (another thread, a signal handler); a
     /// cancelled run fails and cannot be committed.
     pub cancel: Option<CancelHandle>,
+    /// The run's id (`None`: a fresh one; a recording session sets it).
+    pub run_id: Option<String>,
 }
 
 /// The version a session starts from: its record and its body.
@@ -251,6 +253,34 @@ pub struct Session {
     store: Option<Arc<Store>>,
     target: Option<Target>,
     base: Option<Base>,
+    log: Option<RunLog>,
+}
+
+/// How a session records its runs in the store's run log: every run, its
+/// end (failed, timed out, unchanged, succeeded) included.
+#[derive(Debug, Clone)]
+pub struct RunLog {
+    /// Why the run happens: `manual`, `schedule`, `upstream`, `retry`.
+    pub trigger: String,
+    /// The id of a run a scheduler already recorded as running (`None`: the
+    /// session records a new run).
+    pub run_id: Option<String>,
+}
+
+/// The run a candidate will record its end on.
+#[derive(Debug, Clone)]
+struct LoggedRun {
+    store: Arc<Store>,
+    run_id: String,
+}
+
+impl LoggedRun {
+    /// Records the run's end; a failure to record is reported on the
+    /// result only when nothing else went wrong.
+    fn end(&self, end: datasets::RunEnd) -> Result<(), SessionError> {
+        self.store.finish_run(&self.run_id, &end, None)?;
+        Ok(())
+    }
 }
 
 impl Session {
@@ -271,6 +301,7 @@ impl Session {
             Err(e) => return Err(e.into()),
         };
         Ok(Session {
+            log: None,
             target: Some(Target {
                 store: store.clone(),
                 name: reference.name.clone(),
@@ -289,7 +320,52 @@ impl Session {
             store,
             target: None,
             base: None,
+            log: None,
         }
+    }
+
+    /// Records this session's runs in the store's run log (a session with
+    /// no dataset records nothing).
+    pub fn recording(mut self, log: RunLog) -> Session {
+        self.log = Some(log);
+        self
+    }
+
+    /// Starts the run log's record of a run of `script`, when recording.
+    fn start_logged_run(
+        &self,
+        script: &Script,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Option<LoggedRun>, SessionError> {
+        let (Some(log), Some(target)) = (&self.log, &self.target) else {
+            return Ok(None);
+        };
+        let run_id = match &log.run_id {
+            Some(id) => id.clone(),
+            None => {
+                let id = crate::run::new_run_id();
+                // A lease as long as the run may take: if this process dies,
+                // the record is marked failed instead of blocking the dataset.
+                let hold = timeout.unwrap_or(std::time::Duration::from_secs(3600))
+                    + std::time::Duration::from_secs(60);
+                let until = chrono::Utc::now()
+                    + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::hours(1));
+                target.store.start_run(&datasets::NewRun {
+                    lease: Some((format!("{}:{}", log.trigger, std::process::id()), until)),
+                    run_id: id.clone(),
+                    dataset: target.name.to_string(),
+                    trigger: log.trigger.clone(),
+                    attempt: 1,
+                    script_hash: script.hash(),
+                    ..Default::default()
+                })?;
+                id
+            }
+        };
+        Ok(Some(LoggedRun {
+            store: target.store.clone(),
+            run_id,
+        }))
     }
 
     /// The version runs start from (`None`: an empty, new dataset).
@@ -304,15 +380,34 @@ impl Session {
 
     /// Runs `script` against the base. A failed, cancelled or late run is
     /// [`SessionError::Run`], never a candidate.
-    pub fn run(&self, script: Script, options: RunOptions) -> Result<Candidate, SessionError> {
+    pub fn run(&self, script: Script, mut options: RunOptions) -> Result<Candidate, SessionError> {
+        let logged = self.start_logged_run(&script, options.limits.timeout)?;
+        if let Some(l) = &logged {
+            options.run_id = Some(l.run_id.clone());
+        }
         let request = self.request(&script, options);
-        let outcome = crate::run(request).map_err(|error| {
-            SessionError::Run(Box::new(RunFailure {
-                error,
-                path: script.path.display().to_string(),
-                script: script.text.clone(),
-            }))
-        })?;
+        let outcome = match crate::run(request) {
+            Ok(o) => o,
+            Err(error) => {
+                if let Some(l) = &logged {
+                    l.end(datasets::RunEnd {
+                        status: Some(match &error {
+                            TransformError::Timeout { .. } => datasets::RunStatus::TimedOut,
+                            TransformError::Cancelled { .. } => datasets::RunStatus::Canceled,
+                            _ => datasets::RunStatus::Failed,
+                        }),
+                        error: Some(error.to_string()),
+                        starlib: Some(script.release().version.to_string()),
+                        ..Default::default()
+                    })?;
+                }
+                return Err(SessionError::Run(Box::new(RunFailure {
+                    error,
+                    path: script.path.display().to_string(),
+                    script: script.text.clone(),
+                })));
+            }
+        };
         Ok(Candidate {
             target: self.target.clone(),
             base: self.base.clone(),
@@ -320,6 +415,7 @@ impl Session {
                 outcome: Box::new(outcome),
                 script,
             },
+            logged,
         })
     }
 
@@ -343,6 +439,7 @@ impl Session {
         req.cancel = options.cancel;
         req.store = self.store.clone();
         req.dir = Some(script.dir());
+        req.run_id = options.run_id;
         req
     }
 
@@ -371,6 +468,7 @@ impl Session {
                 options,
                 body: OnceLock::new(),
             }),
+            logged: None,
         })
     }
 }
@@ -422,6 +520,7 @@ pub struct Candidate {
     target: Option<Target>,
     base: Option<Base>,
     change: Change,
+    logged: Option<LoggedRun>,
 }
 
 /// How to commit a candidate.
@@ -533,6 +632,41 @@ impl Candidate {
     /// equal to that version is [`Committed::Unchanged`] unless `force`; a
     /// head that moved meanwhile is [`SessionError::HeadMoved`].
     pub fn commit(self, options: CommitOptions) -> Result<Committed, SessionError> {
+        let logged = self.logged.clone();
+        let run_facts = self.outcome().map(|o| datasets::RunEnd {
+            output: o.output.clone(),
+            starlib: Some(o.starlib_version.clone()),
+            rand_seed: o.rand_seed,
+            ..Default::default()
+        });
+        let result = self.commit_unlogged(options);
+        if let (Some(l), Some(facts)) = (logged, run_facts) {
+            let end = match &result {
+                Ok(Committed::Saved(s)) => datasets::RunEnd {
+                    status: Some(datasets::RunStatus::Succeeded),
+                    version: Some(s.id.to_hex()),
+                    ..facts
+                },
+                Ok(Committed::Unchanged { .. }) => datasets::RunEnd {
+                    status: Some(datasets::RunStatus::Unchanged),
+                    ..facts
+                },
+                Err(e) => datasets::RunEnd {
+                    status: Some(datasets::RunStatus::Failed),
+                    error: Some(e.to_string()),
+                    ..facts
+                },
+            };
+            let recorded = l.end(end);
+            if result.is_ok() {
+                recorded?;
+            }
+        }
+        result
+    }
+
+    /// [`Candidate::commit`] without the run log.
+    fn commit_unlogged(self, options: CommitOptions) -> Result<Committed, SessionError> {
         let target = self.target.clone().ok_or(SessionError::NoTarget)?;
         if !target.at_head {
             return Err(SessionError::NotHead {

@@ -6,27 +6,27 @@
 //! hashes to the same blob and is stored once.
 //!
 //! This file holds the public entry points; the work is split by format:
-//! `formats` (the [`Format`] names), `parquet` (the stored form),
-//! `csv_import` (with its type inference), `json_import` (JSON and NDJSON)
-//! and `timestamps` (parsing CSV timestamp columns).
+//! `formats` (the [`Format`] names), `parquet` (the stored form) and
+//! `json_import` (JSON and NDJSON). CSV is read by the `tabular` crate, the
+//! one CSV reader and type inference of the workspace (starlib's `csv.read`
+//! and the host's `parse_as="csv"` use it too); its errors become
+//! [`crate::DatasetError::Import`].
 
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
 
-use crate::error::{IoContext, Result};
+use crate::error::{DatasetError, IoContext, Result};
 use crate::model::Body;
 
-mod csv_import;
 mod formats;
 mod json_import;
 mod parquet;
-mod timestamps;
 
-pub(crate) use self::csv_import::spawn_csv_file;
 pub use self::formats::Format;
 pub use self::parquet::{
     read_parquet, storage_schema, writer_properties, CHUNK_ROWS, DICTIONARY_PAGE_LIMIT,
@@ -56,9 +56,27 @@ impl Default for ImportOptions {
             has_header: true,
             delimiter: b',',
             schema: None,
-            infer_records: 10_000,
+            infer_records: tabular::INFER_RECORDS,
         }
     }
+}
+
+impl ImportOptions {
+    /// The options of the CSV reader, in batches of [`CHUNK_ROWS`].
+    pub(crate) fn csv(&self) -> tabular::CsvOptions {
+        tabular::CsvOptions {
+            has_header: self.has_header,
+            delimiter: self.delimiter,
+            schema: self.schema.clone(),
+            infer_records: self.infer_records,
+            batch_rows: CHUNK_ROWS,
+        }
+    }
+}
+
+/// A body from what the CSV reader read.
+fn csv_body(read: tabular::CsvData) -> Result<Body> {
+    Body::new(read.schema, read.batches)
 }
 
 /// Write a body in `format` to `out`.
@@ -110,10 +128,60 @@ fn write_json<W: Write, F: arrow_json::writer::JsonFormat>(
     out.flush().ctx(|| format!("flushing {name} output"))
 }
 
+/// Write the file `path` through `write`, all or nothing: the bytes go to
+/// a temporary file beside it, which is synced and renamed over `path` only
+/// when `write` succeeded, and removed otherwise, so a failure leaves no
+/// partial or empty file (and an existing file as it was). A `path` that
+/// exists and is not a regular file (a pipe, `/dev/stdout`) is written
+/// directly.
+pub fn write_file_atomically<E: From<DatasetError>>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let finish = |w: BufWriter<File>| -> Result<File> {
+        w.into_inner()
+            .map_err(|e| DatasetError::io(format!("writing {}", path.display()), e.into_error()))
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let f = File::create(path).ctx(|| format!("opening {}", path.display()))?;
+        let mut w = BufWriter::with_capacity(1 << 20, f);
+        write(&mut w)?;
+        finish(w)?;
+        return Ok(());
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| DatasetError::Invalid(format!("{} does not name a file", path.display())))?;
+    let temp = path.with_file_name(format!(
+        ".{}.{}.partial",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    /// Removes the temporary file unless it was renamed into place.
+    struct Cleanup<'a>(&'a Path, bool);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = std::fs::remove_file(self.0);
+            }
+        }
+    }
+    let f = File::create(&temp).ctx(|| format!("creating {}", temp.display()))?;
+    let mut cleanup = Cleanup(&temp, false);
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    write(&mut w)?;
+    finish(w)?
+        .sync_all()
+        .ctx(|| format!("syncing {}", temp.display()))?;
+    std::fs::rename(&temp, path).ctx(|| format!("writing {}", path.display()))?;
+    cleanup.1 = true;
+    Ok(())
+}
+
 /// Import a body file into memory.
 pub fn import_file(path: &Path, format: Format, opts: &ImportOptions) -> Result<Body> {
     match format {
-        Format::Csv => csv_import::import_csv_file(path, opts),
+        Format::Csv => csv_body(tabular::read_file(path, &opts.csv())?),
         Format::Parquet => {
             let data = std::fs::read(path).ctx(|| format!("reading {}", path.display()))?;
             self::parquet::read_imported_parquet(Bytes::from(data), Some(path))
@@ -133,7 +201,7 @@ pub fn import_reader<R: Read + Send + 'static>(
     opts: &ImportOptions,
 ) -> Result<Body> {
     match format {
-        Format::Csv => csv_import::import_csv_reader(reader, opts),
+        Format::Csv => csv_body(tabular::read_stream(reader, &opts.csv())?),
         Format::Parquet | Format::Json | Format::Ndjson => {
             let mut data = Vec::new();
             reader

@@ -245,21 +245,27 @@ pub fn read_parquet(bytes: Bytes) -> Result<Body> {
     Body::new(schema, batches)
 }
 
-/// Decode an imported Parquet file held in memory; a Parquet error becomes
-/// [`DatasetError::Import`] (naming `path` when there is one).
+/// Decode an imported Parquet file held in memory; a Parquet error, in the
+/// footer or in a page (which arrow's reader wraps), becomes one
+/// [`DatasetError::Import`] naming `path` when there is one.
 pub(super) fn read_imported_parquet(bytes: Bytes, path: Option<&Path>) -> Result<Body> {
-    read_parquet(bytes).map_err(|e| match e {
-        DatasetError::Parquet(p) => DatasetError::Import {
+    read_parquet(bytes).map_err(|e| {
+        let msg = match e {
+            DatasetError::Parquet(p) => p.to_string(),
+            DatasetError::Arrow(ArrowError::ParquetError(m)) => m,
+            DatasetError::Arrow(ArrowError::ExternalError(x)) => x.to_string(),
+            other => return other,
+        };
+        DatasetError::Import {
             format: "parquet".into(),
             record: 0,
             line: None,
             column: None,
             msg: match path {
-                Some(path) => format!("{}: {p}", path.display()),
-                None => p.to_string(),
+                Some(path) => format!("{}: {msg}", path.display()),
+                None => msg,
             },
-        },
-        other => other,
+        }
     })
 }
 

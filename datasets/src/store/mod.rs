@@ -10,7 +10,8 @@
 //! job: `location` (which directory), `schema` (the SQLite schema),
 //! `params` and `reports` (the public types going in and out), `rows`
 //! (shared row lookups and decoding), `read`, `save`, `prune` (remove and
-//! gc) and `scan` (whole-store listings for fsck).
+//! gc), `scan` (whole-store listings for fsck) and `history` (a database
+//! that lost the history its blobs hold: detecting it, and rebuilding it).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -21,6 +22,7 @@ use rusqlite::Connection;
 use crate::blob::BlobStore;
 use crate::error::{DatasetError, IoContext, Result};
 
+mod history;
 mod location;
 mod params;
 mod prune;
@@ -29,13 +31,18 @@ mod reports;
 mod rows;
 mod save;
 mod scan;
+mod schedules;
 mod schema;
 
 pub use location::{LocationSource, StoreLocation, HOME_ENV};
 pub use params::{
     BodyInput, ExpectedHead, NewVersion, RemoveVersions, StoreOptions, ToName, ToRef,
 };
-pub use reports::{DatasetSummary, GcReport, LogEntry, Resolved, RunRecord, SaveOutcome};
+pub use reports::{
+    DatasetSummary, GcReport, LogEntry, RebuildReport, RebuiltDataset, Resolved, RunRecord,
+    SaveOutcome,
+};
+pub use schedules::{NewRun, RunEnd, RunEntry, RunFilter, RunStatus, ScheduleRow};
 
 /// The SQLite file name inside the store directory.
 pub const DB_FILE: &str = "quarry.db";
@@ -49,6 +56,21 @@ pub struct Store {
     blobs: BlobStore,
     conn: Mutex<Connection>,
     opts: StoreOptions,
+    /// Set when the metadata database lost the history the blobs hold
+    /// (only a store opened with [`Store::open_for_repair`] can be in this
+    /// state); every write is refused until [`Store::rebuild`].
+    lost: Mutex<Option<history::Lost>>,
+}
+
+/// How a store is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpenMode {
+    /// Create the directory and database when missing.
+    Create,
+    /// The store must exist; nothing is created.
+    Existing,
+    /// The store must exist, and may have lost its history (fsck, rebuild).
+    Repair,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,16 +92,53 @@ impl Store {
 
     /// Open (creating if needed) the store in `root` with options.
     pub fn open_with(root: impl AsRef<Path>, opts: StoreOptions) -> Result<Self> {
-        let root = root.as_ref().to_path_buf();
-        std::fs::create_dir_all(&root)
-            .ctx(|| format!("creating store directory {}", root.display()))?;
-        let blobs = BlobStore::open(root.join(BLOB_DIR))?;
-        let conn = schema::open_database(&root.join(DB_FILE), opts.busy_timeout)?;
+        Self::open_mode(root.as_ref(), opts, OpenMode::Create)
+    }
+
+    /// Open the store in `root` for reading: it must exist already
+    /// ([`DatasetError::NoStore`] otherwise), and nothing is created.
+    pub fn open_existing(root: impl AsRef<Path>) -> Result<Self> {
+        Self::open_mode(root.as_ref(), StoreOptions::default(), OpenMode::Existing)
+    }
+
+    /// Open an existing store even when its metadata database lost the
+    /// history the blobs hold ([`DatasetError::LostHistory`], which every
+    /// other opener fails with): for [`fsck`](Self::fsck), which reports
+    /// it, and [`rebuild`](Self::rebuild), which repairs it. Until then
+    /// every write is refused.
+    pub fn open_for_repair(root: impl AsRef<Path>) -> Result<Self> {
+        Self::open_mode(root.as_ref(), StoreOptions::default(), OpenMode::Repair)
+    }
+
+    fn open_mode(root: &Path, opts: StoreOptions, mode: OpenMode) -> Result<Self> {
+        let root = root.to_path_buf();
+        let db = root.join(DB_FILE);
+        let blobs = if mode == OpenMode::Create {
+            std::fs::create_dir_all(&root)
+                .ctx(|| format!("creating store directory {}", root.display()))?;
+            BlobStore::open(root.join(BLOB_DIR))?
+        } else {
+            if !db.is_file() {
+                return Err(DatasetError::NoStore { path: root });
+            }
+            BlobStore::at(root.join(BLOB_DIR))
+        };
+        let mut conn = schema::connect(&db, opts.busy_timeout)?;
+        let lost = history::check(&conn, &blobs, &db)?;
+        match lost {
+            Some(l) if mode != OpenMode::Repair => return Err(l.error()),
+            Some(_) => {}
+            None => {
+                schema::migrate(&mut conn, &db)?;
+                history::ensure_tombstones(&mut conn, &blobs)?;
+            }
+        }
         Ok(Store {
             root,
             blobs,
             conn: Mutex::new(conn),
             opts,
+            lost: Mutex::new(lost),
         })
     }
 
@@ -91,6 +150,26 @@ impl Store {
     /// The blob storage.
     pub fn blobs(&self) -> &BlobStore {
         &self.blobs
+    }
+
+    /// [`DatasetError::LostHistory`] when the metadata database lost the
+    /// history the blobs hold (see [`Store::open_for_repair`]).
+    pub fn lost_history(&self) -> Option<DatasetError> {
+        self.lost_state().as_ref().map(history::Lost::error)
+    }
+
+    /// The lost-history state, locked.
+    fn lost_state(&self) -> MutexGuard<'_, Option<history::Lost>> {
+        self.lost.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fail with [`DatasetError::LostHistory`] unless the store's history
+    /// is intact: every write checks this first.
+    pub(crate) fn require_intact(&self) -> Result<()> {
+        match self.lost_state().as_ref() {
+            None => Ok(()),
+            Some(l) => Err(l.error()),
+        }
     }
 
     /// The metadata database connection, locked for this thread.

@@ -9,19 +9,23 @@ use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::rows::{self, now_text, parse_hash};
 use super::{busy_error, GcReport, RemoveVersions, Store, ToName};
-use crate::error::Result;
+use crate::error::{DatasetError, Result};
 use crate::model::VersionId;
 
 impl Store {
     /// Remove the latest N versions of a dataset, or all of it. Returns the
-    /// new head (None when the dataset is gone). Blobs are reclaimed by
-    /// [`gc`](Self::gc).
+    /// new head (None when the dataset is gone). Removing the latest N of a
+    /// dataset with N versions or fewer is refused ([`DatasetError::Invalid`]):
+    /// dropping a whole dataset takes [`RemoveVersions::All`]. Removed
+    /// versions are recorded as such (so they are never taken for lost
+    /// history); their blobs are reclaimed by [`gc`](Self::gc).
     pub fn remove<N: ToName + ?Sized>(
         &self,
         name: &N,
         which: RemoveVersions,
     ) -> Result<Option<VersionId>> {
         let name = name.to_name()?;
+        self.require_intact()?;
         let started = Instant::now();
         let mut conn = self.conn();
         let tx = conn
@@ -31,8 +35,21 @@ impl Store {
         let head_seq = rows::head_of(&tx, dataset_id)?.map(|h| h.1).unwrap_or(0);
         let n = match which {
             RemoveVersions::All => head_seq,
-            RemoveVersions::Latest(n) => n.min(head_seq),
+            RemoveVersions::Latest(n) if n >= head_seq => {
+                return Err(DatasetError::Invalid(format!(
+                    "{name} has {head_seq} version{}: removing the latest {n} would remove the whole dataset; remove all of it explicitly (--all)",
+                    if head_seq == 1 { "" } else { "s" }
+                )))
+            }
+            RemoveVersions::Latest(n) => n,
         };
+        let removed: Vec<String> = {
+            let mut stmt =
+                tx.prepare("SELECT id FROM versions WHERE dataset_id = ?1 AND seq > ?2")?;
+            let ids = stmt.query_map(params![dataset_id, (head_seq - n) as i64], |r| r.get(0))?;
+            ids.collect::<rusqlite::Result<_>>()?
+        };
+        Self::tombstone(&tx, &removed)?;
         let new_head = if n >= head_seq {
             tx.execute("DELETE FROM runs WHERE dataset_id = ?1", [dataset_id])?;
             tx.execute("DELETE FROM heads WHERE dataset_id = ?1", [dataset_id])?;
@@ -70,6 +87,9 @@ impl Store {
     /// Delete blobs no version references, and temporary files, that are
     /// older than `grace` (so saves in progress keep theirs).
     pub fn gc(&self, grace: Duration) -> Result<GcReport> {
+        // A database that lost its history references nothing: refuse
+        // rather than delete every blob.
+        self.require_intact()?;
         let mut conn = self.conn();
         // The write lock keeps saves from committing a reference to a blob
         // while it is deleted.
@@ -99,8 +119,10 @@ impl Store {
             }
         }
         for t in self.blobs.temp_files()? {
+            let len = std::fs::metadata(&t).map(|m| m.len()).unwrap_or(0);
             if old(&t) && std::fs::remove_file(&t).is_ok() {
                 report.temp_removed += 1;
+                report.bytes_freed += len;
             }
         }
         tx.commit()?;

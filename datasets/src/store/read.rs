@@ -55,7 +55,7 @@ impl Store {
                         "{} has {head_seq} version{}, so @~{} is the furthest back",
                         r.name,
                         if head_seq == 1 { "" } else { "s" },
-                        head_seq - 1
+                        head_seq.saturating_sub(1)
                     )));
                 }
                 let seq = (head_seq - n) as i64;
@@ -89,10 +89,7 @@ impl Store {
                         return Err(DatasetError::AmbiguousPrefix {
                             name: r.name.to_string(),
                             prefix: p.clone(),
-                            matches: ids
-                                .iter()
-                                .map(|s| s[..12.min(s.len())].to_string())
-                                .collect(),
+                            matches: ids.iter().map(|s| s.chars().take(12).collect()).collect(),
                         })
                     }
                 }
@@ -268,7 +265,10 @@ impl Store {
         body::write_body(&body, format, out)
     }
 
-    /// Write a version's body to a file (format from `format` or the file's extension).
+    /// Write a version's body to a file (format from `format` or the
+    /// file's extension). The reference is resolved first and the file is
+    /// written under a temporary name beside it, then renamed into place:
+    /// a failed export leaves no file behind (and an existing one as it was).
     pub fn export_body_to_path<R: ToRef + ?Sized>(
         &self,
         r: &R,
@@ -281,13 +281,9 @@ impl Store {
                 path.display()
             ))
         })?;
-        let f = std::fs::File::create(path).ctx(|| format!("creating {}", path.display()))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        self.export_body(r, format, &mut w)?;
-        let f = w
-            .into_inner()
-            .map_err(|e| DatasetError::io(format!("writing {}", path.display()), e.into_error()))?;
-        f.sync_all().ctx(|| format!("syncing {}", path.display()))
+        let v = self.resolve(r)?;
+        let at = DatasetRef::at(v.name, v.id);
+        body::write_file_atomically(path, |w| self.export_body(&at, format, w))
     }
 
     /// The log of a dataset, newest first.

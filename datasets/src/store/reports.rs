@@ -1,7 +1,7 @@
 //! What the store hands back: the outcome of a save ([`SaveOutcome`]), a
 //! log entry ([`LogEntry`]), a dataset in the list ([`DatasetSummary`]), a
-//! recorded run ([`RunRecord`]), a gc report ([`GcReport`]) and a resolved
-//! reference ([`Resolved`]).
+//! recorded run ([`RunRecord`]), a gc report ([`GcReport`]), a rebuild
+//! report ([`RebuildReport`]) and a resolved reference ([`Resolved`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -86,14 +86,44 @@ pub struct RunRecord {
 }
 
 /// What [`Store::gc`](super::Store::gc) did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GcReport {
     /// Unreferenced blobs deleted.
     pub blobs_removed: u64,
-    /// Bytes freed by them.
+    /// Bytes freed by them and by the temporary files.
     pub bytes_freed: u64,
     /// Stale temporary files deleted.
     pub temp_removed: u64,
+}
+
+/// What [`Store::rebuild`](super::Store::rebuild) recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildReport {
+    /// The datasets recorded, by name.
+    pub datasets: Vec<RebuiltDataset>,
+    /// Versions recorded.
+    pub versions: u64,
+    /// Runs recorded (from provenance).
+    pub runs: u64,
+    /// Manifests left out because `remove` dropped them.
+    pub removed: u64,
+    /// Manifests left out for another reason, one line each
+    /// (`<id prefix>: why`).
+    pub skipped: Vec<String>,
+}
+
+/// One dataset [`Store::rebuild`](super::Store::rebuild) recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RebuiltDataset {
+    /// Its name.
+    pub name: DatasetName,
+    /// Its head.
+    pub head: VersionId,
+    /// How many versions it has.
+    pub versions: u64,
+    /// Where the name came from: `commit`, `database` (rows that
+    /// survived), `provenance` (another version read it) or `generated`.
+    pub named_from: String,
 }
 
 /// A version resolved from a reference.

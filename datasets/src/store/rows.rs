@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::blob::BlobHash;
 use crate::error::{DatasetError, Result};
-use crate::model::{DatasetName, Manifest, VersionId};
+use crate::model::{Commit, DatasetName, Manifest, VersionId};
 
 /// The current time as stored in the `*_at` columns.
 pub(super) fn now_text() -> String {
@@ -63,8 +63,119 @@ pub(super) fn head_of(conn: &Connection, dataset_id: i64) -> Result<Option<(Vers
         .prepare_cached("SELECT version_id, seq FROM heads WHERE dataset_id = ?1")?
         .query_row([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    row.map(|(id, seq)| Ok((VersionId(parse_hash(&id, "head")?), seq as u64)))
+    row.map(|(id, seq)| Ok((VersionId(parse_hash(&id, "head")?), parse_seq(seq)?)))
         .transpose()
+}
+
+/// A stored head position: 1 or more.
+fn parse_seq(seq: i64) -> Result<u64> {
+    match u64::try_from(seq) {
+        Ok(s) if s > 0 => Ok(s),
+        _ => Err(DatasetError::Inconsistent(format!(
+            "bad head position {seq} in the metadata database"
+        ))),
+    }
+}
+
+/// Record a new dataset; returns its row id.
+pub(super) fn insert_dataset(
+    conn: &Connection,
+    name: &DatasetName,
+    created_at: &str,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO datasets (peer, name, created_at) VALUES (?1, ?2, ?3)",
+        params![name.peer(), name.name(), created_at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A version row to record (its parent is the manifest's).
+pub(super) struct NewRow<'a> {
+    pub(super) dataset_id: i64,
+    pub(super) id: VersionId,
+    pub(super) seq: u64,
+    pub(super) manifest: &'a Manifest,
+    /// The manifest's canonical JSON (the bytes its id hashes).
+    pub(super) manifest_json: &'a str,
+    pub(super) commit: &'a Commit,
+    pub(super) rows: u64,
+    pub(super) columns: u64,
+    pub(super) body_size: u64,
+    pub(super) saved_at: &'a str,
+}
+
+/// Record a version (a save of a manifest `remove` once dropped takes it
+/// back from the tombstones).
+pub(super) fn insert_version(conn: &Connection, v: &NewRow<'_>) -> Result<()> {
+    let (m, commit) = (v.manifest, v.commit);
+    let hex = |h: Option<BlobHash>| h.map(|h| h.to_hex());
+    conn.prepare_cached(
+        "INSERT INTO versions (dataset_id, id, seq, parent, manifest, body, structure, commit_blob,
+            meta, transform, readme, provenance, title, message, author, timestamp, rows, columns,
+            body_size, saved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+    )?
+    .execute(params![
+        v.dataset_id,
+        v.id.to_hex(),
+        v.seq as i64,
+        m.parent.map(|p| p.to_hex()),
+        v.manifest_json,
+        m.body.to_hex(),
+        m.structure.to_hex(),
+        m.commit.to_hex(),
+        hex(m.meta),
+        hex(m.transform),
+        hex(m.readme),
+        hex(m.provenance),
+        commit.title,
+        commit.message,
+        commit.author,
+        commit
+            .timestamp
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        v.rows as i64,
+        v.columns as i64,
+        v.body_size as i64,
+        v.saved_at,
+    ])?;
+    conn.prepare_cached("DELETE FROM removed_versions WHERE id = ?1")?
+        .execute([v.id.to_hex()])?;
+    Ok(())
+}
+
+/// Point a dataset's head at version `id`, at position `seq`.
+pub(super) fn set_head(
+    conn: &Connection,
+    dataset_id: i64,
+    id: &VersionId,
+    seq: u64,
+    at: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO heads (dataset_id, version_id, seq, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (dataset_id) DO UPDATE SET version_id = excluded.version_id,
+            seq = excluded.seq, updated_at = excluded.updated_at",
+    )?
+    .execute(params![dataset_id, id.to_hex(), seq as i64, at])?;
+    Ok(())
+}
+
+/// Record the run that made version `id`, with what it printed.
+pub(super) fn record_run(
+    conn: &Connection,
+    run_id: &str,
+    dataset_id: i64,
+    id: &VersionId,
+    at: &str,
+    output: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at, output) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![run_id, dataset_id, id.to_hex(), at, output])?;
+    Ok(())
 }
 
 /// A row of the versions table, as stored.

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
-use super::rows::{self, now_text};
+use super::rows::{self, now_text, NewRow};
 use super::{busy_error, BodyInput, ExpectedHead, NewVersion, SaveOutcome, Store, ToName};
 use crate::blob::{BlobHash, BlobWritten};
 use crate::body::{self, Format, ImportOptions, ParquetBlobWriter};
@@ -57,6 +57,8 @@ impl Inheritable {
 
 /// The dataset's state as the save transaction found it.
 struct HeadState {
+    /// The dataset.
+    name: DatasetName,
     /// Its row id (None: the save creates it).
     dataset_id: Option<i64>,
     /// The head, which becomes the new version's parent.
@@ -70,7 +72,6 @@ struct HeadState {
 /// The commit and manifest of a new version, written as blobs.
 struct BuiltVersion {
     commit: Commit,
-    commit_hash: BlobHash,
     manifest: Manifest,
     manifest_bytes: Vec<u8>,
     id: VersionId,
@@ -81,6 +82,7 @@ impl Store {
     /// for what is written and when the save gives way to another writer.
     pub fn save<N: ToName + ?Sized>(&self, name: &N, new: NewVersion) -> Result<SaveOutcome> {
         let name = name.to_name()?;
+        self.require_intact()?;
         if let Some(m) = &new.meta {
             m.validate()?;
         }
@@ -134,11 +136,14 @@ impl Store {
         path: &Path,
         options: &ImportOptions,
     ) -> Result<(BlobWritten, u64, arrow_schema::SchemaRef)> {
-        let (schema, rx, handle) = body::spawn_csv_file(path, options)?;
-        let mut writer = ParquetBlobWriter::new(&self.blobs, schema.clone())?;
+        let job = tabular::FileJob::spawn(path, &options.csv())?;
+        let mut writer = ParquetBlobWriter::new(&self.blobs, job.schema().clone())?;
         let mut failed = None;
-        for batch in rx.iter() {
-            match batch.and_then(|b| writer.write(&b)) {
+        for batch in job.batches() {
+            match batch
+                .map_err(DatasetError::from)
+                .and_then(|b| writer.write(&b))
+            {
                 Ok(()) => {}
                 Err(e) => {
                     failed = Some(e);
@@ -146,14 +151,11 @@ impl Store {
                 }
             }
         }
-        drop(rx);
-        let joined = handle
-            .join()
-            .map_err(|_| DatasetError::Invalid("csv reader thread panicked".into()))?;
+        let finished = job.finish();
         if let Some(e) = failed {
             return Err(e);
         }
-        match joined? {
+        match finished? {
             Some(full_schema) => {
                 drop(writer);
                 let opts = ImportOptions {
@@ -237,6 +239,8 @@ impl Store {
     }
 
     /// The parent's body and structure, for a save that keeps the body.
+    /// The body blob is re-hashed: a new version never takes on a damaged
+    /// body ([`DatasetError::CorruptBlob`] instead).
     fn parent_body(&self, name: &DatasetName, parent: Option<&Manifest>) -> Result<PreparedBody> {
         let pm = parent.ok_or_else(|| {
             DatasetError::Invalid(format!(
@@ -244,6 +248,7 @@ impl Store {
             ))
         })?;
         let s: Structure = self.read_json(&pm.structure, Component::Structure)?;
+        self.blobs.verify(&pm.body)?;
         Ok(PreparedBody {
             body: pm.body,
             structure: pm.structure,
@@ -271,6 +276,7 @@ impl Store {
             author: new.author.clone(),
             timestamp,
             parent: head.parent,
+            dataset: Some(head.name.clone()),
         };
         let commit_hash = self.put_json(&commit)?;
         let manifest = Manifest {
@@ -287,7 +293,6 @@ impl Store {
         let (manifest_hash, _) = self.blobs.put(&manifest_bytes)?;
         Ok(BuiltVersion {
             commit,
-            commit_hash,
             manifest,
             manifest_bytes,
             id: VersionId(manifest_hash),
@@ -340,10 +345,11 @@ fn check_head(conn: &Connection, name: &DatasetName, expected: ExpectedHead) -> 
         _ => None,
     };
     Ok(HeadState {
+        name: name.clone(),
         dataset_id,
         parent,
         parent_manifest,
-        seq: head.map(|h| h.1).unwrap_or(0) + 1,
+        seq: head.map_or(1, |h| h.1.saturating_add(1)),
     })
 }
 
@@ -384,57 +390,28 @@ fn record_version(
     let now = now_text();
     let dataset_id = match head.dataset_id {
         Some(d) => d,
-        None => {
-            conn.execute(
-                "INSERT INTO datasets (peer, name, created_at) VALUES (?1, ?2, ?3)",
-                params![name.peer(), name.name(), now],
-            )?;
-            conn.last_insert_rowid()
-        }
+        None => rows::insert_dataset(conn, name, &now)?,
     };
-    let (id, seq, m, commit) = (built.id, head.seq, &built.manifest, &built.commit);
-    let hex = |h: Option<BlobHash>| h.map(|h| h.to_hex());
-    conn.execute(
-        "INSERT INTO versions (dataset_id, id, seq, parent, manifest, body, structure, commit_blob,
-            meta, transform, readme, provenance, title, message, author, timestamp, rows, columns,
-            body_size, saved_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        params![
+    let manifest_json = String::from_utf8_lossy(&built.manifest_bytes);
+    rows::insert_version(
+        conn,
+        &NewRow {
             dataset_id,
-            id.to_hex(),
-            seq as i64,
-            head.parent.map(|p| p.to_hex()),
-            String::from_utf8_lossy(&built.manifest_bytes),
-            m.body.to_hex(),
-            m.structure.to_hex(),
-            built.commit_hash.to_hex(),
-            hex(m.meta),
-            hex(m.transform),
-            hex(m.readme),
-            hex(m.provenance),
-            commit.title,
-            commit.message,
-            commit.author,
-            commit
-                .timestamp
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            body.rows as i64,
-            body.columns as i64,
-            body.body_size as i64,
-            now,
-        ],
+            id: built.id,
+            seq: head.seq,
+            manifest: &built.manifest,
+            manifest_json: &manifest_json,
+            commit: &built.commit,
+            rows: body.rows,
+            columns: body.columns,
+            body_size: body.body_size,
+            saved_at: &now,
+        },
     )?;
-    conn.execute(
-        "INSERT INTO heads (dataset_id, version_id, seq, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (dataset_id) DO UPDATE SET version_id = excluded.version_id,
-            seq = excluded.seq, updated_at = excluded.updated_at",
-        params![dataset_id, id.to_hex(), seq as i64, now],
-    )?;
+    rows::set_head(conn, dataset_id, &built.id, head.seq, &now)?;
     if let Some(run_id) = new.provenance.as_ref().and_then(|p| p.run_id.as_ref()) {
-        conn.execute(
-            "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at, output) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run_id, dataset_id, id.to_hex(), now, new.run_output.as_deref().unwrap_or("")],
-        )?;
+        let output = new.run_output.as_deref().unwrap_or("");
+        rows::record_run(conn, run_id, dataset_id, &built.id, &now, output)?;
     }
     Ok(())
 }

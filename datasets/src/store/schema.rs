@@ -10,7 +10,7 @@ use super::is_busy;
 use crate::error::{DatasetError, Result};
 
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The tables, created when missing.
 const SCHEMA: &str = "
@@ -59,16 +59,59 @@ CREATE TABLE IF NOT EXISTS runs (
     output TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, dataset_id)
 );
+CREATE TABLE IF NOT EXISTS schedules (
+    id INTEGER PRIMARY KEY,
+    dataset TEXT NOT NULL UNIQUE,
+    spec TEXT NOT NULL,
+    upstream TEXT,
+    upstream_seen TEXT,
+    next_run_at TEXT,
+    paused INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_log (
+    run_id TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    schedule_id INTEGER,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    error TEXT,
+    version_id TEXT,
+    output TEXT NOT NULL DEFAULT '',
+    starlib TEXT,
+    script_hash TEXT NOT NULL DEFAULT '',
+    rand_seed INTEGER,
+    lease_owner TEXT,
+    lease_until TEXT
+);
+CREATE INDEX IF NOT EXISTS run_log_dataset ON run_log (dataset, started_at);
+CREATE INDEX IF NOT EXISTS run_log_status ON run_log (status);
 ";
 
-/// Open the database at `db`: set the busy timeout, switch to WAL, turn
-/// on full sync and foreign keys, and bring the schema up to date.
-pub(super) fn open_database(db: &Path, busy_timeout: Duration) -> Result<Connection> {
-    let mut conn = Connection::open(db)?;
+/// The tombstones of removed versions (their manifest hashes), which tell
+/// a version `remove` dropped from one the database lost. Created by
+/// `history::ensure_tombstones`, not with the tables above: when a store
+/// first gets it, every manifest its database does not record is entered
+/// as removed, and that needs to know the table was missing.
+pub(super) const REMOVED_VERSIONS: &str = "
+CREATE TABLE IF NOT EXISTS removed_versions (
+    id TEXT PRIMARY KEY,
+    removed_at TEXT NOT NULL
+);
+";
+
+/// Open the database at `db`: set the busy timeout, switch to WAL and
+/// turn on full sync and foreign keys. The schema is brought up to date
+/// by [`migrate`], once the store has checked the database did not lose
+/// the history its blobs hold (`history::check`).
+pub(super) fn connect(db: &Path, busy_timeout: Duration) -> Result<Connection> {
+    let conn = Connection::open(db)?;
     conn.busy_timeout(busy_timeout.max(Duration::from_millis(100)))?;
     enable_wal(&conn, db, busy_timeout)?;
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
-    migrate(&mut conn, db)?;
     Ok(conn)
 }
 
@@ -97,7 +140,7 @@ fn enable_wal(conn: &Connection, db: &Path, busy_timeout: Duration) -> Result<()
 /// Create the tables of an empty database, or add what an older schema
 /// lacks, under the write lock (so two processes opening a new store do it
 /// once). A database from a newer Quarry is refused.
-fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
+pub(super) fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(DatasetError::Invalid(format!(
@@ -116,6 +159,7 @@ fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
             // Schema 2 keeps each run's captured output.
             tx.execute_batch("ALTER TABLE runs ADD COLUMN output TEXT NOT NULL DEFAULT ''")?;
         }
+        // Schema 3 adds schedules and the run log (created above).
         tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?;
     }
     tx.commit()?;

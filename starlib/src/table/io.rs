@@ -1,59 +1,41 @@
-//! Tables from and to text: `csv.read` / `table.from_csv` (arrow-csv, with
-//! types inferred or given), `csv.write` and `t.to_csv()`, `json.read` /
-//! `table.from_json` (a JSON array of objects, or NDJSON) and `t.to_json()`.
+//! Tables from and to text: `csv.read` / `table.from_csv` (`tabular`'s CSV
+//! reader, with types inferred or given), `csv.write` and `t.to_csv()`,
+//! `json.read` / `table.from_json` (a JSON array of objects, or NDJSON) and
+//! `t.to_json()`.
 
 use super::convert::{arrow_err, parse_type};
 use super::{table_arg, Table};
 use crate::util::err;
+use arrow_array::RecordBatch;
 use arrow_schema::{Field, Schema};
 use engine::args::{optional, required, type_error};
 use engine::error::Result;
 use engine::{Args, Thread, Value};
-use std::io::Cursor;
 use std::sync::Arc;
 
-/// Records read to infer column types before the full read; if a later
-/// record does not fit, the read is retried with types inferred from all.
-const INFER_RECORDS: usize = 10_000;
-const BATCH_ROWS: usize = 64 * 1024;
-
+/// Reads CSV bytes into a table with `tabular`, the one CSV reader of the
+/// workspace (the same types as `quarry save --body file.csv` and
+/// `set_body(parse_as="csv")`): types inferred from a sample, and again
+/// from every record when a later one does not fit, unless `schema` is
+/// given. An input without records keeps its columns.
 fn read_csv_bytes(
-    fname: &str,
     data: &[u8],
     header: bool,
     delimiter: u8,
     schema: Option<Arc<Schema>>,
 ) -> std::result::Result<Table, String> {
-    let format = arrow_csv::reader::Format::default()
-        .with_header(header)
-        .with_delimiter(delimiter);
-    let read = |schema: Arc<Schema>| -> std::result::Result<Table, arrow_schema::ArrowError> {
-        let reader = arrow_csv::ReaderBuilder::new(schema)
-            .with_format(format.clone())
-            .with_batch_size(BATCH_ROWS)
-            .build(Cursor::new(data))?;
-        let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
-        Table::from_batches(&batches)
+    let opts = tabular::CsvOptions {
+        has_header: header,
+        delimiter,
+        schema,
+        ..Default::default()
     };
-    if let Some(s) = schema {
-        return read(s).map_err(|e| e.to_string());
-    }
-    let (inferred, _) = format
-        .infer_schema(Cursor::new(data), Some(INFER_RECORDS))
-        .map_err(|e| e.to_string())?;
-    match read(Arc::new(inferred)) {
-        Ok(t) => Ok(t),
-        Err(first) => {
-            let (full, n) = format
-                .infer_schema(Cursor::new(data), None)
-                .map_err(|e| e.to_string())?;
-            if n <= INFER_RECORDS {
-                return Err(first.to_string());
-            }
-            let _ = fname;
-            read(Arc::new(full)).map_err(|e| e.to_string())
-        }
-    }
+    let read = tabular::read_slice(data, &opts).map_err(|e| e.to_string())?;
+    let batches = match read.batches {
+        b if b.is_empty() => vec![RecordBatch::new_empty(read.schema)],
+        b => b,
+    };
+    Table::from_batches(&batches).map_err(|e| e.to_string())
 }
 
 /// `csv.read(source, header=True, delimiter=",", schema=None)`.
@@ -82,8 +64,8 @@ pub fn csv_read(thread: &mut Thread, args: &Args) -> Result<Value> {
         Some(v) => return Err(type_error(F, "schema", v, "dict")),
     };
     let r = match &source {
-        Value::Str(s) => read_csv_bytes(F, s.as_bytes(), header, delimiter, schema),
-        Value::Bytes(b) => read_csv_bytes(F, b, header, delimiter, schema),
+        Value::Str(s) => read_csv_bytes(s.as_bytes(), header, delimiter, schema),
+        Value::Bytes(b) => read_csv_bytes(b, header, delimiter, schema),
         v => return Err(type_error(F, "source", v, "string or bytes")),
     };
     let t = r.map_err(|e| err(F, e))?;

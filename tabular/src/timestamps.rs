@@ -56,7 +56,7 @@ fn fast_timestamp_secs(s: &[u8]) -> Option<i64> {
 
 /// Parse a text column as timestamps of `unit` in `tz` (None: naive, as UTC),
 /// as arrow-csv does. On failure: (row, message).
-pub(super) fn parse_timestamps(
+pub(crate) fn parse_timestamps(
     text: &arrow_array::StringArray,
     unit: TimeUnit,
     tz: Option<Arc<str>>,

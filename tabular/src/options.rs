@@ -1,0 +1,55 @@
+//! How to read a CSV input: its dialect (header, delimiter), a schema to
+//! use instead of inferring one, and the limits of inference and batches.
+
+use arrow_schema::SchemaRef;
+
+/// How many records types are inferred from by default.
+pub const INFER_RECORDS: usize = 10_000;
+
+/// How many rows a record batch holds by default.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+/// How to read a CSV input.
+#[derive(Debug, Clone)]
+pub struct CsvOptions {
+    /// The first line names the columns (default true). Without a header,
+    /// columns are named `column_1`, `column_2`, ...
+    pub has_header: bool,
+    /// The field delimiter (default `,`).
+    pub delimiter: u8,
+    /// Use this schema instead of inferring one (no second pass then).
+    pub schema: Option<SchemaRef>,
+    /// How many records to infer the types from (default [`INFER_RECORDS`]).
+    pub infer_records: usize,
+    /// Rows per record batch (default [`BATCH_ROWS`]).
+    pub batch_rows: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            has_header: true,
+            delimiter: b',',
+            schema: None,
+            infer_records: INFER_RECORDS,
+            batch_rows: BATCH_ROWS,
+        }
+    }
+}
+
+impl CsvOptions {
+    /// The same options with `schema` given (for the second pass).
+    pub(crate) fn with_schema(&self, schema: SchemaRef) -> CsvOptions {
+        CsvOptions {
+            schema: Some(schema),
+            ..self.clone()
+        }
+    }
+
+    /// arrow-csv's dialect for these options.
+    pub(crate) fn format(&self) -> arrow_csv::reader::Format {
+        arrow_csv::reader::Format::default()
+            .with_header(self.has_header)
+            .with_delimiter(self.delimiter)
+    }
+}

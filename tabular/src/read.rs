@@ -1,0 +1,167 @@
+//! Whole CSV inputs read into memory: [`read_slice`] (bytes in memory,
+//! inferred again from every record when the sample misled inference) and
+//! [`read_stream`] (any reader, sample only).
+
+use std::io::{Cursor, Read};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::batches::CsvBatches;
+use crate::error::CsvError;
+use crate::infer::{infer_all, infer_schema, sample_of, start};
+use crate::options::CsvOptions;
+
+/// A CSV input read into Arrow: its schema and its record batches (none
+/// for an input without records; the schema still has the columns).
+#[derive(Debug, Clone)]
+pub struct CsvData {
+    /// The columns and their types.
+    pub schema: SchemaRef,
+    /// The records, in batches of [`CsvOptions::batch_rows`].
+    pub batches: Vec<RecordBatch>,
+}
+
+/// Read every batch of `input` as `schema`.
+pub(crate) fn collect<R: Read>(
+    input: R,
+    schema: SchemaRef,
+    opts: &CsvOptions,
+) -> Result<CsvData, CsvError> {
+    let batches = CsvBatches::new(input, schema.clone(), opts)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(CsvData { schema, batches })
+}
+
+/// After `err` reading with the `sampled` schema: the schema inferred from
+/// every record (`infer_all`) when the error is a type mismatch and that
+/// schema differs, else None (the error stands).
+pub(crate) fn full_schema(
+    err: &CsvError,
+    sampled: &SchemaRef,
+    infer_all: impl FnOnce() -> Result<SchemaRef, CsvError>,
+) -> Result<Option<SchemaRef>, CsvError> {
+    if !err.is_type_mismatch() {
+        return Ok(None);
+    }
+    let full = infer_all()?;
+    Ok((full.fields() != sampled.fields()).then_some(full))
+}
+
+/// Read CSV bytes. Types are inferred from a sample (unless
+/// [`CsvOptions::schema`] is given); when a later record does not fit,
+/// they are inferred again from every record and the bytes read again.
+pub fn read_slice(data: &[u8], opts: &CsvOptions) -> Result<CsvData, CsvError> {
+    if let Some(schema) = &opts.schema {
+        return collect(data, schema.clone(), opts);
+    }
+    let sampled = infer_schema(sample_of(data), opts)?;
+    match collect(data, sampled.clone(), opts) {
+        Ok(read) => Ok(read),
+        Err(e) => match full_schema(&e, &sampled, || infer_all(data, opts, &sampled))? {
+            Some(full) => collect(data, full, opts),
+            None => Err(e),
+        },
+    }
+}
+
+/// Read CSV from any reader. Types are inferred from a sample only (the
+/// input cannot be read twice): a later record that does not fit is an
+/// error.
+pub fn read_stream<R: Read>(mut reader: R, opts: &CsvOptions) -> Result<CsvData, CsvError> {
+    let (schema, sample) = start(&mut reader, opts)?;
+    collect(Cursor::new(sample).chain(reader), schema, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_schema::{DataType, TimeUnit};
+
+    fn types(d: &CsvData) -> Vec<DataType> {
+        d.schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect()
+    }
+
+    #[test]
+    fn infers_every_kind_of_column() {
+        let text = "i,f,s,b,d,t,n,m\n1,1.5,\"a, \"\"b\"\"\",true,2024-01-02,2024-01-02T03:04:05,,1\n-2,2,x,False,2024-01-03,2024-01-02 03:04:05,,2.5\n";
+        let d = read_slice(text.as_bytes(), &CsvOptions::default()).unwrap();
+        assert_eq!(
+            types(&d),
+            [
+                DataType::Int64,
+                DataType::Float64,
+                DataType::Utf8,
+                DataType::Boolean,
+                DataType::Date32,
+                DataType::Timestamp(TimeUnit::Second, None),
+                DataType::Null,
+                DataType::Float64,
+            ]
+        );
+        let s = d.batches[0]
+            .column(2)
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        assert_eq!(s.value(0), "a, \"b\"");
+    }
+
+    #[test]
+    fn a_late_misfit_infers_again_from_everything() {
+        let opts = CsvOptions {
+            infer_records: 3,
+            batch_rows: 2,
+            ..Default::default()
+        };
+        let text = "x,y,z\n1,2024-01-01T00:00:00,\n2,2024-01-01T00:00:01,\n3,2024-01-01T00:00:02,\n4.5,soon,here\n";
+        let d = read_slice(text.as_bytes(), &opts).unwrap();
+        assert_eq!(
+            types(&d),
+            [DataType::Float64, DataType::Utf8, DataType::Utf8]
+        );
+        // A stream cannot be read twice: the misfit is an error at its place.
+        let e = read_stream(text.as_bytes(), &opts).unwrap_err();
+        assert!(e.is_type_mismatch(), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("record 4 (line 5), column 'x' (#1)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_value_in_an_empty_column_is_never_dropped() {
+        let opts = CsvOptions {
+            infer_records: 1,
+            batch_rows: 1,
+            ..Default::default()
+        };
+        let e = read_stream("a,b\n1,\n2,x\n".as_bytes(), &opts).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("record 2 (line 3), column 'b' (#2): value 'x'"),
+            "{e}"
+        );
+        let d = read_slice("a,b\n1,\n2,x\n".as_bytes(), &opts).unwrap();
+        assert_eq!(types(&d), [DataType::Int64, DataType::Utf8]);
+    }
+
+    #[test]
+    fn headerless_and_header_only_inputs() {
+        let opts = CsvOptions {
+            has_header: false,
+            delimiter: b';',
+            ..Default::default()
+        };
+        let d = read_slice(b"1;x\n2;y\n", &opts).unwrap();
+        assert_eq!(d.schema.field(0).name(), "column_1");
+        assert_eq!(d.schema.field(1).name(), "column_2");
+        let d = read_slice(b"a,b\n", &CsvOptions::default()).unwrap();
+        assert_eq!(d.schema.fields().len(), 2);
+        assert!(d.batches.is_empty());
+    }
+}
