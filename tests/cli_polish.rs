@@ -4,56 +4,11 @@
 
 use serde_json::Value as Json;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, body: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    fn quarry(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_quarry"));
-        c.arg("--repo").arg(self.home.path());
-        c.env_remove("QUARRY_HOME");
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.quarry().args(args).output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", text(&out.stdout)))
-    }
-}
+mod common;
+use common::{text, Env};
 
 fn path(p: &Path) -> String {
     p.display().to_string()
@@ -101,7 +56,7 @@ fn writing_to_a_closed_pipe_ends_quietly() {
 fn every_command_honours_json_errors_included() {
     let env = Env::new();
     let ok = env.file("ok.star", "print('hi', 1 + 2)\n");
-    let report = env.json(&["--json", "run", &path(&ok)]);
+    let report = env.json(&["run", &path(&ok)]);
     assert_eq!(report["ok"], true);
     assert_eq!(report["output"][0], "hi 3");
 
@@ -148,19 +103,18 @@ fn every_version_records_the_rand_seed_it_used() {
         "r.star",
         "load(\"rand.star\", \"rand\")\ndef transform(ds):\n    ds.body = [{\"x\": rand.int(1000000)} for _ in range(5)]\n",
     );
-    let saved = env.json(&["--json", "save", "me/r", "--file", &path(&script)]);
+    let saved = env.json(&["save", "me/r", "--file", &path(&script)]);
     let seed = saved["rand_seed"]
         .as_u64()
         .expect("a drawn seed is reported");
-    let got = env.json(&["--json", "get", "me/r"]);
+    let got = env.json(&["get", "me/r"]);
     assert_eq!(got["provenance"]["rand_seed"].as_u64(), Some(seed));
-    let log = env.json(&["--json", "log", "me/r"]);
+    let log = env.json(&["log", "me/r"]);
     assert_eq!(log[0]["rand_seed"].as_u64(), Some(seed));
 
     // Repeating the run with that seed reproduces the body exactly.
     let first = text(&env.run(&["get", "body", "me/r", "--format", "csv"]).stdout);
     let again = env.json(&[
-        "--json",
         "save",
         "me/r",
         "--file",

@@ -7,19 +7,13 @@ use serde_json::Value as Json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{text, Env};
 
 /// A scheduler process, killed when dropped so a failing test leaves none
 /// behind; its log goes to a file (a pipe nobody reads would block it).
@@ -60,60 +54,6 @@ impl Scheduler {
 }
 
 impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, body: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    fn quarry(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_quarry"));
-        c.arg("--repo").arg(self.home.path());
-        c.env_remove("QUARRY_HOME");
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.quarry().args(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "quarry {args:?}\nstdout: {}\nstderr: {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "quarry {args:?} should fail: {}",
-            text(&out.stdout)
-        );
-        text(&out.stderr)
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
     fn scheduler(&self, extra: &[&str]) -> Scheduler {
         let tick = if extra.contains(&"--tick") {
             &[][..]

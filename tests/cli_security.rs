@@ -7,43 +7,20 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{text, Env};
 
 impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
     /// Writes a script into the transform directory; returns its path.
     fn script(&self, name: &str, body: &str) -> String {
         let p = self.dir.path().join(name);
         std::fs::write(&p, body).unwrap();
         p.to_string_lossy().into_owned()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_quarry"))
-            .arg("--repo")
-            .arg(self.home.path())
-            .env_remove("QUARRY_HOME")
-            .args(args)
-            .output()
-            .unwrap()
     }
 
     /// Runs and expects `code`; returns stdout and stderr together.

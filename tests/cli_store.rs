@@ -4,42 +4,39 @@
 //! `get -o` and `export -o`, corrupt blobs a save would reuse, and diffs
 //! with nothing to compare. Each test has its own store.
 
+mod common;
+
+use common::{text, Env};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
+/// What these tests add to the shared environment.
+trait StoreEnv {
+    fn repo(&self) -> &Path;
+    /// A path in the transform directory, as an argument.
+    fn out(&self, name: &str) -> String;
+    /// `quarry --repo REPO ARGS`, for another store directory.
+    fn run_at(&self, repo: &Path, args: &[&str]) -> Output;
+    /// Runs and expects exit `code`; returns (stdout, stderr).
+    fn expect(&self, code: i32, args: &[&str]) -> (String, String);
+    /// Saves `csv` as the next version of `name`; returns what save printed.
+    fn save_csv(&self, name: &str, csv: &str) -> String;
+    fn log_len(&self, name: &str) -> usize;
+    /// Every blob file in the store.
+    fn blob_files(&self) -> Vec<PathBuf>;
+    /// Flips a byte in the middle of the body blob of `name`'s head.
+    fn corrupt_head_body(&self, name: &str);
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
+impl StoreEnv for Env {
     fn repo(&self) -> &Path {
         self.home.path()
     }
 
-    /// Writes a file into the work directory; returns its path as text.
-    fn file(&self, name: &str, body: &[u8]) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p.display().to_string()
-    }
-
-    /// A path in the work directory, as text.
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
+    fn out(&self, name: &str) -> String {
+        self.path(&self.dir.path().join(name))
     }
 
     fn run_at(&self, repo: &Path, args: &[&str]) -> Output {
@@ -48,15 +45,11 @@ impl Env {
             .arg(repo)
             .args(args)
             .env_remove("QUARRY_HOME")
+            .current_dir(self.dir.path())
             .output()
             .unwrap()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_at(self.repo(), args)
-    }
-
-    /// Runs and expects exit `code`; returns (stdout, stderr).
     fn expect(&self, code: i32, args: &[&str]) -> (String, String) {
         let out = self.run(args);
         let (o, e) = (text(&out.stdout), text(&out.stderr));
@@ -68,27 +61,15 @@ impl Env {
         (o, e)
     }
 
-    fn ok(&self, args: &[&str]) -> String {
-        self.expect(0, args).0
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-
-    /// Saves `csv` as the next version of `name`.
     fn save_csv(&self, name: &str, csv: &str) -> String {
-        let p = self.file("body.csv", csv.as_bytes());
-        self.ok(&["save", name, "--body", &p])
+        let p = self.file("body.csv", csv);
+        self.ok(&["save", name, "--body", &self.path(&p)])
     }
 
     fn log_len(&self, name: &str) -> usize {
         self.json(&["log", name]).as_array().unwrap().len()
     }
 
-    /// Every blob file in the store.
     fn blob_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for shard in std::fs::read_dir(self.repo().join("blobs")).unwrap() {
@@ -103,9 +84,16 @@ impl Env {
         out
     }
 
-    /// The path of a blob by its hash.
-    fn blob(&self, hash: &str) -> PathBuf {
-        self.repo().join("blobs").join(&hash[..2]).join(&hash[2..])
+    fn corrupt_head_body(&self, name: &str) {
+        let hash = self.json(&["log", name])[0]["body"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let blob = self.repo().join("blobs").join(&hash[..2]).join(&hash[2..]);
+        let mut bytes = std::fs::read(&blob).unwrap();
+        let n = bytes.len();
+        bytes[n / 2] ^= 0xff;
+        std::fs::write(&blob, bytes).unwrap();
     }
 }
 
@@ -143,7 +131,7 @@ fn fsck_reports_an_emptied_database_and_rebuild_restores_it() {
     assert!(out.contains("lost its history"), "{out}");
     assert!(out.contains("quarry fsck --rebuild"), "{out}");
     assert!(!out.lines().any(|l| l == "ok"), "{out}");
-    let p = env.file("next.csv", b"id,name\n9,z\n");
+    let p = env.path(&env.file("next.csv", "id,name\n9,z\n"));
     let (_, err) = env.expect(1, &["save", "me/t", "--body", &p]);
     assert!(err.contains("quarry fsck --rebuild"), "{err}");
     let (_, err) = env.expect(1, &["log", "me/t"]);
@@ -233,7 +221,7 @@ fn read_only_commands_on_a_mistyped_repo_create_nothing() {
     let env = Env::new();
     env.save_csv("me/x", "x\n1\n");
     let typo = env.dir.path().join("no-such-store");
-    let out_file = env.path("out.csv");
+    let out_file = env.out("out.csv");
     let commands: [&[&str]; 8] = [
         &["get", "me/x"],
         &["log", "me/x"],
@@ -255,6 +243,15 @@ fn read_only_commands_on_a_mistyped_repo_create_nothing() {
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
     assert!(!Path::new(&out_file).exists());
+    // An existing directory without a store reads as an empty one, and
+    // nothing is created in it.
+    let empty = tempfile::tempdir().unwrap();
+    let out = env.run_at(empty.path(), &["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("no datasets in"));
+    let out = env.run_at(empty.path(), &["get", "me/x"]);
+    assert!(text(&out.stderr).contains("dataset not found: me/x"));
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -262,21 +259,21 @@ fn get_body_to_a_file_writes_the_format_its_extension_names() {
     let env = Env::new();
     let csv = "id,name\n1,a\n2,b\n";
     env.save_csv("me/g", csv);
-    let out = env.path("out.csv");
+    let out = env.out("out.csv");
     env.ok(&["get", "body", "me/g", "-o", &out]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
-    let out = env.path("out.json");
+    let out = env.out("out.json");
     env.ok(&["get", "body", "me/g", "-o", &out]);
     let j: Json = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(j[1]["name"], "b");
     // Parquet: the stored file itself, which imports again.
-    let out = env.path("out.parquet");
+    let out = env.out("out.parquet");
     env.ok(&["get", "body", "me/g", "-o", &out]);
     assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
     env.ok(&["save", "me/g2", "--body", &out]);
     assert_eq!(env.ok(&["get", "body", "me/g2", "--format", "csv"]), csv);
     // With no format in the name, the table as on a terminal.
-    let out = env.path("out.txt");
+    let out = env.out("out.txt");
     env.ok(&["get", "body", "me/g", "-o", &out]);
     assert!(std::fs::read_to_string(&out)
         .unwrap()
@@ -288,7 +285,7 @@ fn failed_get_and_export_leave_no_file_behind() {
     let env = Env::new();
     env.save_csv("me/e", "id\n1\n");
     for cmd in ["get", "export"] {
-        let out = env.path(&format!("{cmd}.csv"));
+        let out = env.out(&format!("{cmd}.csv"));
         let args: Vec<&str> = match cmd {
             "get" => vec!["get", "body", "me/nope", "-o", &out],
             _ => vec!["export", "me/nope", "-o", &out],
@@ -297,15 +294,8 @@ fn failed_get_and_export_leave_no_file_behind() {
         assert!(!Path::new(&out).exists(), "{cmd} left {out}");
     }
     // A failure halfway (a corrupt body) leaves an existing file as it was.
-    let out = env.file("keep.csv", b"precious\n");
-    let body = env.json(&["log", "me/e"])[0]["body"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut bytes = std::fs::read(env.blob(&body)).unwrap();
-    let n = bytes.len();
-    bytes[n / 2] ^= 0xff;
-    std::fs::write(env.blob(&body), bytes).unwrap();
+    let out = env.path(&env.file("keep.csv", "precious\n"));
+    env.corrupt_head_body("me/e");
     let (_, err) = env.expect(1, &["export", "me/e", "-o", &out]);
     assert!(err.contains("corrupt"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious\n");
@@ -323,14 +313,7 @@ fn a_save_over_a_corrupt_blob_commits_a_readable_head() {
     let rows: String = (0..2000).map(|i| format!("{i},v{i}\n")).collect();
     let csv = format!("id,v\n{rows}");
     env.save_csv("me/a", &csv);
-    let body = env.json(&["log", "me/a"])[0]["body"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut bytes = std::fs::read(env.blob(&body)).unwrap();
-    let n = bytes.len();
-    bytes[n / 2] ^= 0xff;
-    std::fs::write(env.blob(&body), bytes).unwrap();
+    env.corrupt_head_body("me/a");
     // The same body again: written anew, not "unchanged" on a broken blob.
     let out = env.save_csv("me/b", &csv);
     assert!(!out.contains("body unchanged"), "{out}");
@@ -359,8 +342,8 @@ fn save_body_reads_parquet_written_by_pyarrow_and_reports_a_bad_one_once() {
         return;
     }
     let env = Env::new();
-    let good = env.path("pandas.parquet");
-    let bad = env.path("damaged.parquet");
+    let good = env.out("pandas.parquet");
+    let bad = env.out("damaged.parquet");
     let script = r#"
 import sys
 import pyarrow as pa, pyarrow.parquet as pq

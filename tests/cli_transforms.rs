@@ -7,80 +7,11 @@ use serde_json::Value as Json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{text, Env};
 
 impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// Writes a file into the transform directory.
-    fn file(&self, name: &str, body: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    fn quarry(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_quarry"));
-        c.arg("--repo").arg(self.home.path());
-        c.env_remove("QUARRY_HOME");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.quarry().args(args).output().unwrap()
-    }
-
-    fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
-        self.quarry().current_dir(cwd).args(args).output().unwrap()
-    }
-
-    /// Runs and expects exit 0; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "quarry {args:?}\nstdout: {}\nstderr: {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    /// Runs and expects exit 1; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "quarry {args:?} should fail\nstdout: {}\nstderr: {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stderr)
-    }
-
-    fn json(&self, args: &[&str]) -> Json {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        let out = self.ok(&a);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-    }
-
     /// How many versions `name` has (0 when it does not exist).
     fn versions(&self, name: &str) -> usize {
         let list = self.json(&["list"]);
@@ -95,10 +26,6 @@ impl Env {
     /// The body of `reference` as CSV.
     fn csv(&self, reference: &str) -> String {
         self.ok(&["get", "body", reference, "--format", "csv"])
-    }
-
-    fn path(&self, p: &Path) -> String {
-        p.display().to_string()
     }
 
     /// Saves `csv` as the body of `name`.
@@ -701,9 +628,25 @@ fn versions_lock_pins_warns_and_refuses_unshipped_releases() {
         env.json(&["get", "transform", "me/l"])["starlib_version"],
         "2.0.0"
     );
-    // Locked to 1.x: table.star does not exist there.
+    // Locking to 1.x is refused: table.star does not exist there.
     let out = env.run_in(env.dir.path(), &["lock", "--starlib", "1", "t.star"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("loads table.star that starlib 1.0.0 does not offer"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!env.dir.path().join("versions.lock").exists());
+    // A lock written by hand (or by an older quarry) with that pin: the
+    // run fails with the module's name.
+    let out = env.run_in(env.dir.path(), &["lock", "--starlib", "2", "t.star"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lock = std::fs::read_to_string(env.dir.path().join("versions.lock")).unwrap();
+    std::fs::write(
+        env.dir.path().join("versions.lock"),
+        lock.replace("2.0.0", "1.0.0"),
+    )
+    .unwrap();
     let lock = std::fs::read_to_string(env.dir.path().join("versions.lock")).unwrap();
     assert!(lock.contains("path = \"t.star\""), "{lock}");
     assert!(lock.contains("starlib = \"1.0.0\""), "{lock}");

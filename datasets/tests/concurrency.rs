@@ -250,9 +250,19 @@ fn gc_spares_what_concurrent_saves_need() {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 store.gc(Duration::from_secs(60)).unwrap();
                 runs += 1;
+                std::thread::sleep(Duration::from_millis(2));
             }
             runs
         });
+        // Stops the collector however the writer ends (a failed assertion
+        // must not leave it looping).
+        struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let _stop = Stop(&stop);
         let writer = Store::open_with(&root, opts(5000)).unwrap();
         for i in 0..12 {
             let rows = if i % 3 == 0 {

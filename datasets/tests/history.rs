@@ -34,6 +34,16 @@ fn log_ids(store: &Store, name: &str) -> Vec<VersionId> {
     store.log(name).unwrap().into_iter().map(|e| e.id).collect()
 }
 
+/// A store at `root` where me/a had two versions, then (`removed`) none.
+fn two_versions_of_me_a(root: &Path, removed: bool) {
+    let store = Store::open(root).unwrap();
+    save_rows(&store, "me/a", &people_rows(3, 1), "one");
+    save_rows(&store, "me/a", &people_rows(4, 1), "two");
+    if removed {
+        store.remove("me/a", RemoveVersions::All).unwrap();
+    }
+}
+
 fn assert_lost(e: DatasetError) {
     assert!(matches!(e, DatasetError::LostHistory { .. }), "{e}");
     assert!(e.to_string().contains("quarry fsck --rebuild"), "{e}");
@@ -126,11 +136,7 @@ fn an_emptied_database_is_detected_refused_reported_and_rebuilt() {
 fn a_database_whose_rows_were_deleted_is_detected() {
     let dir = tempdir();
     let root = dir.path();
-    {
-        let store = Store::open(root).unwrap();
-        save_rows(&store, "me/a", &people_rows(3, 1), "one");
-        save_rows(&store, "me/a", &people_rows(4, 1), "two");
-    }
+    two_versions_of_me_a(root, false);
     sql(
         root,
         "DELETE FROM runs; DELETE FROM heads; DELETE FROM versions; DELETE FROM datasets;",
@@ -146,12 +152,7 @@ fn a_database_whose_rows_were_deleted_is_detected() {
 fn removed_datasets_and_interrupted_first_saves_are_not_lost_history() {
     let dir = tempdir();
     let root = dir.path();
-    {
-        let store = Store::open(root).unwrap();
-        save_rows(&store, "me/a", &people_rows(3, 1), "one");
-        save_rows(&store, "me/a", &people_rows(4, 1), "two");
-        store.remove("me/a", RemoveVersions::All).unwrap();
-    }
+    two_versions_of_me_a(root, true);
     // The versions table is empty and blobs/ holds a chain of manifests:
     // removed, so the store opens and writes.
     let store = Store::open(root).unwrap();
@@ -177,12 +178,7 @@ fn removed_datasets_and_interrupted_first_saves_are_not_lost_history() {
 fn a_store_from_before_tombstones_keeps_its_removals() {
     let dir = tempdir();
     let root = dir.path();
-    {
-        let store = Store::open(root).unwrap();
-        save_rows(&store, "me/a", &people_rows(3, 1), "one");
-        save_rows(&store, "me/a", &people_rows(4, 1), "two");
-        store.remove("me/a", RemoveVersions::All).unwrap();
-    }
+    two_versions_of_me_a(root, true);
     // As a store written before removals were recorded.
     sql(root, "DROP TABLE removed_versions;");
     let store = Store::open(root).unwrap();
@@ -214,32 +210,30 @@ fn histories_saved_without_a_dataset_name_are_named_by_the_database_or_generated
     let (unnamed, _) = store.blobs().put(&m.canonical_bytes().unwrap()).unwrap();
     drop(store);
 
-    // With the rows still there, the name comes from the database.
+    // Nothing records the unnamed history's name: it is generated.
     let store = Store::open_for_repair(root).unwrap();
-    let r = store.rebuild().unwrap();
-    let names: Vec<(String, &str)> = r
-        .datasets
-        .iter()
-        .map(|d| (d.name.to_string(), d.named_from.as_str()))
-        .collect();
+    let names = |r: &datasets::RebuildReport| -> Vec<(String, String)> {
+        r.datasets
+            .iter()
+            .map(|d| (d.name.to_string(), d.named_from.clone()))
+            .collect()
+    };
     let generated = format!("recovered/v-{}", &unnamed.to_hex()[..12]);
     assert_eq!(
-        names,
+        names(&store.rebuild().unwrap()),
         vec![
-            ("me/old".to_string(), "commit"),
-            (generated.clone(), "generated")
+            ("me/old".to_string(), "commit".to_string()),
+            (generated.clone(), "generated".to_string())
         ]
     );
     assert_eq!(store.head("me/old").unwrap(), Some(v.id));
     assert!(store.fsck().unwrap().is_clean());
     // Rebuilt again, the database's rows name it.
-    let r = store.rebuild().unwrap();
-    let named: Vec<(String, &str)> = r
-        .datasets
-        .iter()
-        .map(|d| (d.name.to_string(), d.named_from.as_str()))
-        .collect();
-    assert!(named.contains(&(generated, "database")), "{named:?}");
+    let named = names(&store.rebuild().unwrap());
+    assert!(
+        named.contains(&(generated, "database".to_string())),
+        "{named:?}"
+    );
 }
 
 #[test]
@@ -254,8 +248,43 @@ fn a_fresh_store_and_a_missing_one() {
         assert_eq!(e.to_string(), format!("no store at {}", missing.display()));
     }
     assert!(!missing.exists(), "nothing is created");
+    // An existing directory without a store reads as an empty one, and
+    // stays empty.
+    let store = Store::open_existing(dir.path()).unwrap();
+    assert!(store.list().unwrap().is_empty());
+    assert!(matches!(
+        store.get("me/x").unwrap_err(),
+        DatasetError::NotFound { .. }
+    ));
+    drop(store);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // A new store with no versions yet is not "lost".
     Store::open(dir.path()).unwrap();
     let store = Store::open_existing(dir.path()).unwrap();
     assert!(store.list().unwrap().is_empty());
+}
+
+#[test]
+fn a_deleted_database_beside_its_blobs_is_lost_history() {
+    let dir = tempdir();
+    let root = dir.path();
+    let v = save_rows(
+        &Store::open(root).unwrap(),
+        "me/a",
+        &people_rows(3, 1),
+        "one",
+    );
+    for f in ["quarry.db", "quarry.db-wal", "quarry.db-shm"] {
+        let _ = std::fs::remove_file(root.join(f));
+    }
+    assert_lost(Store::open_existing(root).unwrap_err());
+    assert!(!root.join("quarry.db").exists());
+    assert_lost(Store::open(root).unwrap_err());
+    let store = Store::open_for_repair(root).unwrap();
+    store.rebuild().unwrap();
+    drop(store);
+    assert_eq!(
+        Store::open_existing(root).unwrap().head("me/a").unwrap(),
+        Some(v.id)
+    );
 }

@@ -63,3 +63,30 @@ pub fn post(url: &str, payload: &[u8]) -> Result<(), String> {
         Err(format!("{url}: HTTP {}", res.status()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_gets_the_payload_on_stdin_and_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("got.json");
+        let cmd = format!("cat > '{}'", out.display());
+        run_command(&cmd, b"{\"event\":\"failure\"}").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "{\"event\":\"failure\"}"
+        );
+        let err = run_command("exit 3", b"{}").unwrap_err();
+        assert!(err.contains("exit status: 3"), "{err}");
+        // A command that does not read its input still works.
+        run_command("true", &vec![b'x'; 1 << 20]).unwrap();
+    }
+
+    #[test]
+    fn a_url_that_answers_an_error_is_reported() {
+        let err = post("http://127.0.0.1:9/hook", b"{}").unwrap_err();
+        assert!(err.contains("127.0.0.1:9"), "{err}");
+    }
+}

@@ -20,7 +20,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod test;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use datasets::{Store, StoreLocation};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,8 +37,7 @@ impl Context {
     /// Opens the dataset store (`--repo`, `$QUARRY_HOME`, or the platform default).
     pub fn store(&self) -> Result<Store> {
         let loc = StoreLocation::resolve(self.repo.as_deref())?;
-        Store::open_location(&loc)
-            .with_context(|| format!("cannot open the dataset store at {}", loc.path.display()))
+        Store::open_location(&loc).map_err(|e| open_error(e, &loc.path))
     }
 
     /// Opens the store for a command that needs one to exist (reading,

@@ -26,9 +26,13 @@ pub struct SaveArgs {
     /// Commit this file as the body (csv, json, ndjson or parquet).
     #[arg(long, value_name = "FILE")]
     pub body: Option<PathBuf>,
-    /// The body file's format (default: from its extension).
+    /// The body file's format (default: from its extension; `.tsv` is csv).
     #[arg(long, value_parser = parse_format)]
     pub format: Option<Format>,
+    /// CSV: the field delimiter, one byte (`;`, `|`, `tab`; default `,`,
+    /// a tab for `.tsv`).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// The commit title (default: the script's, else a description of the save).
     #[arg(long)]
     pub title: Option<String>,
@@ -57,6 +61,23 @@ pub struct SaveArgs {
 /// Parses a body format name.
 pub fn parse_format(s: &str) -> std::result::Result<Format, String> {
     s.parse::<Format>().map_err(|e| e.to_string())
+}
+
+/// Parses a CSV delimiter: one byte, or `tab` (also `\t`) for a tab.
+pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    let b = match s {
+        "tab" | "TAB" | "\\t" | "\t" => b'\t',
+        _ if s.len() == 1 => s.as_bytes()[0],
+        _ => {
+            return Err(format!(
+                "the delimiter must be one byte (or `tab`), got '{s}'"
+            ))
+        }
+    };
+    if matches!(b, b'"' | b'\n' | b'\r') || !b.is_ascii() {
+        return Err(format!("'{}' cannot be a delimiter", s.escape_default()));
+    }
+    Ok(b)
 }
 
 /// `quarry save`.
@@ -101,7 +122,11 @@ fn import(session: &Session, body: &std::path::Path, a: &SaveArgs) -> Result<Can
     if !body.is_file() {
         bail!("body file {} does not exist", body.display());
     }
-    Ok(session.import(body, format, ImportOptions::default())?)
+    if a.delimiter.is_some() && format != Format::Csv {
+        bail!("--delimiter applies to csv bodies, not {format}");
+    }
+    let options = ImportOptions::for_path(body, a.delimiter);
+    Ok(session.import(body, format, options)?)
 }
 
 /// Commits the candidate and reports the new version, or that nothing changed.

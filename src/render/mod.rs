@@ -49,7 +49,7 @@ pub fn schema<'a>(columns: impl Iterator<Item = (&'a str, &'a str, bool)>) -> St
         .map(|(name, ty, nullable)| {
             vec![
                 name.to_string(),
-                ty.to_string(),
+                tabular::type_name_of(ty),
                 if nullable { "yes" } else { "no" }.to_string(),
             ]
         })

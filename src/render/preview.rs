@@ -63,7 +63,7 @@ pub fn structure_lines(s: &datasets::StructureDiff) -> String {
         let names: Vec<String> = s
             .columns_added
             .iter()
-            .map(|c| format!("{} ({})", c.name, c.data_type))
+            .map(|c| format!("{} ({})", c.name, tabular::type_name_of(&c.data_type)))
             .collect();
         out.push_str(&format!("  columns added: {}\n", names.join(", ")));
     }
@@ -72,10 +72,15 @@ pub fn structure_lines(s: &datasets::StructureDiff) -> String {
         out.push_str(&format!("  columns removed: {}\n", names.join(", ")));
     }
     for r in &s.columns_retyped {
-        out.push_str(&format!(
-            "  column {} retyped: {} -> {}\n",
-            r.name, r.from, r.to
-        ));
+        let (from, to) = (tabular::type_name_of(&r.from), tabular::type_name_of(&r.to));
+        // Within one family (Int32 -> Int64) the user's names are equal:
+        // show the exact types then.
+        let (from, to) = if from == to {
+            (r.from.clone(), r.to.clone())
+        } else {
+            (from, to)
+        };
+        out.push_str(&format!("  column {} retyped: {from} -> {to}\n", r.name));
     }
     out
 }

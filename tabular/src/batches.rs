@@ -5,13 +5,16 @@
 //! reason to infer again) rather than silently dropped.
 
 use std::io::Read;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{from_arrow, Column, CsvError};
+use crate::infer::check_names;
 use crate::options::CsvOptions;
+use crate::quotes::{flagged, QuoteCheck};
 use crate::timestamps::parse_timestamps;
 
 /// How a column read as text becomes its real type.
@@ -22,11 +25,16 @@ enum Convert {
     Null,
 }
 
-/// Record batches of a CSV input with a known schema, in
-/// [`CsvOptions::batch_rows`] batches. Errors are [`CsvError::Parse`] with
-/// the record, line and column.
+/// Record batches of a CSV input with a known schema, in batches of
+/// [`CsvOptions::rows_per_batch`] rows. Errors are [`CsvError::Parse`] with
+/// the record, line and column; a quote never closed is an error naming
+/// the line it opened on.
 pub struct CsvBatches<R: Read> {
-    reader: arrow_csv::reader::Reader<R>,
+    reader: arrow_csv::reader::Reader<QuoteCheck<R>>,
+    /// Set to the line of a quote never closed when the input ends.
+    unterminated: Arc<AtomicU64>,
+    /// An error was returned: no more batches.
+    done: bool,
     schema: SchemaRef,
     /// Columns read as text, by index, and what they become.
     converts: Vec<(usize, Convert)>,
@@ -38,6 +46,7 @@ pub struct CsvBatches<R: Read> {
 impl<R: Read> CsvBatches<R> {
     /// Read `input` (from its first byte, header included) as `schema`.
     pub fn new(input: R, schema: SchemaRef, opts: &CsvOptions) -> Result<Self, CsvError> {
+        check_names(&schema, None)?;
         let mut converts = Vec::new();
         for (i, f) in schema.fields().iter().enumerate() {
             match f.data_type() {
@@ -67,12 +76,16 @@ impl<R: Read> CsvBatches<R> {
                 .collect();
             Arc::new(Schema::new(fields))
         };
+        let input = QuoteCheck::new(input, opts.delimiter);
+        let unterminated = input.flag();
         let reader = arrow_csv::ReaderBuilder::new(read_schema)
             .with_format(opts.format())
-            .with_batch_size(opts.batch_rows.max(1))
+            .with_batch_size(opts.rows_per_batch(schema.fields().len()))
             .build(input)?;
         Ok(CsvBatches {
             reader,
+            unterminated,
+            done: false,
             schema,
             converts,
             rows: 0,
@@ -127,9 +140,22 @@ impl<R: Read> Iterator for CsvBatches<R> {
     type Item = Result<RecordBatch, CsvError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let batch = match self.reader.next()? {
+        if self.done {
+            return None;
+        }
+        let next = self.reader.next();
+        // A quote never closed swallowed the records after it: that, not
+        // what the reader made of them, is the error.
+        if let Some(e) = flagged(&self.unterminated) {
+            self.done = true;
+            return Some(Err(e));
+        }
+        let batch = match next? {
             Ok(b) => b,
-            Err(e) => return Some(Err(from_arrow(e, &self.schema, self.has_header))),
+            Err(e) => {
+                self.done = true;
+                return Some(Err(from_arrow(e, &self.schema, self.has_header)));
+            }
         };
         let n = batch.num_rows() as u64;
         let out = if self.converts.is_empty() {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use arrow_schema::{Schema, SchemaRef};
 
-use crate::error::{from_arrow, CsvError};
+use crate::error::{from_arrow, Column, CsvError};
 use crate::options::CsvOptions;
+use crate::quotes::{check_bytes, flagged, QuoteCheck};
 
 /// How much of a CSV input schema inference reads first.
 pub const SAMPLE_BYTES: usize = 4 << 20;
@@ -56,13 +57,38 @@ pub fn infer_schema(sample: &[u8], opts: &CsvOptions) -> Result<SchemaRef, CsvEr
             .map(|p| p + 1)
             .unwrap_or(sample.len())
     } else {
+        // The whole input: a quote never closed is an error before any other.
+        check_bytes(sample, opts.delimiter)?;
         sample.len()
     };
     let (schema, _) = opts
         .format()
         .infer_schema(Cursor::new(&sample[..end]), Some(opts.infer_records.max(1)))
         .map_err(|e| from_arrow(e, &header_schema(sample, opts), opts.has_header))?;
-    Ok(Arc::new(schema))
+    let schema = Arc::new(schema);
+    check_names(&schema, opts.has_header.then_some(1))?;
+    Ok(schema)
+}
+
+/// Refuse a schema naming a column twice (`a,a,b`): one of the two would
+/// be lost on the way to JSON or by name lookups.
+pub(crate) fn check_names(schema: &SchemaRef, line: Option<u64>) -> Result<(), CsvError> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        if !seen.insert(f.name().as_str()) {
+            return Err(CsvError::Parse {
+                record: 0,
+                line,
+                column: Some(Column::of(schema, i)),
+                msg: format!(
+                    "duplicate column name '{}': every column needs its own name",
+                    f.name()
+                ),
+                type_mismatch: false,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Infer a schema from every record of `input`; `names` (the sampled
@@ -72,11 +98,16 @@ pub(crate) fn infer_all<R: Read>(
     opts: &CsvOptions,
     names: &SchemaRef,
 ) -> Result<SchemaRef, CsvError> {
-    let (schema, _) = opts
-        .format()
-        .infer_schema(input, None)
-        .map_err(|e| from_arrow(e, names, opts.has_header))?;
-    Ok(Arc::new(schema))
+    let mut input = QuoteCheck::new(input, opts.delimiter);
+    let flag = input.flag();
+    let inferred = opts.format().infer_schema(&mut input, None);
+    if let Some(e) = flagged(&flag) {
+        return Err(e);
+    }
+    let (schema, _) = inferred.map_err(|e| from_arrow(e, names, opts.has_header))?;
+    let schema = Arc::new(schema);
+    check_names(&schema, opts.has_header.then_some(1))?;
+    Ok(schema)
 }
 
 /// The column names of the header line alone (for error messages when

@@ -18,12 +18,18 @@
 //! - Timestamp columns are read as text and converted here, with a fast
 //!   path for `YYYY-MM-DD[T ]HH:MM:SS` (same results as arrow's parser).
 //! - Errors are [`CsvError`]: malformed input names its record, line and
-//!   column.
+//!   column; a quote never closed names the line it opened on (arrow-csv
+//!   alone would end it at the end of the input, one cell swallowing the
+//!   records after it); a column name given twice is refused.
+//! - Batches hold at most [`BATCH_FIELDS`] fields, so memory follows the
+//!   data, not the column count times a fixed number of rows.
 //!
 //! Modules: `options` (the dialect and limits), `error` ([`CsvError`] and
 //! turning arrow-csv's messages into positions), `infer` (sampling and
 //! inference), `batches` (the batch reader with timestamp conversion),
-//! `timestamps` (timestamp parsing), `read` (whole inputs in memory, with
+//! `timestamps` (timestamp parsing), `quotes` (finding a quote never
+//! closed), `types` ([`type_name`], the one vocabulary of column types
+//! shown to users), `read` (whole inputs in memory, with
 //! the retry) and `file` (a file parsed on a background thread).
 
 #![warn(missing_docs)]
@@ -33,12 +39,15 @@ mod error;
 mod file;
 mod infer;
 mod options;
+mod quotes;
 mod read;
 mod timestamps;
+mod types;
 
 pub use batches::CsvBatches;
 pub use error::{position, Column, CsvError};
 pub use file::{read_file, FileJob};
 pub use infer::{infer_schema, SAMPLE_BYTES};
-pub use options::{CsvOptions, BATCH_ROWS, INFER_RECORDS};
+pub use options::{CsvOptions, BATCH_FIELDS, BATCH_ROWS, INFER_RECORDS};
 pub use read::{read_slice, read_stream, CsvData};
+pub use types::{type_name, type_name_of};

@@ -9,6 +9,12 @@ pub const INFER_RECORDS: usize = 10_000;
 /// How many rows a record batch holds by default.
 pub const BATCH_ROWS: usize = 64 * 1024;
 
+/// At most this many fields (rows × columns) per record batch: the
+/// reader reserves about 16 bytes per field of a batch, so a wide input
+/// gets batches of fewer rows instead of memory in proportion to its
+/// columns (64K rows of 200,000 columns would be 200 GB).
+pub const BATCH_FIELDS: usize = 1 << 20;
+
 /// How to read a CSV input.
 #[derive(Debug, Clone)]
 pub struct CsvOptions {
@@ -21,7 +27,8 @@ pub struct CsvOptions {
     pub schema: Option<SchemaRef>,
     /// How many records to infer the types from (default [`INFER_RECORDS`]).
     pub infer_records: usize,
-    /// Rows per record batch (default [`BATCH_ROWS`]).
+    /// Rows per record batch (default [`BATCH_ROWS`]), fewer for wide
+    /// inputs (see [`CsvOptions::rows_per_batch`]).
     pub batch_rows: usize,
 }
 
@@ -44,6 +51,13 @@ impl CsvOptions {
             schema: Some(schema),
             ..self.clone()
         }
+    }
+
+    /// The rows per batch for an input of `columns` columns:
+    /// [`CsvOptions::batch_rows`], but at most [`BATCH_FIELDS`] fields
+    /// (and at least one row).
+    pub fn rows_per_batch(&self, columns: usize) -> usize {
+        self.batch_rows.min(BATCH_FIELDS / columns.max(1)).max(1)
     }
 
     /// arrow-csv's dialect for these options.

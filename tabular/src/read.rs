@@ -151,6 +151,68 @@ mod tests {
     }
 
     #[test]
+    fn an_unterminated_quote_names_its_line() {
+        let text = "a,b\n1,x\n2,\"open\n3,y\n4,z\n";
+        let opts = CsvOptions {
+            infer_records: 1,
+            batch_rows: 1,
+            ..Default::default()
+        };
+        for o in [CsvOptions::default(), opts] {
+            let e = read_slice(text.as_bytes(), &o).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("line 3: unterminated quoted field"),
+                "{e}"
+            );
+            let e = read_stream(text.as_bytes(), &o).unwrap_err();
+            assert!(e.to_string().starts_with("line 3: unterminated"), "{e}");
+        }
+        // Given a schema (no inference), the reader still catches it.
+        let given = CsvOptions {
+            schema: Some(
+                read_slice(b"a,b\n1,x\n", &CsvOptions::default())
+                    .unwrap()
+                    .schema,
+            ),
+            ..Default::default()
+        };
+        let e = read_slice(text.as_bytes(), &given).unwrap_err();
+        assert!(e.to_string().starts_with("line 3: unterminated"), "{e}");
+        // Closed quotes spanning lines are fine.
+        let d = read_slice(b"a,b\n1,\"x\ny\"\n2,z\n", &CsvOptions::default()).unwrap();
+        assert_eq!(d.batches[0].num_rows(), 2);
+    }
+
+    #[test]
+    fn duplicate_column_names_are_refused() {
+        let e = read_slice(b"a,a,b\n1,2,3\n", &CsvOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 'a' (#2): duplicate column name 'a': every column needs its own name"
+        );
+        assert!(read_stream(&b"x,b,x\n1,2,3\n"[..], &CsvOptions::default())
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate column name 'x'"));
+    }
+
+    #[test]
+    fn wide_inputs_get_short_batches() {
+        let cols = 5_000;
+        let header: Vec<String> = (0..cols).map(|i| format!("c{i}")).collect();
+        let row = vec!["1"; cols].join(",");
+        let text = format!("{}\n{row}\n{row}\n{row}\n", header.join(","));
+        let opts = CsvOptions::default();
+        assert_eq!(opts.rows_per_batch(cols), crate::BATCH_FIELDS / cols);
+        assert_eq!(opts.rows_per_batch(10 * crate::BATCH_FIELDS), 1);
+        assert_eq!(opts.rows_per_batch(3), crate::BATCH_ROWS);
+        let d = read_slice(text.as_bytes(), &opts).unwrap();
+        assert_eq!(d.schema.fields().len(), cols);
+        assert_eq!(d.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+    }
+
+    #[test]
     fn headerless_and_header_only_inputs() {
         let opts = CsvOptions {
             has_header: false,

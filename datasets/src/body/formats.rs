@@ -31,16 +31,27 @@ impl Format {
         }
     }
 
-    /// Guess the format from a file extension (`.csv`, `.json`, `.ndjson`/`.jsonl`, `.parquet`).
+    /// Guess the format from a file extension (`.csv`, `.tsv` (CSV
+    /// separated by tabs, see [`Format::delimiter_of`]), `.json`,
+    /// `.ndjson`/`.jsonl`, `.parquet`).
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(Format::Csv),
+            "csv" | "tsv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
         }
+    }
+}
+
+impl Format {
+    /// The field delimiter a CSV-like file's extension implies: a tab for
+    /// `.tsv`, else None (a comma unless told otherwise).
+    pub fn delimiter_of(path: &Path) -> Option<u8> {
+        let ext = path.extension()?.to_str()?;
+        ext.eq_ignore_ascii_case("tsv").then_some(b'\t')
     }
 }
 
@@ -62,5 +73,18 @@ impl FromStr for Format {
                 "unknown body format '{s}'; expected csv, json, ndjson or parquet"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_is_csv_separated_by_tabs() {
+        let p = Path::new("data/Trees.TSV");
+        assert_eq!(Format::from_path(p), Some(Format::Csv));
+        assert_eq!(Format::delimiter_of(p), Some(b'\t'));
+        assert_eq!(Format::delimiter_of(Path::new("t.csv")), None);
     }
 }

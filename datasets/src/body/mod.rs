@@ -30,7 +30,7 @@ mod parquet;
 pub use self::formats::Format;
 pub use self::parquet::{
     read_parquet, storage_schema, writer_properties, CHUNK_ROWS, DICTIONARY_PAGE_LIMIT,
-    ROW_GROUP_ROWS, ZSTD_LEVEL,
+    MAX_COLUMNS, ROW_GROUP_ROWS, ZSTD_LEVEL,
 };
 pub(crate) use self::parquet::{store_body, ParquetBlobWriter};
 
@@ -40,7 +40,8 @@ pub struct ImportOptions {
     /// CSV: the first line names the columns (default true). Without a
     /// header, columns are named `column_1`, `column_2`, ...
     pub has_header: bool,
-    /// CSV: the field delimiter (default `,`).
+    /// CSV: the field delimiter (default `,`; a `.tsv` file's is a tab,
+    /// see [`ImportOptions::for_path`]).
     pub delimiter: u8,
     /// Use this schema instead of inferring one.
     pub schema: Option<SchemaRef>,
@@ -62,6 +63,17 @@ impl Default for ImportOptions {
 }
 
 impl ImportOptions {
+    /// The default options for the file at `path`, with `delimiter`, else
+    /// the one its extension implies ([`Format::delimiter_of`]), else `,`.
+    pub fn for_path(path: &Path, delimiter: Option<u8>) -> ImportOptions {
+        ImportOptions {
+            delimiter: delimiter
+                .or_else(|| Format::delimiter_of(path))
+                .unwrap_or(b','),
+            ..Default::default()
+        }
+    }
+
     /// The options of the CSV reader, in batches of [`CHUNK_ROWS`].
     pub(crate) fn csv(&self) -> tabular::CsvOptions {
         tabular::CsvOptions {

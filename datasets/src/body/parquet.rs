@@ -24,6 +24,10 @@ use crate::model::Body;
 pub const CHUNK_ROWS: usize = 64 * 1024;
 /// Rows per Parquet row group (a multiple of [`CHUNK_ROWS`]).
 pub const ROW_GROUP_ROWS: usize = 4 * CHUNK_ROWS;
+/// The most columns a stored body may have: the Parquet writer keeps a
+/// compressor and page buffers per column, so 200,000 columns would need
+/// many gigabytes whatever the rows; more is refused up front.
+pub const MAX_COLUMNS: usize = 10_000;
 /// The zstd level bodies are written with.
 pub const ZSTD_LEVEL: i32 = 1;
 /// The largest dictionary page before a column falls back to plain encoding.
@@ -92,6 +96,12 @@ impl ParquetBlobWriter {
             return Err(DatasetError::Invalid(
                 "a body needs at least one column (was the input empty?)".into(),
             ));
+        }
+        if input.fields().len() > MAX_COLUMNS {
+            return Err(DatasetError::Invalid(format!(
+                "a body has {} columns; at most {MAX_COLUMNS} can be stored",
+                input.fields().len()
+            )));
         }
         let schema = storage_schema(&input);
         let cast = schema.fields() != input.fields();

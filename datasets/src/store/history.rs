@@ -25,7 +25,7 @@ use crate::error::{DatasetError, Result};
 use crate::model::{Commit, Component, DatasetName, Manifest, Provenance, Structure, VersionId};
 
 /// The peer of the names given to histories whose name nothing recorded.
-pub(crate) const RECOVERED_PEER: &str = "recovered";
+const RECOVERED_PEER: &str = "recovered";
 
 /// The largest blob read as a possible manifest (a manifest is under 1 KiB).
 const MANIFEST_MAX_BYTES: u64 = 4096;
@@ -92,7 +92,13 @@ fn has_versions(conn: &Connection) -> Result<bool> {
 
 /// The ids of the versions `remove` dropped.
 fn tombstones(conn: &Connection) -> Result<HashSet<VersionId>> {
-    let mut stmt = conn.prepare("SELECT id FROM removed_versions")?;
+    id_set(conn, "SELECT id FROM removed_versions")
+}
+
+/// The version ids `query` selects (ones that are not ids are skipped:
+/// fsck reports them).
+fn id_set(conn: &Connection, query: &str) -> Result<HashSet<VersionId>> {
+    let mut stmt = conn.prepare(query)?;
     let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut out = HashSet::new();
     for id in ids {
@@ -168,29 +174,33 @@ pub(super) fn ensure_tombstones(conn: &mut Connection, blobs: &BlobStore) -> Res
     if !has_table(&tx, "removed_versions")? {
         tx.execute_batch(REMOVED_VERSIONS)?;
         let recorded = recorded_ids(&tx)?;
-        let now = now_text();
-        for id in manifests.keys().filter(|id| !recorded.contains(id)) {
-            tx.execute(
-                "INSERT OR IGNORE INTO removed_versions (id, removed_at) VALUES (?1, ?2)",
-                params![id.to_hex(), now],
-            )?;
-        }
+        let unrecorded: Vec<String> = manifests
+            .keys()
+            .filter(|id| !recorded.contains(id))
+            .map(VersionId::to_hex)
+            .collect();
+        tombstone(&tx, &unrecorded)?;
     }
     tx.commit()?;
     Ok(())
 }
 
-/// Every version id the versions table records.
-pub(super) fn recorded_ids(conn: &Connection) -> Result<HashSet<VersionId>> {
-    let mut stmt = conn.prepare("SELECT id FROM versions")?;
-    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    let mut out = HashSet::new();
+/// Enter versions (`remove` dropped them) as removed: tombstones, so they
+/// are never taken for lost history.
+pub(super) fn tombstone(conn: &Connection, ids: &[String]) -> Result<()> {
+    let now = now_text();
     for id in ids {
-        if let Ok(id) = id?.parse() {
-            out.insert(id);
-        }
+        conn.execute(
+            "INSERT OR IGNORE INTO removed_versions (id, removed_at) VALUES (?1, ?2)",
+            params![id, now],
+        )?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Every version id the versions table records.
+fn recorded_ids(conn: &Connection) -> Result<HashSet<VersionId>> {
+    id_set(conn, "SELECT id FROM versions")
 }
 
 /// A manifest with the components a rebuild reads.
@@ -229,19 +239,6 @@ impl Store {
             .copied()
             .collect();
         Ok((lost, interrupted))
-    }
-
-    /// Enter versions `remove` dropped as removed (tombstones), so they are
-    /// never taken for lost history.
-    pub(super) fn tombstone(conn: &Connection, ids: &[String]) -> Result<()> {
-        let now = now_text();
-        for id in ids {
-            conn.execute(
-                "INSERT OR IGNORE INTO removed_versions (id, removed_at) VALUES (?1, ?2)",
-                params![id, now],
-            )?;
-        }
-        Ok(())
     }
 
     /// Rebuild the datasets, versions, heads and runs of the metadata

@@ -95,8 +95,9 @@ impl Store {
         Self::open_mode(root.as_ref(), opts, OpenMode::Create)
     }
 
-    /// Open the store in `root` for reading: it must exist already
-    /// ([`DatasetError::NoStore`] otherwise), and nothing is created.
+    /// Open the store in `root` for reading: nothing is created. A missing
+    /// directory is [`DatasetError::NoStore`]; an existing directory that
+    /// holds no store reads as an empty store.
     pub fn open_existing(root: impl AsRef<Path>) -> Result<Self> {
         Self::open_mode(root.as_ref(), StoreOptions::default(), OpenMode::Existing)
     }
@@ -113,17 +114,32 @@ impl Store {
     fn open_mode(root: &Path, opts: StoreOptions, mode: OpenMode) -> Result<Self> {
         let root = root.to_path_buf();
         let db = root.join(DB_FILE);
-        let blobs = if mode == OpenMode::Create {
-            std::fs::create_dir_all(&root)
-                .ctx(|| format!("creating store directory {}", root.display()))?;
-            BlobStore::open(root.join(BLOB_DIR))?
-        } else {
-            if !db.is_file() {
-                return Err(DatasetError::NoStore { path: root });
+        let (blobs, mut conn) = match mode {
+            OpenMode::Create => {
+                std::fs::create_dir_all(&root)
+                    .ctx(|| format!("creating store directory {}", root.display()))?;
+                let blobs = BlobStore::open(root.join(BLOB_DIR))?;
+                (blobs, schema::connect(&db, opts.busy_timeout)?)
             }
-            BlobStore::at(root.join(BLOB_DIR))
+            _ if db.is_file() => (
+                BlobStore::at(root.join(BLOB_DIR)),
+                schema::connect(&db, opts.busy_timeout)?,
+            ),
+            _ if !root.is_dir() => return Err(DatasetError::NoStore { path: root }),
+            // A deleted quarry.db beside blobs/: made again (empty) so it
+            // can be reported and rebuilt.
+            OpenMode::Repair if root.join(BLOB_DIR).is_dir() => (
+                BlobStore::at(root.join(BLOB_DIR)),
+                schema::connect(&db, opts.busy_timeout)?,
+            ),
+            // An existing directory without a store reads as an empty one
+            // (or as one that lost its history, when blobs/ is there):
+            // nothing is created.
+            _ => (
+                BlobStore::at(root.join(BLOB_DIR)),
+                schema::connect_in_memory()?,
+            ),
         };
-        let mut conn = schema::connect(&db, opts.busy_timeout)?;
         let lost = history::check(&conn, &blobs, &db)?;
         match lost {
             Some(l) if mode != OpenMode::Repair => return Err(l.error()),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
+use super::history;
 use super::rows::{self, now_text, parse_hash};
 use super::{busy_error, GcReport, RemoveVersions, Store, ToName};
 use crate::error::{DatasetError, Result};
@@ -49,7 +50,7 @@ impl Store {
             let ids = stmt.query_map(params![dataset_id, (head_seq - n) as i64], |r| r.get(0))?;
             ids.collect::<rusqlite::Result<_>>()?
         };
-        Self::tombstone(&tx, &removed)?;
+        history::tombstone(&tx, &removed)?;
         let new_head = if n >= head_seq {
             tx.execute("DELETE FROM runs WHERE dataset_id = ?1", [dataset_id])?;
             tx.execute("DELETE FROM heads WHERE dataset_id = ?1", [dataset_id])?;

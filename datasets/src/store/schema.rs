@@ -115,6 +115,14 @@ pub(super) fn connect(db: &Path, busy_timeout: Duration) -> Result<Connection> {
     Ok(conn)
 }
 
+/// An empty database in memory, for reading a directory that holds no
+/// store without creating one.
+pub(super) fn connect_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch("PRAGMA foreign_keys=ON;")?;
+    Ok(conn)
+}
+
 /// Switch the database to WAL mode. That needs a moment alone with the
 /// file, so retry (for up to five busy timeouts) while another process is
 /// doing the same.

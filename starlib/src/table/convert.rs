@@ -12,19 +12,10 @@ use engine::error::{EvalError, Result};
 use engine::Value;
 use std::sync::Arc;
 
-/// The short type name a script sees ("int", "float", "string", "bool", ...).
+/// The short type name a script sees ("int", "float", "string", "bool", ...):
+/// `tabular::type_name`, the one vocabulary every command shows.
 pub fn type_name(dt: &DataType) -> String {
-    match dt {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "int".into(),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => "int".into(),
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => "float".into(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
-        DataType::Boolean => "bool".into(),
-        DataType::Null => "null".into(),
-        DataType::Date32 | DataType::Date64 => "date".into(),
-        DataType::Timestamp(..) => "timestamp".into(),
-        other => other.to_string().to_lowercase(),
-    }
+    tabular::type_name(dt)
 }
 
 /// The Arrow type for a script's type name.
