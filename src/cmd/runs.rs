@@ -23,7 +23,7 @@ pub struct RunsArgs {
 
 /// `quarry runs`.
 pub fn run(ctx: &Context, a: &RunsArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
+    let store = ctx.open_existing()?;
     if let [show, id] = a.target.as_slice() {
         if show == "show" {
             let entry = store

@@ -162,7 +162,7 @@ pub fn run(ctx: &Context, c: &ScheduleCommand) -> Result<ExitCode> {
             }
         }
         ScheduleCommand::List => {
-            let store = ctx.store()?;
+            let store = ctx.open_existing()?;
             let list = scheduler::list(&store)?;
             if ctx.json {
                 ctx.print_json(&list)?;
@@ -173,7 +173,7 @@ pub fn run(ctx: &Context, c: &ScheduleCommand) -> Result<ExitCode> {
             }
         }
         ScheduleCommand::Show { dataset } => {
-            let store = ctx.store()?;
+            let store = ctx.open_existing()?;
             let status = scheduler::show(&store, dataset)?;
             if ctx.json {
                 ctx.print_json(&status)?;
@@ -196,15 +196,15 @@ pub fn run(ctx: &Context, c: &ScheduleCommand) -> Result<ExitCode> {
             }
         }
         ScheduleCommand::Remove { dataset } => {
-            scheduler::remove(&ctx.store()?, dataset)?;
+            scheduler::remove(&ctx.open_existing()?, dataset)?;
             println!("removed the schedule of {dataset}");
         }
         ScheduleCommand::Pause { dataset } => {
-            scheduler::pause(&ctx.store()?, dataset)?;
+            scheduler::pause(&ctx.open_existing()?, dataset)?;
             println!("paused {dataset}");
         }
         ScheduleCommand::Resume { dataset } => {
-            scheduler::resume(&ctx.store()?, dataset)?;
+            scheduler::resume(&ctx.open_existing()?, dataset)?;
             println!("resumed {dataset}");
         }
     }
