@@ -17,6 +17,9 @@
 //! | `gc` | [`GcReport`] |
 //! | `lock` | a list of [`LockReportEntry`] |
 //! | `remove` | [`RemoveReport`] |
+//! | `schedule add`, `show` | [`scheduler::ScheduleStatus`]; `schedule list`: a list of them |
+//! | `schedule remove`, `pause`, `resume` | [`ScheduleChange`] |
+//! | `runs` | a list of [`datasets::RunEntry`]; `runs show`: one |
 //! | `run` | [`RunReport`] |
 //! | `test` | [`TestReport`] |
 //! | any failure | [`ErrorReport`], on standard error, with exit status 1 |
@@ -404,4 +407,13 @@ pub struct TestFileReport {
     pub chunks: usize,
     /// What failed.
     pub failures: Vec<String>,
+}
+
+/// `schedule remove|pause|resume`: what changed.
+#[derive(Debug, Serialize)]
+pub struct ScheduleChange {
+    /// The dataset whose schedule changed.
+    pub dataset: String,
+    /// `removed`, `paused` or `resumed`.
+    pub action: String,
 }

@@ -197,18 +197,31 @@ pub fn run(ctx: &Context, c: &ScheduleCommand) -> Result<ExitCode> {
         }
         ScheduleCommand::Remove { dataset } => {
             scheduler::remove(&ctx.open_existing()?, dataset)?;
-            println!("removed the schedule of {dataset}");
+            changed(ctx, dataset, "removed")?;
         }
         ScheduleCommand::Pause { dataset } => {
             scheduler::pause(&ctx.open_existing()?, dataset)?;
-            println!("paused {dataset}");
+            changed(ctx, dataset, "paused")?;
         }
         ScheduleCommand::Resume { dataset } => {
             scheduler::resume(&ctx.open_existing()?, dataset)?;
-            println!("resumed {dataset}");
+            changed(ctx, dataset, "resumed")?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reports that a schedule was removed, paused or resumed.
+fn changed(ctx: &Context, dataset: &str, action: &str) -> Result<()> {
+    if ctx.json {
+        ctx.print_json(&crate::report::ScheduleChange {
+            dataset: dataset.to_string(),
+            action: action.to_string(),
+        })
+    } else {
+        println!("{action} the schedule of {dataset}");
+        Ok(())
+    }
 }
 
 fn short(hash: &str) -> &str {
