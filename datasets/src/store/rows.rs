@@ -175,6 +175,13 @@ pub(super) fn record_run(
         "INSERT OR REPLACE INTO runs (run_id, dataset_id, version_id, recorded_at, output) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![run_id, dataset_id, id.to_hex(), at, output])?;
+    // The run log's record of a running run ends in the same transaction
+    // that commits its version: a crash cannot leave one without the other.
+    conn.prepare_cached(
+        "UPDATE run_log SET status = 'succeeded', version_id = ?2, ended_at = ?3, output = ?4
+         WHERE run_id = ?1 AND status = 'running'",
+    )?
+    .execute(params![run_id, id.to_hex(), at, output])?;
     Ok(())
 }
 

@@ -509,14 +509,17 @@ fn insert_run(conn: &rusqlite::Connection, run: &NewRun, now: &DateTime<Utc>) ->
     Ok(())
 }
 
-/// Ends a run still marked running; false when it was not.
+/// Ends a run still marked running, or completes the details of a run
+/// already ended the same way (a version's commit marks its run succeeded;
+/// the caller then adds starlib and seed); false when neither.
 fn finish(conn: &rusqlite::Connection, run_id: &str, end: &RunEnd) -> Result<bool> {
     let status = end.status.unwrap_or(RunStatus::Failed);
     Ok(conn.execute(
         "UPDATE run_log SET status = ?2, ended_at = ?3, error = ?4,
             version_id = COALESCE(?5, version_id), output = ?6,
             starlib = COALESCE(?7, starlib), rand_seed = COALESCE(?8, rand_seed)
-         WHERE run_id = ?1 AND status = 'running'",
+         WHERE run_id = ?1 AND (status = 'running'
+            OR (status = ?2 AND ?5 IS NOT NULL AND version_id IS ?5))",
         params![
             run_id,
             status.as_str(),
