@@ -119,9 +119,6 @@ fn import(session: &Session, body: &std::path::Path, a: &SaveArgs) -> Result<Can
             body.display()
         )
     };
-    if !body.is_file() {
-        bail!("body file {} does not exist", body.display());
-    }
     if a.delimiter.is_some() && format != Format::Csv {
         bail!("--delimiter applies to csv bodies, not {format}");
     }

@@ -227,13 +227,27 @@ pub struct RunOptions {
     pub run_id: Option<String>,
 }
 
-/// The version a session starts from: its record and its body.
+/// The version a session starts from: its record, and its body read from
+/// the store on first use (a body import that is committed without a
+/// preview never reads it).
 #[derive(Debug, Clone)]
 pub struct Base {
     /// The version.
     pub version: Version,
-    /// Its body.
-    pub body: Body,
+    store: Arc<Store>,
+    body: Arc<OnceLock<Body>>,
+}
+
+impl Base {
+    /// The version's body.
+    pub fn body(&self) -> Result<&Body, SessionError> {
+        if let Some(b) = self.body.get() {
+            return Ok(b);
+        }
+        let at = datasets::DatasetRef::at(self.version.name.clone(), self.version.id);
+        let body = self.store.body(&at)?;
+        Ok(self.body.get_or_init(|| body))
+    }
 }
 
 /// Where results go: a store and a dataset in it, and the version read.
@@ -292,11 +306,11 @@ impl Session {
         let reference =
             datasets::DatasetRef::parse(dataset).map_err(|e| SessionError::Name(e.to_string()))?;
         let base = match store.get(dataset) {
-            Ok(version) => {
-                let at = datasets::DatasetRef::at(version.name.clone(), version.id);
-                let body = store.body(&at)?;
-                Some(Base { version, body })
-            }
+            Ok(version) => Some(Base {
+                version,
+                store: store.clone(),
+                body: Arc::default(),
+            }),
             Err(DatasetError::NotFound { .. }) if !dataset.contains('@') => None,
             Err(e) => return Err(e.into()),
         };
@@ -385,12 +399,14 @@ impl Session {
         if let Some(l) = &logged {
             options.run_id = Some(l.run_id.clone());
         }
-        let request = self.request(&script, options);
+        let request = self.request(&script, options)?;
         let outcome = match crate::run(request) {
             Ok(o) => o,
             Err(error) => {
                 if let Some(l) = &logged {
-                    l.end(datasets::RunEnd {
+                    // The run's failure is the error to report; a failure
+                    // to record it must not hide it.
+                    let _ = l.end(datasets::RunEnd {
                         status: Some(match &error {
                             TransformError::Timeout { .. } => datasets::RunStatus::TimedOut,
                             TransformError::Cancelled { .. } => datasets::RunStatus::Canceled,
@@ -399,7 +415,7 @@ impl Session {
                         error: Some(error.to_string()),
                         starlib: Some(script.release().version.to_string()),
                         ..Default::default()
-                    })?;
+                    });
                 }
                 return Err(SessionError::Run(Box::new(RunFailure {
                     error,
@@ -420,16 +436,16 @@ impl Session {
     }
 
     /// Builds the engine-level request for `script` on this session's base.
-    fn request(&self, script: &Script, options: RunOptions) -> RunRequest {
+    fn request(&self, script: &Script, options: RunOptions) -> Result<RunRequest, SessionError> {
         let mut req = RunRequest::new(
             script.path.display().to_string(),
             script.text.clone(),
             script.release(),
         );
-        req.input = self
-            .base
-            .as_ref()
-            .map(|b| Input::from_version(&b.version, b.body.clone()));
+        req.input = match &self.base {
+            Some(b) => Some(Input::from_version(&b.version, b.body()?.clone())),
+            None => None,
+        };
         req.config = options.config;
         req.secrets = options.secrets;
         req.hidden_files = options.hidden_files;
@@ -440,7 +456,7 @@ impl Session {
         req.store = self.store.clone();
         req.dir = Some(script.dir());
         req.run_id = options.run_id;
-        req
+        Ok(req)
     }
 
     /// Proposes a body file (csv, json, ndjson, parquet) as the next body,
@@ -597,20 +613,24 @@ impl Candidate {
     /// The preview against the base: schema, the first `limit` rows and a
     /// diff summary (rows matched by `key` columns, else by position).
     pub fn preview(&self, limit: usize, key: &[String]) -> Result<Preview, SessionError> {
-        let baseline = self.base.as_ref().map(|b| Baseline {
-            id: b.version.id,
-            body: &b.body,
-            meta: b.version.meta.as_ref(),
-        });
+        let baseline = match &self.base {
+            Some(b) => Some(Baseline {
+                id: b.version.id,
+                body: b.body()?,
+                meta: b.version.meta.as_ref(),
+            }),
+            None => None,
+        };
         Ok(preview(self.body()?, self.meta(), baseline, limit, key)?)
     }
 
     /// Whether the result equals the base in every component a commit would
     /// write (body, meta, readme, transform).
     pub fn is_unchanged(&self) -> Result<bool, SessionError> {
-        let Some(Base { version, body }) = &self.base else {
+        let Some(base) = &self.base else {
             return Ok(false);
         };
+        let (version, body) = (&base.version, base.body()?);
         let new = self.body()?;
         let same_body = body.schema == new.schema
             && body.num_rows() == new.num_rows()
