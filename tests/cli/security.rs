@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{text, Env};
+use crate::common::{text, Env};
 
 impl Env {
     /// Writes a script into the transform directory; returns its path.

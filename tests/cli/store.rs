@@ -4,9 +4,8 @@
 //! `get -o` and `export -o`, corrupt blobs a save would reuse, and diffs
 //! with nothing to compare. Each test has its own store.
 
-mod common;
 
-use common::{text, Env};
+use crate::common::{text, Env};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

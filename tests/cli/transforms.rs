@@ -8,8 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-mod common;
-use common::{text, Env};
+use crate::common::{text, Env};
 
 impl Env {
     /// How many versions `name` has (0 when it does not exist).

@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{text, Env};
+use crate::common::{text, Env};
 
 /// A scheduler process, killed when dropped so a failing test leaves none
 /// behind; its log goes to a file (a pipe nobody reads would block it).

@@ -7,8 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-mod common;
-use common::{text, Env};
+use crate::common::{text, Env};
 
 fn path(p: &Path) -> String {
     p.display().to_string()

@@ -1,0 +1,13 @@
+//! The `quarry` command line, run as a real child process against real
+//! stores, files, HTTP servers on loopback and the scheduler. One test binary
+//! for all suites: each links the whole program, so one link instead of seven.
+
+mod common;
+
+mod engine;
+mod import;
+mod polish;
+mod scheduler;
+mod security;
+mod store;
+mod transforms;
