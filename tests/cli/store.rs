@@ -4,7 +4,6 @@
 //! `get -o` and `export -o`, corrupt blobs a save would reuse, and diffs
 //! with nothing to compare. Each test has its own store.
 
-
 use crate::common::{text, Env};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
