@@ -5,6 +5,7 @@
 
 mod alloc;
 mod cmd;
+mod notebook;
 mod render;
 mod report;
 
@@ -35,6 +36,9 @@ enum Command {
     /// Dry-run a transform: show its output, a preview of the result and a
     /// diff against the dataset's latest version. Commits nothing.
     Apply(cmd::apply::ApplyArgs),
+    /// Open a transform in a local notebook page: its cells with their
+    /// output, the result's preview and diff, and Save. Serves 127.0.0.1 only.
+    Notebook(cmd::notebook::NotebookArgs),
     /// Run a transform (--file) or import a body (--body) and commit the
     /// result as the dataset's next version.
     Save(cmd::save::SaveArgs),
@@ -89,7 +93,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = cmd::test::TestMode::Exec)]
         mode: cmd::test::TestMode,
         /// Use starlark-go 2021's API surface (sets with only `union`, json
-        /// without `encode_indent`), as the packaged starlark-go test files expect.
+        /// without `encode_indent`, `# option:recursion` also allowing while
+        /// loops), as the packaged starlark-go test files expect.
         #[arg(long)]
         legacy_api: bool,
     },
@@ -162,6 +167,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Apply(a) => cmd::apply::run(&ctx, &a),
+        Command::Notebook(a) => cmd::notebook::run(&ctx, &a),
         Command::Save(a) => cmd::save::run(&ctx, &a),
         Command::Get(a) => cmd::get::run(&ctx, &a),
         Command::Log(a) => cmd::log::run(&ctx, &a),

@@ -138,10 +138,11 @@ pub(crate) fn unpack<const N: usize>(
                 continue 'kw;
             }
         }
+        let hint = crate::hint::did_you_mean(name, params.iter().map(|p| p.trim_end_matches('?')));
         return Err(name_err(
             fname,
             format!(
-                "unexpected keyword argument {}",
+                "unexpected keyword argument {}{hint}",
                 crate::values::repr(&Value::str(name))
             ),
         ));

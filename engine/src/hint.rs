@@ -1,48 +1,71 @@
-//! "Did you mean ...?" hints for misspelled names, attributes and keywords.
+//! "Did you mean ...?" hints for misspelled names, attributes and keyword
+//! arguments, chosen as starlark-go's `spell.Nearest` chooses them.
 
-/// Returns `" (did you mean NAME?)"` for the closest candidate within a small
-/// edit distance, or an empty string.
+use crate::builtins::text;
+
+/// Returns `" (did you mean NAME?)"` for the candidate nearest to `name`,
+/// or an empty string.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    match closest(name, candidates) {
+    match nearest(name, candidates) {
         Some(c) => format!(" (did you mean {c}?)"),
         None => String::new(),
     }
 }
 
-/// The candidate closest to `name`, if any is close enough (as starlark-go's spell package).
-pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let max = 1 + name.len() / 4;
-    let lname = name.to_lowercase();
-    let mut best: Option<(&str, usize)> = None;
+/// The candidate nearest to `x` (starlark-go's `spell.Nearest`): case and
+/// underscores are ignored, and fewer than half the characters may differ.
+pub fn nearest<'a>(x: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let fold = |s: &str| -> Vec<u8> {
+        s.chars()
+            .filter(|&c| c != '_')
+            .map(text::to_lower)
+            .collect::<String>()
+            .into_bytes()
+    };
+    let x = fold(x);
+    let mut best = None;
+    let mut best_d = x.len().div_ceil(2);
     for c in candidates {
-        if c == name {
-            continue;
-        }
-        let lc = c.to_lowercase();
-        let d = if lc == lname {
-            0
-        } else {
-            levenshtein(&lname, &lc)
-        };
-        if d <= max && best.is_none_or(|(_, bd)| d < bd) {
-            best = Some((c, d));
+        let d = levenshtein(&x, &fold(c), best_d);
+        if d < best_d {
+            best_d = d;
+            best = Some(c);
         }
     }
-    best.map(|(c, _)| c)
+    best
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+/// Edit distance between byte strings, giving up early past `max` (as spell.levenshtein).
+fn levenshtein(x: &[u8], y: &[u8], max: usize) -> usize {
+    let (mut x, mut y) = if x.len() > y.len() { (y, x) } else { (x, y) };
+    if let Some(i) = x.iter().zip(y.iter()).position(|(a, b)| a != b) {
+        x = &x[i..];
+        y = &y[i..];
     }
-    prev[b.len()]
+    if x.is_empty() {
+        return y.len();
+    }
+    let d = x.len().abs_diff(y.len());
+    if d > max {
+        return d;
+    }
+    let mut row: Vec<usize> = (0..=y.len()).collect();
+    for i in 1..=x.len() {
+        row[0] = i;
+        let mut best = i;
+        let mut prev = i - 1;
+        for j in 1..=y.len() {
+            let a = prev + usize::from(x[i - 1] != y[j - 1]);
+            let b = 1 + row[j - 1];
+            let c = 1 + row[j];
+            let k = a.min(b).min(c);
+            prev = row[j];
+            row[j] = k;
+            best = best.min(k);
+        }
+        if best > max {
+            return best;
+        }
+    }
+    row[y.len()]
 }

@@ -30,6 +30,7 @@ mod resolve;
 mod stack;
 #[cfg(feature = "starlarktest")]
 pub mod starlarktest;
+mod surface;
 pub mod syntax;
 pub mod values;
 

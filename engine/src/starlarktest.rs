@@ -3,7 +3,8 @@
 //! A test file is split into chunks on lines `---`; each chunk runs as its
 //! own module. A comment `### "regexp"` (a Go string literal, quoted or
 //! backquoted) on a line says that an error matching the regexp is expected
-//! on that line; `option:NAME` anywhere in a chunk turns on a dialect option.
+//! on that line; `option:NAME` anywhere in a chunk (conventionally a
+//! `# option:NAME` comment line) turns on a dialect option.
 //! Files load `assert.star`, a Starlark module built on the natives `error`,
 //! `catch`, `matches`, `module` and `_freeze`. The same code serves the
 //! conformance suite and `quarry test`. It is pure: callers supply file text.
@@ -13,6 +14,7 @@ use crate::args::{type_error, Args};
 use crate::error::{EvalError, Result};
 use crate::eval::{Members, Predeclared, Thread};
 use crate::resolve::{resolve_file, Environment};
+use crate::surface::ApiSurface;
 use crate::syntax::parse_file;
 use crate::values::{Builtin, NativeValue, Value};
 use crate::{Dialect, Error};
@@ -187,17 +189,24 @@ fn go_unquote(s: &str) -> Option<String> {
     Some(out)
 }
 
-/// The dialect a chunk asks for with `option:` comments.
-fn chunk_dialect(source: &str) -> Dialect {
+/// The dialect a chunk asks for with `option:NAME` comments (starlark-go
+/// looks for the text `option:NAME` anywhere in the chunk, so one comment
+/// line may hold several: `# option:set option:globalreassign`). Today's
+/// names are those of starlark-go's `syntax.FileOptions`: `set`, `while`,
+/// `toplevelcontrol`, `globalreassign`, `loadbindsglobally`, `recursion`.
+/// The 2021 test files predate `while` and `toplevelcontrol`: there
+/// `recursion` also allowed while loops, and `globalreassign` also allowed
+/// top-level control flow, so with `legacy` those options imply the others.
+fn chunk_dialect(source: &str, legacy: bool) -> Dialect {
     let has = |name: &str| source.contains(&format!("option:{name}"));
     let global_reassign = has("globalreassign");
     let recursion = has("recursion");
     Dialect {
-        while_loops: recursion,
+        while_loops: has("while") || (legacy && recursion),
         recursion,
         sets: has("set"),
         global_reassign,
-        top_level_control: global_reassign,
+        top_level_control: has("toplevelcontrol") || (legacy && global_reassign),
         load_binds_globally: has("loadbindsglobally"),
     }
 }
@@ -217,8 +226,10 @@ pub struct Harness<'a> {
     /// A step budget per chunk (0 for none), so a runaway test cannot hang the run.
     pub max_steps: u64,
     /// Run with starlark-go 2021's API surface, as the packaged starlark-go
-    /// test files expect: sets have only `union`, and `json` has no
-    /// `encode_indent` (the harness's threads hide the rest).
+    /// test files expect: sets have only `union`, `json` has no
+    /// `encode_indent` (the harness's threads hide the rest), the string
+    /// views are typed `elems` and `codepoints` with `codepoints()` yielding
+    /// invalid bytes as they are, and the `option:` names are 2021's.
     pub legacy_api: bool,
 }
 
@@ -248,7 +259,7 @@ impl Harness<'_> {
                     }
                     None => failures.push(format!("{path}:{line}: unexpected error: {msg}")),
                 };
-            let dialect = chunk_dialect(&chunk.source);
+            let dialect = chunk_dialect(&chunk.source, self.legacy_api);
             match mode {
                 Mode::Parse => {
                     if let Err(e) = parse_file(path, &chunk.source) {
@@ -305,6 +316,7 @@ impl Harness<'_> {
         }
         if self.legacy_api {
             thread.set_attr_filter(legacy_api);
+            ApiSurface::Legacy2021.install(&mut thread);
         }
         thread.set_local(FAILURES_KEY, Vec::<String>::new());
         thread.set_local(TEST_PATH_KEY, path.to_string());
@@ -484,7 +496,7 @@ impl NativeValue for HasFields {
         }
         if name.starts_with("no") {
             let names = self.attr_names();
-            let hint = match crate::hint::closest(name, names.iter().map(|s| s.as_str())) {
+            let hint = match crate::hint::nearest(name, names.iter().map(|s| s.as_str())) {
                 Some(c) => format!(" (did you mean .{c}?)"),
                 None => String::new(),
             };

@@ -331,15 +331,11 @@ fn load_caches_modules_and_detects_cycles() {
         .unwrap_err();
     assert!(err.to_string().contains("cycle in load graph"), "{err}");
     let err = make_thread()
-        .exec_file(
-            "main.star",
-            "load(\"b.star\", \"bb\")\n",
-            Default::default(),
-        )
+        .exec_file("main.star", "load(\"b.star\", \"B\")\n", Default::default())
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("load: name bb not found in module b.star (did you mean b?)"),
+            .contains("load: name B not found in module b.star (did you mean b?)"),
         "{err}"
     );
 }

@@ -224,7 +224,7 @@ fn test_command_passes_starlark_gos_own_test_files() {
         ("parse", "syntax/testdata/errors.star"),
     ] {
         let out = quarry()
-            .args(["test", "--mode", mode])
+            .args(["test", "--legacy-api", "--mode", mode])
             .arg(root.join(file))
             .output()
             .unwrap();

@@ -1,10 +1,14 @@
 //! The iterable views returned by `s.elems()`, `s.codepoints()`,
-//! `s.elem_ords()`, `s.codepoint_ords()` and `b.elems()`: not sequences (no
-//! len, no indexing), only iterable, as in starlark-go.
+//! `s.elem_ords()`, `s.codepoint_ords()` and `b.elems()`, as today's
+//! starlark-go has them: the element views of a string (`string.elems`) have
+//! a length and can be indexed; the code-point views (`string.codepoints`)
+//! and `bytes.elems` are only iterable. The code-point views decode invalid
+//! UTF-8 one byte at a time, each to U+FFFD.
 
-use super::text::decode_rune;
+use super::text::{decode_rune, REPLACEMENT};
 use crate::error::{EvalError, Result};
-use crate::values::{repr, NativeIter, NativeValue, StrValue, Value};
+use crate::surface::ApiSurface;
+use crate::values::{ops, repr, NativeIter, NativeValue, StrValue, Value};
 use std::any::Any;
 use std::rc::Rc;
 
@@ -21,16 +25,24 @@ pub enum StrViewKind {
     CodepointOrds,
 }
 
+impl StrViewKind {
+    /// Whether the view yields one item per byte.
+    fn per_byte(self) -> bool {
+        matches!(self, StrViewKind::Elems | StrViewKind::ElemOrds)
+    }
+}
+
 /// A string's element or code point view.
 pub struct StrView {
     s: Rc<StrValue>,
     kind: StrViewKind,
+    surface: ApiSurface,
 }
 
 impl StrView {
-    /// A view of `s`.
-    pub fn new(s: Rc<StrValue>, kind: StrViewKind) -> StrView {
-        StrView { s, kind }
+    /// A view of `s`, as the given API surface presents it.
+    pub(crate) fn new(s: Rc<StrValue>, kind: StrViewKind, surface: ApiSurface) -> StrView {
+        StrView { s, kind, surface }
     }
 
     fn method(&self) -> &'static str {
@@ -43,11 +55,21 @@ impl StrView {
     }
 }
 
+/// The item an element view of kind `kind` yields for byte `b`.
+fn elem(kind: StrViewKind, b: u8) -> Value {
+    match kind {
+        StrViewKind::ElemOrds => Value::Int(i64::from(b)),
+        _ => Value::str_bytes(vec![b]),
+    }
+}
+
 impl NativeValue for StrView {
     fn type_name(&self) -> &str {
-        match self.kind {
-            StrViewKind::Elems | StrViewKind::ElemOrds => "elems",
-            StrViewKind::Codepoints | StrViewKind::CodepointOrds => "codepoints",
+        match (self.surface, self.kind.per_byte()) {
+            (ApiSurface::Current, true) => "string.elems",
+            (ApiSurface::Current, false) => "string.codepoints",
+            (ApiSurface::Legacy2021, true) => "elems",
+            (ApiSurface::Legacy2021, false) => "codepoints",
         }
     }
 
@@ -72,28 +94,45 @@ impl NativeValue for StrView {
         })
     }
 
+    fn len(&self) -> Option<usize> {
+        self.kind.per_byte().then(|| self.s.len())
+    }
+
+    fn index(&self, key: &Value) -> Result<Value> {
+        if !self.kind.per_byte() {
+            return Err(EvalError::new(format!(
+                "unhandled index operation {}[{}]",
+                self.type_name(),
+                key.type_name()
+            )));
+        }
+        let this = Value::native(StrView::new(self.s.clone(), self.kind, self.surface));
+        let i = ops::resolve_index(&this, key, self.s.len())?;
+        Ok(elem(self.kind, self.s.as_bytes()[i]))
+    }
+
     fn iterate(&self) -> Option<NativeIter> {
         let s = self.s.clone();
         let kind = self.kind;
+        let legacy = self.surface == ApiSurface::Legacy2021;
         let mut i = 0usize;
         Some(Box::new(std::iter::from_fn(move || {
-            let b = s.as_bytes().get(i..)?;
-            if b.is_empty() {
-                return None;
+            let b = s.as_bytes().get(i..).filter(|b| !b.is_empty())?;
+            if kind.per_byte() {
+                i += 1;
+                return Some(elem(kind, b[0]));
             }
-            let (c, width) = match kind {
-                StrViewKind::Elems | StrViewKind::ElemOrds => (None, 1),
-                _ => {
-                    let (c, w) = decode_rune(b);
-                    (Some(c), w.max(1))
-                }
-            };
-            let piece = &b[..width.min(b.len())];
+            let (c, width) = decode_rune(b);
+            let width = width.clamp(1, b.len());
+            let piece = &b[..width];
             i += width;
             Some(match kind {
-                StrViewKind::Elems | StrViewKind::Codepoints => Value::str_bytes(piece.to_vec()),
-                StrViewKind::ElemOrds => Value::Int(piece[0] as i64),
-                StrViewKind::CodepointOrds => Value::Int(c.map_or(0, |c| c as i64)),
+                StrViewKind::CodepointOrds => Value::Int(i64::from(u32::from(c))),
+                // 2021 yielded an invalid byte as a one-byte string.
+                _ if legacy || c != REPLACEMENT || piece == "\u{FFFD}".as_bytes() => {
+                    Value::str_bytes(piece.to_vec())
+                }
+                _ => Value::str("\u{FFFD}"),
             })
         })))
     }

@@ -1,7 +1,8 @@
-//! Methods of sets, as the newest starlark-go has them: add, clear,
-//! difference, difference_update, discard, intersection,
-//! intersection_update, isdisjoint, issubset, issuperset, pop, remove,
-//! symmetric_difference, symmetric_difference_update, union, update.
+//! Methods of sets: those of today's starlark-go (add, clear, difference,
+//! discard, intersection, issubset, issuperset, pop, remove,
+//! symmetric_difference, union, update), plus Python's difference_update,
+//! intersection_update, isdisjoint and symmetric_difference_update, which
+//! starlark-go does not have.
 
 use super::unpack::{collect_param, name_err, positional};
 use super::MethodTable;

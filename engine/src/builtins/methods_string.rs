@@ -13,6 +13,7 @@ use super::MethodTable;
 use crate::args::Args;
 use crate::error::{EvalError, Result};
 use crate::eval::Thread;
+use crate::surface::ApiSurface;
 use crate::values::{ops, StrValue, Value};
 use std::rc::Rc;
 
@@ -104,26 +105,30 @@ fn count_bytes(s: &[u8], sub: &[u8]) -> usize {
     n
 }
 
-fn view(recv: &Value, args: &Args, fname: &str, kind: StrViewKind) -> Result<Value> {
+fn view(t: &Thread, recv: &Value, args: &Args, fname: &str, kind: StrViewKind) -> Result<Value> {
     positional(fname, args, 0, 0)?;
     let s = recv_str(recv, fname)?;
-    Ok(Value::native(StrView::new(s.clone(), kind)))
+    Ok(Value::native(StrView::new(
+        s.clone(),
+        kind,
+        ApiSurface::of(t),
+    )))
 }
 
-fn elems(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    view(recv, args, "elems", StrViewKind::Elems)
+fn elems(t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    view(t, recv, args, "elems", StrViewKind::Elems)
 }
 
-fn elem_ords(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    view(recv, args, "elem_ords", StrViewKind::ElemOrds)
+fn elem_ords(t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    view(t, recv, args, "elem_ords", StrViewKind::ElemOrds)
 }
 
-fn codepoints(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    view(recv, args, "codepoints", StrViewKind::Codepoints)
+fn codepoints(t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    view(t, recv, args, "codepoints", StrViewKind::Codepoints)
 }
 
-fn codepoint_ords(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    view(recv, args, "codepoint_ords", StrViewKind::CodepointOrds)
+fn codepoint_ords(t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+    view(t, recv, args, "codepoint_ords", StrViewKind::CodepointOrds)
 }
 
 fn bytes_elems(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {

@@ -32,7 +32,7 @@ pub(crate) fn enter(thread: &mut Thread, code: &Rc<crate::compile::FuncCode>) ->
         return Err(EvalError::with_kind(
             ErrorKind::StackOverflow,
             format!(
-                "stack overflow: maximum call depth ({}) exceeded in {}",
+                "Starlark stack overflow: maximum call depth ({}) exceeded in {}",
                 thread.max_depth(),
                 code.name
             ),

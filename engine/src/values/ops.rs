@@ -94,6 +94,8 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
         Sub => {
             if is_int(x) && is_int(y) {
                 Some(int::sub(x, y))
+            } else if let (Value::Set(a), Value::Set(b)) = (x, y) {
+                Some(set_op(op, a, b)?)
             } else {
                 float_op(x, y, |a, b| Ok(a - b))?
             }
@@ -146,6 +148,8 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
                 Some(int::bitwise(c, x, y))
             } else if let (Value::Set(a), Value::Set(b)) = (x, y) {
                 Some(set_op(op, a, b)?)
+            } else if let (BitOr, Value::Dict(a), Value::Dict(b)) = (op, x, y) {
+                Some(dict_union(a, b)?)
             } else {
                 None
             }
@@ -305,9 +309,28 @@ fn repeat_vec(items: &[Value], k: usize) -> Vec<Value> {
     v
 }
 
+/// `a | b` on dicts: a new dict with the keys of `a` then the new keys of
+/// `b`, each with the value of the rightmost operand that has it.
+fn dict_union(a: &Dict, b: &Dict) -> Result<Value> {
+    let out = Dict::with_capacity(a.len() + b.len());
+    for (k, v) in a.entries().iter().chain(b.entries().iter()) {
+        out.insert_key(k.clone(), v.clone())?;
+    }
+    Ok(Value::Dict(Rc::new(out)))
+}
+
+/// `a op b` on sets: `|` union, `&` intersection, `-` difference and `^`
+/// symmetric difference, each keeping the left operand's order first.
 fn set_op(op: BinaryOp, a: &Set, b: &Set) -> Result<Value> {
     let out = Set::default();
     match op {
+        BinaryOp::Sub => {
+            for k in a.elems().iter() {
+                if !b.contains(k)? {
+                    out.insert(k.value.clone())?;
+                }
+            }
+        }
         BinaryOp::BitOr => {
             for k in a.elems().iter().chain(b.elems().iter()) {
                 out.insert(k.value.clone())?;
@@ -336,8 +359,24 @@ fn set_op(op: BinaryOp, a: &Set, b: &Set) -> Result<Value> {
     Ok(Value::Set(Rc::new(out)))
 }
 
-/// `x op= y`: like [`binary`], except that `list += iterable` extends the list in place.
+/// `x op= y`: like [`binary`], except that `list += iterable` extends the
+/// list and `dict |= dict` updates the dict, in place.
 pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
+    if op == BinaryOp::BitOr {
+        if let (Value::Dict(d), Value::Dict(other)) = (x, y) {
+            d.guard.check("apply |= to", "hash table")?;
+            // Copy first: `d |= d` must not borrow the map twice.
+            let entries: Vec<_> = other
+                .entries()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (k, v) in entries {
+                d.insert_key(k, v)?;
+            }
+            return Ok(x.clone());
+        }
+    }
     if op == BinaryOp::Add {
         if let Value::List(l) = x {
             if let Value::List(_)
@@ -521,8 +560,9 @@ pub fn index(x: &Value, key: &Value) -> Result<Value> {
             Ok(Value::str_bytes(vec![s.as_bytes()[i]]))
         }
         Value::Bytes(b) => {
+            // A one-byte bytes value, as starlark-go (`b.elems()` gives ints).
             let i = resolve_index(x, key, b.len())?;
-            Ok(Value::Int(i64::from(b[i])))
+            Ok(Value::Bytes(Rc::new(vec![b[i]])))
         }
         Value::Range(r) => {
             let n = r.len() as usize;

@@ -71,10 +71,12 @@ fn write_inner(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
         Value::Bool(false) => out.push_str("False"),
         Value::Int(_) | Value::BigInt(_) => out.push_str(&int::to_string(v)),
         Value::Float(f) => out.push_str(&format_float_g(*f)),
-        Value::Str(s) => quote_into(out, s.as_bytes(), false),
+        Value::Str(s) => quote_into(out, s.as_bytes()),
         Value::Bytes(b) => {
+            // As starlark-go: valid UTF-8 shows as text, like a string's
+            // repr; only invalid bytes and unprintable characters escape.
             out.push('b');
-            quote_into(out, b, true)
+            quote_into(out, b)
         }
         Value::List(l) => {
             out.push('[');
@@ -232,9 +234,10 @@ pub fn go_format_g_shortest(f: f64) -> String {
     out
 }
 
-/// Appends a double-quoted literal for `bytes` as Go's strconv.Quote would
-/// (for strings) or as starlark-go quotes bytes values (`ascii_only`).
-pub fn quote_into(out: &mut String, bytes: &[u8], ascii_only: bool) {
+/// Appends a double-quoted literal for `bytes` as starlark-go quotes strings
+/// and bytes values: printable UTF-8 as text, `\xNN` for invalid bytes,
+/// `\u`/`\U` escapes for unprintable characters.
+pub fn quote_into(out: &mut String, bytes: &[u8]) {
     out.push('"');
     let mut i = 0;
     while i < bytes.len() {
@@ -253,11 +256,6 @@ pub fn quote_into(out: &mut String, bytes: &[u8], ascii_only: bool) {
                 0x20..=0x7e => out.push(b as char),
                 _ => out.push_str(&format!("\\x{:02x}", b)),
             }
-            i += 1;
-            continue;
-        }
-        if ascii_only {
-            out.push_str(&format!("\\x{:02x}", b));
             i += 1;
             continue;
         }
