@@ -56,6 +56,9 @@ pub struct ApplyReport {
     pub preview: Preview,
     /// Always false: a dry run commits nothing.
     pub committed: bool,
+    /// With `--cells`: each cell's report, then the `transform(ds)` call's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cells: Option<Vec<CellJson>>,
 }
 
 impl ApplyReport {
@@ -73,6 +76,87 @@ impl ApplyReport {
             rand_seed: outcome.and_then(|o| o.rand_seed),
             preview,
             committed: false,
+            cells: None,
+        }
+    }
+}
+
+/// `apply --cells --json` when a cell failed: the cells' reports on
+/// standard output (the error itself is an [`ErrorReport`] on standard error).
+#[derive(Debug, Serialize)]
+pub struct FailedCellsReport {
+    /// Each cell's report, the failed one and the skipped ones included.
+    pub cells: Vec<CellJson>,
+    /// Always false.
+    pub committed: bool,
+}
+
+/// One cell's report (or the final `transform(ds)` call's).
+#[derive(Debug, Clone, Serialize)]
+pub struct CellJson {
+    /// 0-based; the `transform(ds)` call comes after the last cell.
+    pub index: usize,
+    /// The cell's title (`# %% Title`), or `transform(ds)` for the call.
+    pub title: Option<String>,
+    /// The 1-based line its code starts on (0 for the call).
+    pub line: u32,
+    /// `ok`, `failed`, `skipped` or `reused`.
+    pub status: &'static str,
+    /// What it printed, one line per `print`.
+    pub output: String,
+    /// Its trailing expression's value, if it had one.
+    pub value: Option<CellValueJson>,
+    /// Milliseconds it ran.
+    pub elapsed_ms: f64,
+    /// The error that ended it (its first line with position).
+    pub error: Option<String>,
+}
+
+/// A cell's value: a table (columns, row count, first rows) or text.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CellValueJson {
+    /// A table.
+    Table {
+        /// Its columns.
+        columns: Vec<transforms::preview::PreviewColumn>,
+        /// How many rows it has.
+        rows: usize,
+        /// Its first rows as text (nulls empty).
+        head: Vec<Vec<String>>,
+    },
+    /// Any other value, as its repr.
+    Text {
+        /// The repr.
+        text: String,
+    },
+}
+
+impl CellJson {
+    /// The JSON form of `r`, with the first `limit` rows of a table value.
+    pub fn new(r: &transforms::cells::CellReport, limit: usize) -> CellJson {
+        use transforms::cells::{CellStatus, CellValue};
+        CellJson {
+            index: r.index,
+            title: r.title.clone(),
+            line: r.line,
+            status: match r.status {
+                CellStatus::Ok => "ok",
+                CellStatus::Failed => "failed",
+                CellStatus::Skipped => "skipped",
+                CellStatus::Reused => "reused",
+            },
+            output: r.output.clone(),
+            value: r.value.as_ref().map(|v| match v {
+                CellValue::Text(text) => CellValueJson::Text { text: text.clone() },
+                CellValue::Table(body) => CellValueJson::Table {
+                    columns: transforms::preview::columns(body),
+                    rows: body.num_rows(),
+                    head: transforms::preview::head_rows(body, limit).unwrap_or_default(),
+                },
+            }),
+            elapsed_ms: r.elapsed.as_secs_f64() * 1000.0,
+            error: r.error.clone(),
         }
     }
 }

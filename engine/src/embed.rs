@@ -119,6 +119,12 @@ impl Session {
     pub fn members(&self) -> Members {
         self.env.members()
     }
+
+    /// Freezes every global value, as a module is frozen when its file
+    /// finishes: later code cannot mutate them.
+    pub fn freeze(&self) {
+        self.env.freeze();
+    }
 }
 
 impl Thread {
@@ -177,7 +183,8 @@ impl Thread {
     }
 
     /// Runs one chunk of a session (exec-and-eval): statements run against the
-    /// session's module; a trailing expression's value is returned. On failure
+    /// session's module; a trailing expression's value is returned. Names a
+    /// chunk binds with `load` are globals, seen by later chunks. On failure
     /// the outcome carries the error and the session keeps its partial module.
     pub fn exec_chunk(&mut self, session: &mut Session, src: &str) -> ChunkOutcome {
         let fail = |e: Error| ChunkOutcome {
@@ -198,10 +205,16 @@ impl Thread {
             is_universal: &crate::builtins::is_universal,
             is_global: Some(&is_global),
         };
-        if let Err(e) = resolve_file(&mut file, &self.dialect, &env, &prior) {
+        // A chunk's loads are seen by the chunks after it, as its globals are.
+        let dialect = crate::Dialect {
+            load_binds_globally: true,
+            ..self.dialect.clone()
+        };
+        if let Err(e) = resolve_file(&mut file, &dialect, &env, &prior) {
             return fail(Error::Resolve(e));
         }
         let program = compile_file(&file, true);
+        self.register_module(&session.env);
         {
             let mut names = session.env.names.borrow_mut();
             *names = program.globals.clone();

@@ -5,10 +5,13 @@
 use super::options::RunArgs;
 use super::Context;
 use crate::render;
-use crate::report::ApplyReport;
+use crate::report::{ApplyReport, CellJson, FailedCellsReport};
 use anyhow::Result;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
+use transforms::cells::CellReport;
 use transforms::{Candidate, Script, Session};
 
 /// `quarry apply`'s arguments.
@@ -26,6 +29,10 @@ pub struct ApplyArgs {
     /// Key column(s) matching rows in the diff summary (default: by position).
     #[arg(long = "key", value_name = "COL")]
     pub key: Vec<String>,
+    /// Show each cell's output, value and time: cells start at lines that
+    /// are exactly `---` or start with `# %%`; a file without them is one cell.
+    #[arg(long)]
+    pub cells: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -97,6 +104,60 @@ pub fn show_dry_run(
 /// `quarry apply`.
 pub fn run(ctx: &Context, a: &ApplyArgs) -> Result<ExitCode> {
     let session = open_session(ctx, a.dataset.as_deref())?;
+    if a.cells {
+        return run_cells(ctx, &session, a);
+    }
     let candidate = run_script(ctx, &session, &a.file, &a.run)?;
     show_dry_run(ctx, &candidate, a.dataset.as_deref(), a.limit, &a.key)
+}
+
+/// `quarry apply --cells`: each cell's report as it ends (prints grouped
+/// under their cell), then the preview; a failed cell's error in full.
+fn run_cells(ctx: &Context, session: &Session, a: &ApplyArgs) -> Result<ExitCode> {
+    let script = read_script(&a.file, ctx.json)?;
+    let total = transforms::cells::split(&script.text).len();
+    let mut options = a.run.options(false)?;
+    let reports: Rc<RefCell<Vec<CellReport>>> = Rc::default();
+    let sink = reports.clone();
+    let (json, limit) = (ctx.json, a.limit);
+    options.on_cell = Some(Box::new(move |r: CellReport| {
+        if !json {
+            print!("{}", render::cells::show_cell(&r, total, limit));
+        }
+        sink.borrow_mut().push(r);
+    }));
+    let result = session.run(script, options);
+    let cells: Vec<CellJson> = reports
+        .take()
+        .iter()
+        .map(|r| CellJson::new(r, limit))
+        .collect();
+    let candidate = match result {
+        Ok(c) => c,
+        Err(e) => {
+            if ctx.json {
+                ctx.print_json(&FailedCellsReport {
+                    cells,
+                    committed: false,
+                })?;
+            } else {
+                println!();
+            }
+            return Err(render::failure::session(e));
+        }
+    };
+    let preview = candidate.preview(a.limit, &a.key)?;
+    if ctx.json {
+        let mut report = ApplyReport::new(a.dataset.as_deref(), &candidate, preview);
+        report.cells = Some(cells);
+        ctx.print_json(&report)?;
+    } else {
+        println!();
+        print!(
+            "{}",
+            render::preview::show_preview(&preview, a.dataset.as_deref())
+        );
+        println!("\ndry run: nothing was committed");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ pub mod get;
 pub mod list;
 pub mod lock;
 pub mod log;
+pub mod notebook;
 pub mod options;
 pub mod progress;
 pub mod remove;

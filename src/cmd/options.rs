@@ -124,6 +124,7 @@ impl RunArgs {
             }),
             cancel: None,
             run_id: None,
+            on_cell: None,
         })
     }
 }

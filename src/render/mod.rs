@@ -1,6 +1,7 @@
 //! Text rendering for terminals: aligned tables, sizes, short ids, times
 //! ([`preview`]: what a dry run shows; [`failure`]: errors with carets).
 
+pub mod cells;
 pub mod failure;
 pub mod preview;
 

@@ -51,6 +51,17 @@ impl Env {
         c
     }
 
+    /// How many versions `name` has (0 when it does not exist).
+    pub fn versions(&self, name: &str) -> usize {
+        let list = self.json(&["list"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .map(|d| d["versions"].as_u64().unwrap() as usize)
+            .unwrap_or(0)
+    }
+
     /// Runs `quarry ARGS`.
     pub fn run(&self, args: &[&str]) -> Output {
         self.quarry().args(args).output().unwrap()

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod cells;
 mod engine;
 mod import;
 mod polish;

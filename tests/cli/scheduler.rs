@@ -107,10 +107,6 @@ impl Env {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-
-    fn versions(&self, dataset: &str) -> usize {
-        self.json(&["log", dataset]).as_array().unwrap().len()
-    }
 }
 
 fn status(r: &Json) -> &str {

@@ -11,17 +11,6 @@ use std::path::{Path, PathBuf};
 use crate::common::{text, Env};
 
 impl Env {
-    /// How many versions `name` has (0 when it does not exist).
-    fn versions(&self, name: &str) -> usize {
-        let list = self.json(&["list"]);
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == name)
-            .map(|d| d["versions"].as_u64().unwrap() as usize)
-            .unwrap_or(0)
-    }
-
     /// The body of `reference` as CSV.
     fn csv(&self, reference: &str) -> String {
         self.ok(&["get", "body", reference, "--format", "csv"])

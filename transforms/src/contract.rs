@@ -1,5 +1,5 @@
-//! The return-or-mutate contract: run the file, find `transform`, call it
-//! with `ds`, and decide which dataset is the result.
+//! The return-or-mutate contract: run the file's cells, find `transform`,
+//! call it with `ds`, and decide which dataset is the result.
 //!
 //! `transform(ds)` may mutate `ds` or return a dataset. A returned dataset
 //! is the result and mutations to the argument are ignored; `None` makes the
@@ -7,9 +7,11 @@
 //! `transform` that is not a function is an error. A script with no
 //! `transform` leaves the dataset unchanged.
 
+use crate::cells::Cell;
 use crate::dataset::{DatasetState, DatasetValue};
 use engine::{Args, EvalError, Predeclared, Value};
 use starlib::Release;
+use std::time::Instant;
 
 /// How running the script failed before a result existed.
 pub enum Failure {
@@ -19,18 +21,81 @@ pub enum Failure {
     Contract(String),
 }
 
-/// Runs the file and `transform`; `Ok(None)` when there is no transform.
+/// What the host learns as each step ends: a cell, or the final
+/// `transform(ds)` call (index = the number of cells).
+pub struct StepEnd<'a> {
+    /// The step's index.
+    pub index: usize,
+    /// The trailing expression's value (cells only; `None` when there was none).
+    pub value: Option<&'a Value>,
+    /// The error that ended it, if it failed.
+    pub error: Option<String>,
+    /// How long it ran.
+    pub elapsed: std::time::Duration,
+}
+
+/// Runs the file's cells in order in one module, then `transform`;
+/// `Ok(None)` when there is no transform. `on_step` hears of each step as
+/// it ends, failed ones included.
 pub fn execute(
     thread: &mut engine::Thread,
     path: &str,
-    script: &str,
+    cells: &[Cell],
     pre: Predeclared,
     release: &'static Release,
     initial: DatasetState,
+    on_step: &mut dyn FnMut(StepEnd<'_>),
 ) -> Result<Option<DatasetState>, Failure> {
-    let globals = thread
-        .exec_file(path, script, pre)
-        .map_err(Failure::Engine)?;
+    let mut module = engine::Session::new(path, pre);
+    for (index, cell) in cells.iter().enumerate() {
+        let started = Instant::now();
+        let outcome = thread.exec_chunk(&mut module, &cell.source());
+        on_step(StepEnd {
+            index,
+            value: outcome.value.as_ref(),
+            error: outcome.error.as_ref().map(describe),
+            elapsed: started.elapsed(),
+        });
+        if let Some(e) = outcome.error {
+            return Err(Failure::Engine(e));
+        }
+    }
+    // As when a file finishes: the module's values are frozen.
+    module.freeze();
+    let started = Instant::now();
+    let result = call_transform(thread, path, &module.members(), release, initial);
+    on_step(StepEnd {
+        index: cells.len(),
+        value: None,
+        error: match &result {
+            Err(Failure::Engine(e)) => Some(describe(e)),
+            Err(Failure::Contract(m)) => Some(m.clone()),
+            Ok(_) => None,
+        },
+        elapsed: started.elapsed(),
+    });
+    result
+}
+
+/// An engine error on one line, with its position: `file:line:col: message`.
+fn describe(e: &engine::Error) -> String {
+    match (e, e.position()) {
+        (engine::Error::Eval(ev), Some((path, line, col))) => {
+            format!("{path}:{line}:{col}: {}", ev.msg)
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Finds `transform` among the module's globals, calls it with `ds` and
+/// applies the contract.
+fn call_transform(
+    thread: &mut engine::Thread,
+    path: &str,
+    globals: &engine::Members,
+    release: &'static Release,
+    initial: DatasetState,
+) -> Result<Option<DatasetState>, Failure> {
     let Some(f) = globals.get("transform") else {
         return Ok(None);
     };

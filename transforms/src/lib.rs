@@ -16,6 +16,7 @@
 //! | [`session`] | open a dataset, run or import, preview, commit (compare-and-swap) |
 //! | [`request`] | what one run needs: [`RunRequest`], [`Input`], [`Limits`] |
 //! | [`run`](mod@run) | one run as named steps: thread, deadline, host names, contract, result |
+//! | [`cells`] | a file's cells (`---`, `# %%`) and what each produced |
 //! | [`contract`] | the return-or-mutate contract of `transform(ds)` |
 //! | [`outcome`] | [`RunOutcome`], the result of a successful run |
 //! | [`error`] | [`TransformError`], why a run failed |
@@ -28,6 +29,7 @@
 //! | [`fs`] | the read-only `fs` module rooted at the transform's directory |
 //! | [`lockfile`] | `versions.lock`: choosing a script's starlib release |
 //! | [`preview`] | what a dry run shows: schema, first rows, diff summary |
+//! | [`profile`] | column profiles: type, nulls, min/max, distinct, histogram |
 //!
 //! ## The contract
 //!
@@ -55,6 +57,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cells;
 pub mod contract;
 pub mod convert;
 pub mod dataset;
@@ -64,6 +67,7 @@ pub mod lockfile;
 pub mod outcome;
 pub mod preview;
 pub mod print;
+pub mod profile;
 pub mod redact;
 pub mod request;
 pub mod run;

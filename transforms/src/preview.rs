@@ -52,11 +52,22 @@ pub struct Baseline<'a> {
 
 /// The first `limit` rows of `body`, each cell as display text.
 pub fn head_rows(body: &Body, limit: usize) -> Result<Vec<Vec<String>>, DatasetError> {
+    rows_at(body, 0, limit)
+}
+
+/// Rows `offset..offset + limit` of `body` (fewer at its end), each cell as
+/// display text (nulls empty).
+pub fn rows_at(body: &Body, offset: usize, limit: usize) -> Result<Vec<Vec<String>>, DatasetError> {
     let opts = FormatOptions::default().with_null("");
     let mut out = Vec::new();
+    let mut skip = offset;
     for batch in &body.batches {
         if out.len() >= limit {
             break;
+        }
+        if skip >= batch.num_rows() {
+            skip -= batch.num_rows();
+            continue;
         }
         let formatters = batch
             .columns()
@@ -64,7 +75,7 @@ pub fn head_rows(body: &Body, limit: usize) -> Result<Vec<Vec<String>>, DatasetE
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| DatasetError::Invalid(format!("formatting rows: {e}")))?;
-        for i in 0..batch.num_rows() {
+        for i in std::mem::take(&mut skip)..batch.num_rows() {
             if out.len() >= limit {
                 break;
             }

@@ -1,5 +1,6 @@
 //! What one run needs: [`RunRequest`] with its [`Input`] and [`Limits`].
 
+use crate::cells::CellHook;
 use datasets::{Body, Meta, Store};
 use engine::CancelHandle;
 use starlib::{HostConfig, Release};
@@ -75,6 +76,8 @@ pub struct RunRequest {
     pub cancel: Option<CancelHandle>,
     /// The run's id (`None`: a fresh one), recorded in the version's provenance.
     pub run_id: Option<String>,
+    /// Called with each cell's report as the cell ends (see [`crate::cells`]).
+    pub on_cell: Option<CellHook>,
 }
 
 impl RunRequest {
@@ -99,6 +102,7 @@ impl RunRequest {
             store: None,
             cancel: None,
             run_id: None,
+            on_cell: None,
         }
     }
 }

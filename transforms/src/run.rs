@@ -2,7 +2,9 @@
 //! deadline, predeclare the host names, apply the contract, and turn the
 //! resulting dataset into a redacted [`RunOutcome`]. Commits nothing.
 
-use crate::contract::{self, Failure};
+use crate::cells::{self, Cell, CellHook, CellReport, CellStatus, CellValue};
+use crate::contract::{self, Failure, StepEnd};
+use crate::convert;
 use crate::dataset::{self, empty_body, meta_value, DatasetState};
 use crate::redact::Redactor;
 use crate::settings::Settings;
@@ -37,6 +39,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         store,
         cancel,
         run_id,
+        on_cell,
     } = req;
     let redactor = Redactor::new(secrets.values());
     // Every HTTP request ends by the run's deadline at the latest.
@@ -72,14 +75,26 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         dataset::loader(release, store, inputs.clone()),
     );
 
+    let cells = cells::split(&script);
+    let mut steps = StepReporter {
+        cells: &cells,
+        output: output.clone(),
+        printed: 0,
+        redactor: &redactor,
+        hook: on_cell,
+        failed: false,
+        steps: 0,
+    };
     let result = contract::execute(
         &mut thread,
         &path,
-        &script,
+        &cells,
         pre,
         release,
         initial_state(&input),
+        &mut |step| steps.step(step),
     );
+    steps.skip_rest();
     // The result is out: free the module (its functions hold it in a cycle).
     thread.release_modules();
     let late = deadline.finish();
@@ -149,6 +164,96 @@ fn capture_print(
         o.push('\n');
     });
     output
+}
+
+/// Turns each step's end into a [`CellReport`] for the run's cell hook:
+/// what the step printed, its value (a table as rows, anything else as its
+/// redacted repr), its time and error; after a failure the rest are skipped.
+struct StepReporter<'a> {
+    cells: &'a [Cell],
+    output: Rc<RefCell<String>>,
+    /// How much of the output earlier steps printed.
+    printed: usize,
+    redactor: &'a Redactor,
+    hook: Option<CellHook>,
+    failed: bool,
+    /// How many steps have ended.
+    steps: usize,
+}
+
+impl StepReporter<'_> {
+    fn step(&mut self, step: StepEnd<'_>) {
+        let output = {
+            let o = self.output.borrow();
+            let new = o.get(self.printed..).unwrap_or_default().to_string();
+            self.printed = o.len();
+            new
+        };
+        self.failed |= step.error.is_some();
+        self.steps = step.index + 1;
+        if self.hook.is_none() {
+            return;
+        }
+        let value = step.value.map(|v| cell_value(v, self.redactor));
+        let report = CellReport {
+            status: if step.error.is_some() {
+                CellStatus::Failed
+            } else {
+                CellStatus::Ok
+            },
+            output,
+            value,
+            elapsed: step.elapsed,
+            error: step.error.map(|e| self.redactor.redact(&e)),
+            ..self.report_for(step.index)
+        };
+        if let Some(hook) = self.hook.as_mut() {
+            hook(report);
+        }
+    }
+
+    /// An empty report for step `index`: a cell, or the `transform(ds)` call.
+    fn report_for(&self, index: usize) -> CellReport {
+        let cell = self.cells.get(index);
+        CellReport {
+            index,
+            title: match cell {
+                Some(c) => c.title.clone(),
+                None => Some("transform(ds)".to_string()),
+            },
+            line: cell.map_or(0, |c| c.line),
+            status: CellStatus::Skipped,
+            output: String::new(),
+            value: None,
+            elapsed: Duration::ZERO,
+            error: None,
+        }
+    }
+
+    /// Reports every step after a failed one as skipped.
+    fn skip_rest(&mut self) {
+        if !self.failed {
+            return;
+        }
+        for index in self.steps..=self.cells.len() {
+            let report = self.report_for(index);
+            if let Some(hook) = self.hook.as_mut() {
+                hook(report);
+            }
+        }
+    }
+}
+
+/// A trailing expression's value as a cell shows it.
+fn cell_value(v: &Value, redactor: &Redactor) -> CellValue {
+    if convert::as_table(v).is_some() {
+        if let Ok(body) = convert::value_to_body("value", v, &convert::RowLists::HeaderFirst) {
+            if let Ok(body) = redactor.redact_body(&body) {
+                return CellValue::Table(body);
+            }
+        }
+    }
+    CellValue::Text(redactor.redact(&engine::values::repr(v)))
 }
 
 /// The run's wall-clock limit: a timer thread cancels the thread when it

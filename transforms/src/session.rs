@@ -225,6 +225,8 @@ pub struct RunOptions {
     pub cancel: Option<CancelHandle>,
     /// The run's id (`None`: a fresh one; a recording session sets it).
     pub run_id: Option<String>,
+    /// Called with each cell's report as the cell ends (see [`crate::cells`]).
+    pub on_cell: Option<crate::cells::CellHook>,
 }
 
 /// The version a session starts from: its record, and its body read from
@@ -456,6 +458,7 @@ impl Session {
         req.store = self.store.clone();
         req.dir = Some(script.dir());
         req.run_id = options.run_id;
+        req.on_cell = options.on_cell;
         Ok(req)
     }
 

@@ -355,11 +355,22 @@ impl Thread {
             globals: RefCell::new(vec![None; program.globals.len()]),
             predeclared,
         });
-        self.modules.retain(|m| m.strong_count() > 0);
-        self.modules.push(Rc::downgrade(&env));
+        self.register_module(&env);
         self.run_toplevel(&program.toplevel, &env)?;
         env.freeze();
         Ok(env)
+    }
+
+    /// Remembers a module for [`Thread::release_modules`] (once).
+    pub(crate) fn register_module(&mut self, env: &Rc<ModuleEnv>) {
+        self.modules.retain(|m| m.strong_count() > 0);
+        if !self
+            .modules
+            .iter()
+            .any(|m| std::ptr::eq(m.as_ptr(), Rc::as_ptr(env)))
+        {
+            self.modules.push(Rc::downgrade(env));
+        }
     }
 
     /// Runs top-level code against an existing module environment and returns

@@ -57,7 +57,8 @@ pub fn resolve_file(
 ) -> Result<(), Vec<ResolveError>> {
     let mut r = Resolver::new(file.path.clone(), dialect, env);
     for g in prior_globals {
-        r.add_global(g, Pos::default());
+        let b = r.add_global(g, Pos::default());
+        r.rebindable.insert(b);
     }
     // Phase 1.
     r.stmts(&mut file.stmts);
@@ -175,6 +176,9 @@ struct Resolver<'a> {
     module_locals: Vec<BindingId>,
     globals: FxHashMap<String, BindingId>,
     globals_order: Vec<BindingId>,
+    /// Globals of earlier chunks not yet rebound in this one: a chunk may
+    /// bind each once, as a notebook cell redefines what an earlier cell made.
+    rebindable: rustc_hash::FxHashSet<BindingId>,
     predeclared: FxHashMap<String, BindingId>,
     loops: u32,
     ifs: u32,
@@ -203,6 +207,7 @@ impl<'a> Resolver<'a> {
             next_func: 0,
             module_locals: Vec::new(),
             globals: FxHashMap::default(),
+            rebindable: Default::default(),
             globals_order: Vec::new(),
             predeclared: FxHashMap::default(),
             loops: 0,
@@ -326,7 +331,9 @@ impl<'a> Resolver<'a> {
                 Some(b) => b,
                 None => self.add_global(&id.name, id.pos),
             };
-            if existing.is_some() && !self.dialect.global_reassign {
+            if existing.is_some() && self.rebindable.remove(&b) {
+                self.bindings[b].first = id.pos;
+            } else if existing.is_some() && !self.dialect.global_reassign {
                 let bd = &self.bindings[b];
                 let msg = format!(
                     "cannot reassign {} {} declared at {}:{}:{}",
