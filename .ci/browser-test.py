@@ -151,11 +151,15 @@ def main():
                 time.sleep(0.1)
         browser = Browser(driver_port, os.path.join(work, "chromium"))
         browser.go(url)
-        browser.wait("the page", "return document.querySelectorAll('.cell').length === 4")
+        # The page shows the run the notebook starts with; then Run all runs again.
+        seq = int(browser.wait("the first run", """const b = document.body.dataset;
+            return b.running === 'false' && !document.getElementById('save').disabled ? b.seq : null;"""))
         browser.click("#run-all")
-        statuses = browser.wait("every cell to run", """
+        statuses = browser.wait("every cell to run again", f"""
+            const b = document.body.dataset;
             const s = [...document.querySelectorAll('.cell .status')].map(e => e.textContent);
-            return s.length === 4 && s.every(t => t.startsWith('ok')) && !document.getElementById('save').disabled ? s : null;""")
+            return Number(b.seq) > {seq} && b.running === 'false' && s.length === 4
+                && s.every(t => t.startsWith('ok')) && !document.getElementById('save').disabled ? s : null;""")
         check(len(statuses) == 4, f"Run all ran every cell: {statuses}")
         outputs = browser.js("return [...document.querySelectorAll('.cell')].map(c => { const o = c.querySelector('.output'); return o ? o.textContent : ''; })")
         check(outputs[0] == "cities: 12\n", f"cell 1's output is shown: {outputs[0]!r}")
@@ -180,7 +184,8 @@ def main():
         with open(script, "w") as f:
             f.write(text.replace('print("cities:", len(cities))', 'print("city count:", len(cities))'))
         browser.wait("the re-run after the file changed",
-                     "const o = document.querySelector('.cell .output'); return o && o.textContent === 'city count: 12\\n' && !document.getElementById('save').disabled")
+                     "const o = document.querySelector('.cell .output'); return o && o.textContent === 'city count: 12\\n'"
+                     " && document.body.dataset.running === 'false' && !document.getElementById('save').disabled")
         check(True, "editing the file re-runs it and the page shows the new output")
         if a.screenshot:
             browser.screenshot(a.screenshot)

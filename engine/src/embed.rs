@@ -89,7 +89,9 @@ pub fn compile(
     Ok(compile_file(&file, false))
 }
 
-/// A REPL or notebook session: one module whose globals persist across chunks.
+/// A REPL or notebook session: one module whose globals persist across
+/// chunks. A clone is another handle to the same module.
+#[derive(Clone)]
 pub struct Session {
     env: Rc<ModuleEnv>,
 }
@@ -115,6 +117,11 @@ impl Session {
         }
     }
 
+    /// The file name the session's chunks are compiled under.
+    pub fn path(&self) -> &str {
+        &self.env.path
+    }
+
     /// The module's current globals (partial after a failed chunk).
     pub fn members(&self) -> Members {
         self.env.members()
@@ -125,6 +132,51 @@ impl Session {
     pub fn freeze(&self) {
         self.env.freeze();
     }
+
+    /// The module's globals as they are now, mutable values deep-copied
+    /// (see [`crate::values::DeepCopier`]), so later chunks cannot change
+    /// the snapshot.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut copier = crate::values::DeepCopier::new();
+        Snapshot {
+            names: self.env.names.borrow().clone(),
+            globals: self
+                .env
+                .globals
+                .borrow()
+                .iter()
+                .map(|v| v.as_ref().map(|v| copier.copy(v)))
+                .collect(),
+        }
+    }
+
+    /// Puts the module back as it was at `snapshot` (copying again, so the
+    /// snapshot can be restored any number of times). Functions defined
+    /// before the snapshot see the restored globals: they belong to this module.
+    pub fn restore(&self, snapshot: &Snapshot) {
+        let mut copier = crate::values::DeepCopier::new();
+        let globals: Vec<Option<Value>> = snapshot
+            .globals
+            .iter()
+            .map(|v| v.as_ref().map(|v| copier.copy(v)))
+            .collect();
+        *self.env.names.borrow_mut() = snapshot.names.clone();
+        let old = std::mem::replace(&mut *self.env.globals.borrow_mut(), globals);
+        drop(old);
+    }
+
+    /// Unsets every global, breaking the cycles between the module and the
+    /// functions it defined; call it when the session is done with.
+    pub fn release(&self) {
+        let old = std::mem::take(&mut *self.env.globals.borrow_mut());
+        drop(old);
+    }
+}
+
+/// A session's globals at one moment (see [`Session::snapshot`]).
+pub struct Snapshot {
+    names: Vec<String>,
+    globals: Vec<Option<Value>>,
 }
 
 impl Thread {

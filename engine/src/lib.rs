@@ -38,7 +38,7 @@ pub use args::Args;
 pub use builtins::{make_module, make_struct};
 pub use compile::{DecodeError, Program};
 pub use dialect::Dialect;
-pub use embed::{compile, ChunkOutcome, Error, Session};
+pub use embed::{compile, ChunkOutcome, Error, Session, Snapshot};
 pub use error::{ErrorKind, EvalError};
 pub use eval::{AttrFilter, CancelHandle, Loader, Members, Predeclared, Thread};
 pub use resolve::ResolveError;

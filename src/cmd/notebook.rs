@@ -86,7 +86,7 @@ pub fn run(ctx: &Context, a: &NotebookArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("."));
     watcher.watch(&dir, notify::RecursiveMode::NonRecursive)?;
 
-    let _ = tx.send(Command::Run);
+    let _ = tx.send(Command::Run(None));
     println!("http://127.0.0.1:{port}/?token={}", shared.token);
     eprintln!("notebook for {} (Ctrl-C stops it)", a.file.display());
     crate::notebook::serve(listener, shared, tx)?;

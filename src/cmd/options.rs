@@ -125,6 +125,7 @@ impl RunArgs {
             cancel: None,
             run_id: None,
             on_cell: None,
+            memory: None,
         })
     }
 }

@@ -154,9 +154,15 @@ async fn table(State(app): State<App>, Query(q): Query<TableQuery>) -> Response 
     }
 }
 
-async fn run(State(app): State<App>) -> Response {
+#[derive(Deserialize)]
+struct RunQuery {
+    /// Run from this cell on (absent: every cell, nothing reused).
+    from: Option<usize>,
+}
+
+async fn run(State(app): State<App>, Query(q): Query<RunQuery>) -> Response {
     app.shared.cancel_run();
-    app.send(Command::Run);
+    app.send(Command::Run(q.from));
     StatusCode::ACCEPTED.into_response()
 }
 

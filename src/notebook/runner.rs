@@ -8,14 +8,15 @@ use crate::render;
 use datasets::Store;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
-use transforms::cells::CellReport;
+use transforms::cells::{CellMemory, CellReport};
 use transforms::{Candidate, CommitOptions, Committed, Script, Session};
 
 /// What the runner is asked to do.
 #[derive(Debug)]
 pub enum Command {
-    /// Run the file (cells before `from` may be reused when unchanged).
-    Run,
+    /// Run the file: every cell (`None`), or from cell `k` on, reusing the
+    /// kept state of the cells before it where they are unchanged.
+    Run(Option<usize>),
     /// The file changed on disk: run it if its text differs from the last run's.
     FileChanged,
     /// Commit the last successful run's result.
@@ -34,26 +35,44 @@ pub struct Target {
 pub fn serve(shared: Arc<Shared>, target: Target, run: RunArgs, commands: Receiver<Command>) {
     let mut candidate: Option<Candidate> = None;
     let mut last_text: Option<String> = None;
+    let memory = CellMemory::new();
     while let Ok(first) = commands.recv() {
         // Coalesce what queued up while the last command ran.
         let mut batch = vec![first];
         batch.extend(commands.try_iter());
         if batch.iter().any(|c| matches!(c, Command::Save)) {
             save(&shared, &target, candidate.take());
-            continue;
+            batch.retain(|c| !matches!(c, Command::Save));
+            if batch.is_empty() {
+                continue;
+            }
         }
         let text = std::fs::read_to_string(&shared.path).ok();
-        let forced = batch.iter().any(|c| matches!(c, Command::Run));
-        if !forced && text.is_some() && text == last_text {
-            continue;
+        // The earliest cell asked for decides; `Run all` forgets everything.
+        let from = batch
+            .iter()
+            .filter_map(|c| match c {
+                Command::Run(from) => Some(from.unwrap_or(0)),
+                _ => None,
+            })
+            .min();
+        match from {
+            Some(k) => memory.forget_from(k),
+            None if text.is_some() && text == last_text => continue,
+            None => {}
         }
         last_text = text;
-        candidate = run_once(&shared, &target, &run);
+        candidate = run_once(&shared, &target, &run, &memory);
     }
 }
 
 /// One run of the file as it is on disk; its reports go to the shared state.
-fn run_once(shared: &Arc<Shared>, target: &Target, run: &RunArgs) -> Option<Candidate> {
+fn run_once(
+    shared: &Arc<Shared>,
+    target: &Target,
+    run: &RunArgs,
+    memory: &CellMemory,
+) -> Option<Candidate> {
     let script = match Script::read(&shared.path) {
         Ok(s) => s,
         Err(e) => {
@@ -69,6 +88,7 @@ fn run_once(shared: &Arc<Shared>, target: &Target, run: &RunArgs) -> Option<Cand
         }
     };
     options.cancel = Some(shared.start(&script.text));
+    options.memory = Some(memory.clone());
     let sink = shared.clone();
     options.on_cell = Some(Box::new(move |r: CellReport| sink.record(r)));
     let session = match open(target) {

@@ -376,3 +376,43 @@ fn a_new_run_cancels_the_one_in_progress() {
     });
     assert_eq!(s["error"], Json::Null, "{s}");
 }
+
+#[test]
+fn editing_a_later_cell_does_not_repeat_an_earlier_download() {
+    let env = Env::new();
+    let (url, hits) = crate::common::json_server(r#"[{"a": 1}, {"a": 2}]"#);
+    let f = env.file(
+        "fetch.star",
+        &format!(
+            "load('http.star', 'http')\nrows = http.get('{url}').json()\n# %% Count\nprint('rows:', len(rows))\n"
+        ),
+    );
+    let nb = Notebook::start(&env, &[&env.path(&f), "--allow-private-network"]);
+    let s = nb.wait("the first run", finished);
+    assert_eq!(s["cells"][1]["report"]["output"], "rows: 2\n", "{s}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Edit the second cell: the first (the download) is reused, not repeated.
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, text.replace("'rows:'", "'row count:'")).unwrap();
+    let s = nb.wait("the edit's run", |s| {
+        finished(s) && s["cells"][1]["report"]["output"] == "row count: 2\n"
+    });
+    assert_eq!(s["cells"][0]["report"]["status"], "reused", "{s}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Run cell 2: still reused. Run all: everything runs again.
+    let seq = s["seq"].as_u64().unwrap();
+    assert_eq!(nb.post("/api/run?from=1", ""), 202);
+    let s = nb.wait("run from cell 2", |s| {
+        s["seq"].as_u64().unwrap() > seq && finished(s) && s["cells"][1]["report"].is_object()
+    });
+    assert_eq!(s["cells"][0]["report"]["status"], "reused", "{s}");
+    let seq = s["seq"].as_u64().unwrap();
+    assert_eq!(nb.post("/api/run", ""), 202);
+    let s = nb.wait("run all", |s| {
+        s["seq"].as_u64().unwrap() > seq && finished(s) && s["cells"][1]["report"].is_object()
+    });
+    assert_eq!(s["cells"][0]["report"]["status"], "ok", "{s}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

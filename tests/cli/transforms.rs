@@ -4,8 +4,7 @@
 //! has its own store (`--repo`) and its own transform directory.
 
 use serde_json::Value as Json;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::common::{text, Env};
@@ -133,24 +132,7 @@ fn qri_example_runs_pinned_to_starlib_1() {
 
 /// Serves `body` as JSON to every request on 127.0.0.1; returns the URL.
 fn json_server(body: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut reader = BufReader::new(s.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}/stations.json")
+    crate::common::json_server(body).0
 }
 
 #[test]

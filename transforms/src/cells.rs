@@ -7,7 +7,9 @@
 //! cell is compiled with the lines before it blanked out, so positions in
 //! errors are the file's own.
 
-use datasets::Body;
+use datasets::{Body, InputVersion};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 /// One cell of a transform file.
@@ -154,6 +156,75 @@ pub struct CellReport {
 
 /// A callback receiving each cell's report as soon as the cell ends.
 pub type CellHook = Box<dyn FnMut(CellReport)>;
+
+/// What runs of one file keep between them so a later run starts at its
+/// first changed cell, as a notebook does: the module, and after each cell
+/// a snapshot of its globals (mutable values copied), its report and how
+/// many datasets it had loaded. A run reuses the longest unchanged prefix
+/// of cells when its release, config, secrets and directory are the same
+/// and no kept cell used `rand` (its generator lives with the run).
+///
+/// Engine values live here, so it stays on the thread that runs the file.
+#[derive(Clone, Default)]
+pub struct CellMemory(pub(crate) Rc<RefCell<Option<Kept>>>);
+
+impl CellMemory {
+    /// An empty memory: the next run runs every cell.
+    pub fn new() -> CellMemory {
+        CellMemory::default()
+    }
+
+    /// Forgets every cell: the next run runs them all.
+    pub fn forget(&self) {
+        self.0.borrow_mut().take();
+    }
+
+    /// Forgets cell `index` and every cell after it: the next run starts at
+    /// `index` at the latest.
+    pub fn forget_from(&self, index: usize) {
+        if let Some(k) = self.0.borrow_mut().as_mut() {
+            k.cells.truncate(index);
+        }
+    }
+
+    /// How many cells are kept.
+    pub fn kept(&self) -> usize {
+        self.0.borrow().as_ref().map_or(0, |k| k.cells.len())
+    }
+}
+
+/// One file's kept state.
+pub(crate) struct Kept {
+    /// What must match for the state to be reused (release, settings, directory).
+    pub key: String,
+    /// The module the cells ran in.
+    pub module: engine::Session,
+    /// Each kept cell, in order.
+    pub cells: Vec<KeptCell>,
+    /// The datasets `load_dataset` read, shared with the module's `load_dataset`.
+    pub inputs: Rc<RefCell<Vec<InputVersion>>>,
+    /// Whether a kept cell drew from `rand`.
+    pub used_rand: bool,
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        // The module's functions hold the module: break the cycle.
+        self.module.release();
+    }
+}
+
+/// One kept cell.
+pub(crate) struct KeptCell {
+    /// Its source as compiled (line offset included).
+    pub source: String,
+    /// The module's globals after it.
+    pub snapshot: engine::Snapshot,
+    /// Its report.
+    pub report: CellReport,
+    /// How many datasets had been loaded after it.
+    pub inputs: usize,
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@
 
 use crate::cells::Cell;
 use crate::dataset::{DatasetState, DatasetValue};
-use engine::{Args, EvalError, Predeclared, Value};
+use engine::{Args, EvalError, Value};
 use starlib::Release;
 use std::time::Instant;
 
@@ -32,29 +32,31 @@ pub struct StepEnd<'a> {
     pub error: Option<String>,
     /// How long it ran.
     pub elapsed: std::time::Duration,
+    /// The module, as the step left it.
+    pub module: &'a engine::Session,
 }
 
-/// Runs the file's cells in order in one module, then `transform`;
-/// `Ok(None)` when there is no transform. `on_step` hears of each step as
-/// it ends, failed ones included.
+/// Runs the file's cells from `start` on (earlier ones already ran in
+/// `module`) in order, then `transform`; `Ok(None)` when there is no
+/// transform. `on_step` hears of each step as it ends, failed ones included.
 pub fn execute(
     thread: &mut engine::Thread,
-    path: &str,
     cells: &[Cell],
-    pre: Predeclared,
+    module: &mut engine::Session,
+    start: usize,
     release: &'static Release,
     initial: DatasetState,
     on_step: &mut dyn FnMut(StepEnd<'_>),
 ) -> Result<Option<DatasetState>, Failure> {
-    let mut module = engine::Session::new(path, pre);
-    for (index, cell) in cells.iter().enumerate() {
+    for (index, cell) in cells.iter().enumerate().skip(start) {
         let started = Instant::now();
-        let outcome = thread.exec_chunk(&mut module, &cell.source());
+        let outcome = thread.exec_chunk(module, &cell.source());
         on_step(StepEnd {
             index,
             value: outcome.value.as_ref(),
             error: outcome.error.as_ref().map(describe),
             elapsed: started.elapsed(),
+            module,
         });
         if let Some(e) = outcome.error {
             return Err(Failure::Engine(e));
@@ -62,8 +64,9 @@ pub fn execute(
     }
     // As when a file finishes: the module's values are frozen.
     module.freeze();
+    let path = module.path().to_string();
     let started = Instant::now();
-    let result = call_transform(thread, path, &module.members(), release, initial);
+    let result = call_transform(thread, &path, &module.members(), release, initial);
     on_step(StepEnd {
         index: cells.len(),
         value: None,
@@ -73,6 +76,7 @@ pub fn execute(
             Ok(_) => None,
         },
         elapsed: started.elapsed(),
+        module,
     });
     result
 }

@@ -317,6 +317,16 @@ impl NativeValue for DatasetValue {
         "dataset"
     }
 
+    fn deep_copy(&self, copy: &mut dyn FnMut(&Value) -> Value) -> Option<Value> {
+        let mut state = self.state.borrow().clone();
+        state.meta = copy(&state.meta);
+        Some(Value::native(DatasetValue {
+            release: self.release,
+            state: RefCell::new(state),
+            frozen: Cell::new(false),
+        }))
+    }
+
     fn repr(&self, out: &mut String) {
         let st = self.state.borrow();
         let rows: usize = st.body.batches.iter().map(|b| b.num_rows()).sum();

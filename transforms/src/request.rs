@@ -1,6 +1,6 @@
 //! What one run needs: [`RunRequest`] with its [`Input`] and [`Limits`].
 
-use crate::cells::CellHook;
+use crate::cells::{CellHook, CellMemory};
 use datasets::{Body, Meta, Store};
 use engine::CancelHandle;
 use starlib::{HostConfig, Release};
@@ -78,6 +78,9 @@ pub struct RunRequest {
     pub run_id: Option<String>,
     /// Called with each cell's report as the cell ends (see [`crate::cells`]).
     pub on_cell: Option<CellHook>,
+    /// Cells kept from earlier runs of the same file, reused where unchanged
+    /// (`None`: every cell runs and nothing is kept).
+    pub memory: Option<CellMemory>,
 }
 
 impl RunRequest {
@@ -103,6 +106,7 @@ impl RunRequest {
             cancel: None,
             run_id: None,
             on_cell: None,
+            memory: None,
         }
     }
 }

@@ -2,14 +2,16 @@
 //! deadline, predeclare the host names, apply the contract, and turn the
 //! resulting dataset into a redacted [`RunOutcome`]. Commits nothing.
 
-use crate::cells::{self, Cell, CellHook, CellReport, CellStatus, CellValue};
+use crate::cells::{
+    self, Cell, CellHook, CellMemory, CellReport, CellStatus, CellValue, Kept, KeptCell,
+};
 use crate::contract::{self, Failure, StepEnd};
 use crate::convert;
 use crate::dataset::{self, empty_body, meta_value, DatasetState};
 use crate::redact::Redactor;
 use crate::settings::Settings;
 use crate::{fs, print, Input, Limits, PrintHook, RunOutcome, RunRequest, TransformError};
-use datasets::{Meta, Transform};
+use datasets::{InputVersion, Meta, Transform};
 use engine::{CancelHandle, EvalError, Loader, Members, Predeclared, Thread, Value};
 use starlib::{HostConfig, Release, StarlibLoader};
 use std::cell::RefCell;
@@ -40,6 +42,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         cancel,
         run_id,
         on_cell,
+        memory,
     } = req;
     let redactor = Redactor::new(secrets.values());
     // Every HTTP request ends by the run's deadline at the latest.
@@ -64,18 +67,36 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         meta: None,
         readme: None,
     });
-    let inputs = Rc::new(RefCell::new(Vec::new()));
-    let mut pre = Predeclared::default();
-    pre.insert("print".into(), print::print_builtin(redactor.clone()));
-    pre.insert("dataset".into(), dataset::constructor(release));
-    pre.insert("config".into(), Settings::config(&config));
-    pre.insert("secrets".into(), Settings::secrets(&secrets));
-    pre.insert(
-        "load_dataset".into(),
-        dataset::loader(release, store, inputs.clone()),
-    );
-
     let cells = cells::split(&script);
+    let key = memory_key(release, &config, &secrets, dir.as_deref());
+    let resumed = memory.as_ref().and_then(|m| resume(m, &key, &cells));
+    let (mut module, start, inputs, reused) = match resumed {
+        Some(r) => r,
+        None => {
+            let inputs = Rc::new(RefCell::new(Vec::new()));
+            let mut pre = Predeclared::default();
+            pre.insert("print".into(), print::print_builtin(redactor.clone()));
+            pre.insert("dataset".into(), dataset::constructor(release));
+            pre.insert("config".into(), Settings::config(&config));
+            pre.insert("secrets".into(), Settings::secrets(&secrets));
+            pre.insert(
+                "load_dataset".into(),
+                dataset::loader(release, store, inputs.clone()),
+            );
+            let module = engine::Session::new(&path, pre);
+            if let Some(m) = &memory {
+                *m.0.borrow_mut() = Some(Kept {
+                    key,
+                    module: module.clone(),
+                    cells: Vec::new(),
+                    inputs: inputs.clone(),
+                    used_rand: false,
+                });
+            }
+            (module, 0, inputs, Vec::new())
+        }
+    };
+
     let mut steps = StepReporter {
         cells: &cells,
         output: output.clone(),
@@ -84,18 +105,27 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         hook: on_cell,
         failed: false,
         steps: 0,
+        memory: memory.clone(),
+        inputs: inputs.clone(),
     };
+    steps.replay(reused);
     let result = contract::execute(
         &mut thread,
-        &path,
         &cells,
-        pre,
+        &mut module,
+        start,
         release,
         initial_state(&input),
         &mut |step| steps.step(step),
     );
     steps.skip_rest();
-    // The result is out: free the module (its functions hold it in a cycle).
+    if let Some(kept) = memory.as_ref().map(|m| m.0.clone()) {
+        if let Some(k) = kept.borrow_mut().as_mut() {
+            k.used_rand |= starlib::rand::seed_used(&thread).is_some();
+        }
+    }
+    // The result is out: free the module (its functions hold it in a cycle;
+    // a kept module is restored from its snapshots).
     thread.release_modules();
     let late = deadline.finish();
     let state = check_finished(result, late, thread.cancel_handle(), &redactor)?;
@@ -179,6 +209,10 @@ struct StepReporter<'a> {
     failed: bool,
     /// How many steps have ended.
     steps: usize,
+    /// Where successful cells are kept for later runs, if anywhere.
+    memory: Option<CellMemory>,
+    /// The datasets loaded so far.
+    inputs: Rc<RefCell<Vec<InputVersion>>>,
 }
 
 impl StepReporter<'_> {
@@ -191,7 +225,8 @@ impl StepReporter<'_> {
         };
         self.failed |= step.error.is_some();
         self.steps = step.index + 1;
-        if self.hook.is_none() {
+        let keep = self.memory.is_some() && step.error.is_none() && step.index < self.cells.len();
+        if self.hook.is_none() && !keep {
             return;
         }
         let value = step.value.map(|v| cell_value(v, self.redactor));
@@ -207,8 +242,38 @@ impl StepReporter<'_> {
             error: step.error.map(|e| self.redactor.redact(&e)),
             ..self.report_for(step.index)
         };
+        if keep {
+            if let Some(kept) = self.memory.as_ref().map(|m| m.0.clone()) {
+                if let Some(kept) = kept.borrow_mut().as_mut() {
+                    kept.cells.truncate(step.index);
+                    kept.cells.push(KeptCell {
+                        source: self.cells[step.index].source(),
+                        snapshot: step.module.snapshot(),
+                        report: report.clone(),
+                        inputs: self.inputs.borrow().len(),
+                    });
+                }
+            }
+        }
         if let Some(hook) = self.hook.as_mut() {
             hook(report);
+        }
+    }
+
+    /// Reports the cells a run reused, with what they printed and produced
+    /// when they last ran; their output is part of this run's output.
+    fn replay(&mut self, reused: Vec<CellReport>) {
+        for mut report in reused {
+            report.status = CellStatus::Reused;
+            {
+                let mut o = self.output.borrow_mut();
+                o.push_str(&report.output);
+                self.printed = o.len();
+            }
+            self.steps = report.index + 1;
+            if let Some(hook) = self.hook.as_mut() {
+                hook(report);
+            }
         }
     }
 
@@ -242,6 +307,69 @@ impl StepReporter<'_> {
             }
         }
     }
+}
+
+/// What must be the same for kept cells to be reused: the release, the
+/// settings (secrets by hash) and the transform's directory.
+fn memory_key(
+    release: &Release,
+    config: &std::collections::BTreeMap<String, serde_json::Value>,
+    secrets: &std::collections::BTreeMap<String, String>,
+    dir: Option<&Path>,
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(release.version.to_string().as_bytes());
+    h.update(serde_json::to_string(config).unwrap_or_default().as_bytes());
+    for (k, v) in secrets {
+        h.update(k.as_bytes());
+        h.update(&[0]);
+        h.update(v.as_bytes());
+        h.update(&[0]);
+    }
+    h.update(
+        dir.map(|d| d.display().to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.finalize().to_hex().to_string()
+}
+
+/// The kept module restored after the longest prefix of `cells` that is
+/// unchanged since it ran, with where to start and the reused cells'
+/// reports; `None` (and the memory cleared) when nothing can be reused.
+#[allow(clippy::type_complexity)]
+fn resume(
+    memory: &CellMemory,
+    key: &str,
+    cells: &[Cell],
+) -> Option<(
+    engine::Session,
+    usize,
+    Rc<RefCell<Vec<InputVersion>>>,
+    Vec<CellReport>,
+)> {
+    let mut slot = memory.0.borrow_mut();
+    let usable = slot.as_ref().is_some_and(|k| k.key == key && !k.used_rand);
+    if !usable {
+        *slot = None;
+        return None;
+    }
+    let kept = slot.as_mut()?;
+    let start = kept
+        .cells
+        .iter()
+        .zip(cells)
+        .take_while(|(k, c)| k.source == c.source())
+        .count();
+    kept.cells.truncate(start);
+    let Some(last) = kept.cells.last() else {
+        *slot = None;
+        return None;
+    };
+    kept.module.restore(&last.snapshot);
+    kept.inputs.borrow_mut().truncate(last.inputs);
+    let reports = kept.cells.iter().map(|c| c.report.clone()).collect();
+    Some((kept.module.clone(), start, kept.inputs.clone(), reports))
 }
 
 /// A trailing expression's value as a cell shows it.

@@ -227,6 +227,9 @@ pub struct RunOptions {
     pub run_id: Option<String>,
     /// Called with each cell's report as the cell ends (see [`crate::cells`]).
     pub on_cell: Option<crate::cells::CellHook>,
+    /// Cells kept from earlier runs of the same file, reused where unchanged
+    /// (see [`crate::cells::CellMemory`]).
+    pub memory: Option<crate::cells::CellMemory>,
 }
 
 /// The version a session starts from: its record, and its body read from
@@ -459,6 +462,7 @@ impl Session {
         req.dir = Some(script.dir());
         req.run_id = options.run_id;
         req.on_cell = options.on_cell;
+        req.memory = options.memory;
         Ok(req)
     }
 

@@ -6,6 +6,7 @@
 //! it is being iterated, is an error instead of undefined behaviour.
 
 mod compare;
+mod copy;
 mod dict;
 mod function;
 mod hashkey;
@@ -18,6 +19,7 @@ mod set;
 mod str;
 mod structs;
 
+pub use copy::DeepCopier;
 pub use dict::Dict;
 pub use function::{Builtin, BuiltinFn, Closure, MethodFn};
 pub use hashkey::HashKey;

@@ -131,6 +131,14 @@ pub trait NativeValue {
         false
     }
 
+    /// A copy whose mutable state is new, for [`super::DeepCopier`]; `copy`
+    /// copies the values it holds. `None` (the default): the value is
+    /// immutable and the copy shares it.
+    fn deep_copy(&self, copy: &mut dyn FnMut(&Value) -> Value) -> Option<Value> {
+        let _ = copy;
+        None
+    }
+
     /// For downcasting by the host.
     fn as_any(&self) -> &dyn Any;
 }
