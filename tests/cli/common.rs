@@ -97,6 +97,27 @@ impl Env {
         self.quarry().args(args).output().unwrap()
     }
 
+    /// Runs `quarry ARGS` in the transform directory under a virtual-memory
+    /// limit (`ulimit -v`) of `kib` KiB, so a failed limit cannot take the
+    /// machine down.
+    pub fn run_limited(&self, kib: u64, args: &[&str]) -> Output {
+        let mut cmd = format!(
+            "ulimit -v {kib}; exec '{}' --repo '{}'",
+            env!("CARGO_BIN_EXE_quarry"),
+            self.home.path().display()
+        );
+        for a in args {
+            cmd.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        }
+        Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(self.dir.path())
+            .env_remove("QUARRY_HOME")
+            .output()
+            .unwrap()
+    }
+
     /// Runs `quarry ARGS` in `cwd`.
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
         self.quarry().current_dir(cwd).args(args).output().unwrap()

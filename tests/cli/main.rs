@@ -7,6 +7,8 @@ mod common;
 mod cells;
 mod engine;
 mod import;
+mod limits_data;
+mod limits_engine;
 mod polish;
 mod scheduler;
 mod security;

@@ -42,6 +42,8 @@
 //!   an error naming its type (`transform must return a dataset or None, got list`).
 //! - With no `transform`, the top level runs (for its output and checks)
 //!   and the dataset is unchanged: there is no predeclared `ds`.
+//! - The file runs as [`cells`] (one, unless `---` or `# %%` lines split
+//!   it) in one module, frozen when the last ends; then `transform` runs.
 //!
 //! ## Predeclared names
 //!

@@ -1,0 +1,5 @@
+//! Attacks on the engine's limits through the real binary, each under a
+//! memory ulimit: a clean error and exit 1, never a crash or a commit.
+
+#[allow(unused_imports)]
+use crate::common::{text, Env};
