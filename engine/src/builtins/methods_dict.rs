@@ -100,19 +100,20 @@ fn popitem(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }
 }
 
-fn setdefault(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn setdefault(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("setdefault", args, 1, 2)?;
     let d = recv_dict(recv, "setdefault")?;
     if let Some(v) = d.get(&a[0]).map_err(|e| name_err("setdefault", e))? {
         return Ok(v);
     }
     let dflt = a.get(1).cloned().unwrap_or(Value::None);
+    thread.account(crate::eval::DICT_ENTRY)?;
     d.insert(a[0].clone(), dflt.clone())
         .map_err(|e| name_err("setdefault", e))?;
     Ok(dflt)
 }
 
-fn update(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     if args.positional.len() > 1 {
         return Err(name_err(
             "update",
@@ -120,8 +121,10 @@ fn update(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         ));
     }
     let d = recv_dict(recv, "update")?;
+    let before = d.len();
     super::universe::update_dict(d, args.positional.first(), &args.named)
         .map_err(|e| name_err("update", e))?;
+    thread.account_slots(d.len().saturating_sub(before), crate::eval::DICT_ENTRY)?;
     Ok(Value::None)
 }
 

@@ -71,9 +71,10 @@ pub(crate) fn out_of_range(i: i64, n: usize, type_name: &str) -> String {
     }
 }
 
-fn append(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn append(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("append", args, 1, 1)?;
     let l = recv_list(recv, "append")?;
+    thread.account(crate::eval::SLOT)?;
     l.items_mut("append to")
         .map_err(|e| name_err("append", e))?
         .push(a[0].clone());
@@ -121,9 +122,10 @@ fn index(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Err(name_err("index", "value not in list"))
 }
 
-fn insert(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn insert(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("insert", args, 2, 2)?;
     let l = recv_list(recv, "insert")?;
+    thread.account(crate::eval::SLOT)?;
     let index = as_int(&a[0]).map_err(|e| param_err("insert", 1, e))?;
     let mut items = l
         .items_mut("insert into")

@@ -55,17 +55,26 @@ fn set_of(fname: &str, elems: Vec<Value>) -> Result<Set> {
     Set::from_values(elems).map_err(|e| name_err(fname, e))
 }
 
-fn new_set(s: Set) -> Value {
-    Value::Set(Rc::new(s))
+/// A new set value, its entries charged to the thread.
+fn new_set(thread: &mut Thread, s: Set) -> Result<Value> {
+    thread.account_slots(s.len(), crate::eval::SET_ENTRY)?;
+    Ok(Value::Set(Rc::new(s)))
 }
 
-fn add(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+/// Charges the entries `s` gained since it had `before` of them.
+fn charge_growth(thread: &mut Thread, s: &Set, before: usize) -> Result<()> {
+    thread.account_slots(s.len().saturating_sub(before), crate::eval::SET_ENTRY)
+}
+
+fn add(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let a = positional("add", args, 1, 1)?;
     let s = recv_set(recv, "add")?;
     s.guard
         .check("insert into", "hash table")
         .map_err(|e| name_err("add", e))?;
-    s.insert(a[0].clone()).map_err(|e| name_err("add", e))?;
+    if s.insert(a[0].clone()).map_err(|e| name_err("add", e))? {
+        thread.account(crate::eval::SET_ENTRY)?;
+    }
     Ok(Value::None)
 }
 
@@ -98,7 +107,7 @@ fn difference(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             out.insert(x)?;
         }
     }
-    Ok(new_set(out))
+    new_set(thread, out)
 }
 
 fn difference_update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -147,7 +156,7 @@ fn intersection(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value>
     let a = positional("intersection", args, 0, usize::MAX)?;
     let s = recv_set(recv, "intersection")?;
     let elems = intersect(thread, s, "intersection", a)?;
-    Ok(new_set(set_of("intersection", elems)?))
+    new_set(thread, set_of("intersection", elems)?)
 }
 
 fn intersection_update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -257,7 +266,7 @@ fn symmetric_difference(thread: &mut Thread, recv: &Value, args: &Args) -> Resul
             out.insert(x)?;
         }
     }
-    Ok(new_set(out))
+    new_set(thread, out)
 }
 
 fn symmetric_difference_update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -268,6 +277,7 @@ fn symmetric_difference_update(thread: &mut Thread, recv: &Value, args: &Args) -
     s.guard
         .check("insert into", "hash table")
         .map_err(|e| name_err(NAME, e))?;
+    let before = s.len();
     for x in other.to_vec() {
         if s.contains(&x)? {
             s.remove(&x).map_err(|e| name_err(NAME, e))?;
@@ -275,6 +285,7 @@ fn symmetric_difference_update(thread: &mut Thread, recv: &Value, args: &Args) -
             s.insert(x).map_err(|e| name_err(NAME, e))?;
         }
     }
+    charge_growth(thread, s, before)?;
     Ok(Value::None)
 }
 
@@ -286,7 +297,7 @@ fn union(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     for x in lists.into_iter().flatten() {
         out.insert(x).map_err(|e| name_err("union", e))?;
     }
-    Ok(new_set(out))
+    new_set(thread, out)
 }
 
 fn update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -296,8 +307,10 @@ fn update(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     s.guard
         .check("insert into", "hash table")
         .map_err(|e| name_err("update", e))?;
+    let before = s.len();
     for x in lists.into_iter().flatten() {
         s.insert(x).map_err(|e| name_err("update", e))?;
     }
+    charge_growth(thread, s, before)?;
     Ok(Value::None)
 }

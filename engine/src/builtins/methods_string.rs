@@ -337,6 +337,14 @@ fn join(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let mut i = 0usize;
     while let Some(x) = it.next() {
         thread.step()?;
+        if let Value::Str(s) = &x {
+            // Charged before it is copied, in chunks of 64 KiB.
+            let grown = out.len() + sep.len() + s.len();
+            if grown - charged > 1 << 16 {
+                charge_bytes(thread, "join", grown - charged)?;
+                charged = grown;
+            }
+        }
         if i > 0 {
             out.extend_from_slice(sep);
         }
@@ -349,13 +357,9 @@ fn join(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 )))
             }
         }
-        if out.len() - charged > 1 << 16 {
-            charge_bytes(thread, "join", out.len() - charged)?;
-            charged = out.len();
-        }
         i += 1;
     }
-    charge_bytes(thread, "join", out.len() - charged)?;
+    charge_bytes(thread, "join", out.len().saturating_sub(charged))?;
     Ok(Value::str_bytes(out))
 }
 

@@ -565,6 +565,12 @@ fn int(thread: &mut Thread, args: &Args) -> Result<Value> {
             }
         };
         charge_bytes(thread, "int", s.len())?;
+        if s.len() as u64 > crate::eval::MAX_INT_BITS {
+            return Err(name_err(
+                "int",
+                format!("string too long to convert ({} bytes)", s.len()),
+            ));
+        }
         return parse_int(s.as_bytes(), b).ok_or_else(|| {
             name_err(
                 "int",
@@ -743,9 +749,9 @@ fn range(_t: &mut Thread, args: &Args) -> Result<Value> {
     Ok(Value::Range(Rc::new(r)))
 }
 
-fn repr_(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn repr_(thread: &mut Thread, args: &Args) -> Result<Value> {
     let a = positional("repr", args, 1, 1)?;
-    Ok(Value::from(repr(&a[0])))
+    Ok(Value::from(thread.repr_charged(&a[0], false)?))
 }
 
 fn reversed(thread: &mut Thread, args: &Args) -> Result<Value> {
@@ -1051,6 +1057,8 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
     }
     if !sort_uniform_keys(&mut pairs, reverse) {
         let mut less = |a: &(Value, Value), b: &(Value, Value)| -> Result<bool> {
+            // Each comparison is a step: long sorts obey the budget and cancellation.
+            thread.step()?;
             let (x, y) = if reverse { (&b.0, &a.0) } else { (&a.0, &b.0) };
             Ok(ops::binary(BinaryOp::Lt, x, y)?.truth())
         };
@@ -1059,12 +1067,15 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
     Ok(Value::list(pairs.into_iter().map(|(_, v)| v).collect()))
 }
 
-fn str_(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn str_(thread: &mut Thread, args: &Args) -> Result<Value> {
     let x = exactly_one("str", args, "exactly 1")?;
     match x {
         Value::Str(_) => Ok(x.clone()),
-        Value::Bytes(b) => Ok(Value::str_bytes(text::map_chars(b, |_, c| c))),
-        _ => Ok(Value::from(repr(x))),
+        Value::Bytes(b) => {
+            thread.account(super::super::eval::HEADER + b.len())?;
+            Ok(Value::str_bytes(text::map_chars(b, |_, c| c)))
+        }
+        _ => Ok(Value::from(thread.repr_charged(x, false)?)),
     }
 }
 

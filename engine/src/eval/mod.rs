@@ -3,8 +3,11 @@
 //! from another thread, the call-depth limit, the allocation budget, `load`
 //! with caching and cycle detection, and backtraces on error.
 
+mod budget;
 mod call;
 mod vm;
+
+pub use budget::{DICT_ENTRY, HEADER, MAX_INT_BITS, SET_ENTRY, SLOT};
 
 use crate::args::Args;
 use crate::compile::{FuncCode, Program};
@@ -35,6 +38,15 @@ pub(crate) struct ModuleEnv {
     pub globals: RefCell<Vec<Option<Value>>>,
     /// Predeclared names.
     pub predeclared: Rc<Predeclared>,
+}
+
+impl Drop for ModuleEnv {
+    /// Frees the globals without recursing into deeply nested tuples.
+    fn drop(&mut self) {
+        for v in self.globals.get_mut().drain(..).flatten() {
+            crate::values::drop_value(v);
+        }
+    }
 }
 
 impl ModuleEnv {
@@ -137,6 +149,10 @@ pub struct Thread {
     pub(crate) args_pool: Vec<Args>,
     /// The modules this thread ran, for [`Thread::release_modules`].
     modules: Vec<Weak<ModuleEnv>>,
+    /// Modules run as files, kept until the thread is dropped or released:
+    /// their globals are then freed by the engine (without recursion), not
+    /// by whoever drops the members it returned.
+    retained: Vec<Rc<ModuleEnv>>,
     /// The cells of the running frames, each frame's above its caller's.
     pub(crate) cells: Vec<crate::values::Cell>,
     /// The loop iterators of the running frames, each frame's above its caller's.
@@ -169,6 +185,7 @@ impl Thread {
             locals_pool: Vec::new(),
             args_pool: Vec::new(),
             modules: Vec::new(),
+            retained: Vec::new(),
             cells: Vec::new(),
             iters: Vec::new(),
         }
@@ -185,6 +202,7 @@ impl Thread {
     /// its globals unset, which is an error, not a crash.
     pub fn release_modules(&mut self) {
         self.load_cache.clear();
+        self.retained.clear();
         let mut freed: Vec<Value> = Vec::new();
         for module in self.modules.drain(..) {
             if let Some(module) = module.upgrade() {
@@ -193,7 +211,7 @@ impl Thread {
                 freed.extend(globals.iter_mut().filter_map(Option::take));
             }
         }
-        drop(freed);
+        freed.into_iter().for_each(crate::values::drop_value);
     }
 
     /// Limits the number of execution steps (loop iterations and calls).
@@ -356,6 +374,9 @@ impl Thread {
             predeclared,
         });
         self.register_module(&env);
+        if self.retained.len() < 64 {
+            self.retained.push(env.clone());
+        }
         self.run_toplevel(&program.toplevel, &env)?;
         env.freeze();
         Ok(env)

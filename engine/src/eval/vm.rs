@@ -3,6 +3,7 @@
 //! Starlark error; the frame's position is added to the error's backtrace
 //! as it unwinds.
 
+use super::budget::{self, fresh_size, DICT_ENTRY, HEADER, SLOT};
 use super::call::{self, bind_args_into, call_closure};
 use super::{ModuleEnv, Thread};
 use crate::args::Args;
@@ -10,7 +11,7 @@ use crate::compile::{CallShape, FuncCode, Op};
 use crate::error::{EvalError, Frame, Result};
 use crate::syntax::ast::{BinaryOp, Scope};
 use crate::values::ops;
-use crate::values::{Cell, Closure, HashKey, Module, Value};
+use crate::values::{drop_value, Cell, Closure, HashKey, Module, Value};
 use std::rc::Rc;
 
 /// Runs `code` with the given initial locals (parameters bound) and returns its result.
@@ -45,7 +46,9 @@ pub(crate) fn run_frame(
     thread.cells.truncate(cell_base);
     thread.stack.truncate(base);
     thread.calls.pop();
-    locals.clear();
+    for v in locals.drain(..).flatten() {
+        drop_value(v);
+    }
     if thread.locals_pool.len() < 64 {
         thread.locals_pool.push(locals);
     }
@@ -119,21 +122,6 @@ fn unassigned_local(name: &str) -> EvalError {
     ))
 }
 
-/// Approximate bytes held by a freshly built value, for the allocation budget.
-#[inline]
-fn fresh_size(v: &Value) -> usize {
-    match v {
-        Value::Str(s) => 24 + s.len(),
-        Value::Bytes(b) => 24 + b.len(),
-        Value::List(l) => 48 + 16 * l.len(),
-        Value::Tuple(t) => 32 + 16 * t.len(),
-        Value::Dict(d) => 64 + 40 * d.len(),
-        Value::Set(s) => 64 + 24 * s.len(),
-        Value::BigInt(b) => 32 + (b.bits() as usize) / 8,
-        _ => 0,
-    }
-}
-
 fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<Value> {
     let code: &FuncCode = f.code;
     let mut pc = 0usize;
@@ -145,7 +133,9 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
         pc += 1;
         match op {
             Op::Pop => {
-                thread.stack.pop();
+                if let Some(v) = thread.stack.pop() {
+                    drop_value(v);
+                }
             }
             Op::Dup => {
                 let v = top(&thread.stack);
@@ -190,7 +180,9 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::StoreLocal(i) => {
                 let v = pop(&mut thread.stack);
                 if let Some(slot) = f.locals.get_mut(i as usize) {
-                    *slot = Some(v);
+                    if let Some(old) = slot.replace(v) {
+                        drop_value(old);
+                    }
                 }
             }
             Op::LoadCell(k) => {
@@ -239,11 +231,15 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let v = pop(&mut thread.stack);
                 // Globals are sized before the module runs; an index beyond them
                 // can only come from a corrupt program.
-                match f.module.globals.borrow_mut().get_mut(i as usize) {
-                    Some(slot) => *slot = Some(v),
+                let old = match f.module.globals.borrow_mut().get_mut(i as usize) {
+                    Some(slot) => slot.replace(v),
                     None => {
                         return Err(EvalError::new("internal error: global index out of range"))
                     }
+                };
+                // Freed after the globals are released (it may be large).
+                if let Some(old) = old {
+                    drop_value(old);
                 }
             }
             Op::LoadPredeclared(n) => {
@@ -370,17 +366,18 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::IterPop => f.pop_iter(thread),
             Op::MakeList(n) => {
                 let at = thread.stack.len().saturating_sub(n as usize);
+                thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
                 let items = thread.stack.split_off(at);
-                thread.account(48 + 16 * items.len())?;
                 thread.stack.push(Value::list(items));
             }
             Op::MakeTuple(n) => {
                 let at = thread.stack.len().saturating_sub(n as usize);
+                thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
                 let items = thread.stack.split_off(at);
                 thread.stack.push(Value::tuple(items));
             }
             Op::MakeDict(n) => {
-                thread.account(64 + 40 * n as usize)?;
+                thread.account(HEADER + DICT_ENTRY * n as usize)?;
                 // The operand is a size hint; cap it so a corrupt program cannot over-allocate.
                 let d = crate::values::Dict::with_capacity((n as usize).min(1 << 16));
                 thread.stack.push(Value::Dict(Rc::new(d)));
@@ -399,19 +396,19 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
             }
             Op::ListAppend => {
+                thread.account(SLOT)?;
                 let v = pop(&mut thread.stack);
                 if let Some(Value::List(l)) = thread.stack.last() {
                     l.push(v)?;
                 }
-                thread.account(16)?;
             }
             Op::DictInsert => {
                 let v = pop(&mut thread.stack);
                 let k = pop(&mut thread.stack);
+                thread.account(DICT_ENTRY)?;
                 if let Some(Value::Dict(d)) = thread.stack.last() {
                     d.insert(k, v)?;
                 }
-                thread.account(40)?;
             }
             Op::Index => {
                 let i = pop(&mut thread.stack);
@@ -423,7 +420,17 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let i = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
                 let v = pop(&mut thread.stack);
-                ops::set_index(&x, &i, v)?;
+                match &x {
+                    // A new key grows the dict: charge it.
+                    Value::Dict(d) => {
+                        let before = d.len();
+                        ops::set_index(&x, &i, v)?;
+                        if d.len() > before {
+                            thread.account(DICT_ENTRY)?;
+                        }
+                    }
+                    _ => ops::set_index(&x, &i, v)?,
+                }
             }
             Op::Slice => {
                 let step = pop(&mut thread.stack);
@@ -486,7 +493,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             Op::LoadExport(k) => {
                 let m = pop(&mut thread.stack);
                 let name = const_str(code, k);
-                let Value::Module(m) = m else {
+                let Value::Module(m) = &m else {
                     return Err(EvalError::new("load: internal error: not a module"));
                 };
                 match m.members.get(&name) {
@@ -523,21 +530,21 @@ fn binary_operand(thread: &mut Thread, b: BinaryOp, inplace: bool, y: &Value) ->
 /// the stack and the result pushed.
 fn binary_general(thread: &mut Thread, b: BinaryOp, inplace: bool, y: Value) -> Result<()> {
     let x = pop(&mut thread.stack);
-    let (r, sz) = if inplace {
-        let r = ops::inplace_binary(b, &x, &y)?;
-        let sz = match &y {
-            Value::List(l) => 16 * l.len(),
-            _ => fresh_size(&r),
-        };
-        (r, sz)
-    } else {
-        let r = ops::binary(b, &x, &y)?;
-        let sz = fresh_size(&r);
-        (r, sz)
-    };
+    // Charged before the operation allocates; `str % x` after formatting.
+    let mut sz = budget::binary_cost(b, inplace, &x, &y)?;
     if sz > 0 {
         thread.account(sz)?;
     }
+    let r = if inplace {
+        ops::inplace_binary(b, &x, &y)?
+    } else {
+        ops::binary(b, &x, &y)?
+    };
+    if let (BinaryOp::Mod, Value::Str(_)) = (b, &x) {
+        sz = fresh_size(&r);
+        thread.account(sz)?;
+    }
+    thread.after_large_work(sz)?;
     thread.stack.push(r);
     Ok(())
 }

@@ -103,3 +103,10 @@ impl Dict {
             .map(|(k, v)| (k.value.clone(), v.clone()))
     }
 }
+
+impl Dict {
+    /// Takes every entry out (for freeing without recursion).
+    pub(crate) fn take_map(&mut self) -> DictMap {
+        std::mem::take(self.map.get_mut())
+    }
+}

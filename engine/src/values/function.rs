@@ -43,6 +43,17 @@ impl Closure {
         self.code.pos
     }
 
+    /// How many positional parameters it declares (not counting `*args`),
+    /// and whether it takes `*args`: how a host tells `transform(ds)` from
+    /// `transform(ds, ctx)`.
+    pub fn positional_params(&self) -> (usize, bool) {
+        let code = &self.code;
+        (
+            code.num_params.saturating_sub(code.num_kwonly) as usize,
+            code.has_varargs,
+        )
+    }
+
     /// Freezes the defaults and captured values.
     pub fn freeze(&self) {
         for v in self.defaults.iter().flatten() {

@@ -87,8 +87,29 @@ fn mix(h: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Nesting of tuples and structs beyond which a value is not hashed (as
+/// comparisons, which stop at the same depth).
+const MAX_DEPTH: u32 = 1000;
+
 /// The internal hash of a value, or an error for unhashable values.
 pub fn hash_value(v: &Value) -> Result<u64> {
+    hash_depth(v, 0)
+}
+
+/// [`hash_value`] of a value nested `depth` deep in the key being hashed.
+fn hash_depth(v: &Value, depth: u32) -> Result<u64> {
+    if let Value::Tuple(_) | Value::Struct(_) | Value::Builtin(_) = v {
+        if depth > MAX_DEPTH {
+            return Err(EvalError::new(
+                "unhashable: value nested too deeply (more than 1000 levels)",
+            ));
+        }
+        return crate::stack::guard(|| hash_inner(v, depth + 1));
+    }
+    hash_inner(v, depth)
+}
+
+fn hash_inner(v: &Value, depth: u32) -> Result<u64> {
     Ok(match v {
         Value::None => mix(0x6e6f6e65),
         Value::Bool(b) => mix(*b as u64 + 0x626f6f6c),
@@ -104,7 +125,7 @@ pub fn hash_value(v: &Value) -> Result<u64> {
                 if f.abs() < 9.2e18 {
                     mix(*f as i64 as u64)
                 } else {
-                    return hash_value(&super::int::float_to_int(*f)?);
+                    return hash_depth(&super::int::float_to_int(*f)?, depth);
                 }
             } else {
                 mix(f.to_bits())
@@ -119,14 +140,14 @@ pub fn hash_value(v: &Value) -> Result<u64> {
         Value::Tuple(items) => {
             let mut acc: u64 = 0x345678;
             for x in items.iter() {
-                acc = (acc ^ hash_value(x)?).wrapping_mul(1_000_003);
+                acc = (acc ^ hash_depth(x, depth)?).wrapping_mul(1_000_003);
             }
             mix(acc)
         }
         Value::Function(f) => mix(std::rc::Rc::as_ptr(f) as *const u8 as u64),
         Value::Builtin(b) => {
             if let Some(r) = &b.recv {
-                hash_value(r)? ^ mix(b.name.len() as u64)
+                hash_depth(r, depth)? ^ mix(b.name.len() as u64)
             } else {
                 mix(std::rc::Rc::as_ptr(b) as *const u8 as u64)
             }
@@ -136,7 +157,7 @@ pub fn hash_value(v: &Value) -> Result<u64> {
             for (k, x) in s.fields.iter() {
                 let mut h = rustc_hash::FxHasher::default();
                 h.write(k.as_bytes());
-                acc = (acc ^ h.finish() ^ hash_value(x)?).wrapping_mul(1_000_003);
+                acc = (acc ^ h.finish() ^ hash_depth(x, depth)?).wrapping_mul(1_000_003);
             }
             mix(acc)
         }

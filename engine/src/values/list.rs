@@ -54,3 +54,10 @@ impl List {
         Ok(())
     }
 }
+
+impl List {
+    /// Takes every element out (for freeing without recursion).
+    pub(crate) fn take_items(&mut self) -> Vec<Value> {
+        std::mem::take(self.items.get_mut())
+    }
+}

@@ -8,6 +8,7 @@
 mod compare;
 mod copy;
 mod dict;
+mod drop;
 mod function;
 mod hashkey;
 mod int;
@@ -26,12 +27,13 @@ pub use hashkey::HashKey;
 pub use int::Int;
 pub use list::List;
 pub use native::{NativeIter, NativeValue};
-pub use repr::{repr, to_str, write_repr};
+pub use repr::{repr, repr_limited, to_str, to_str_limited, write_repr};
 pub use set::Set;
 pub use str::StrValue;
 pub use structs::{Module, Struct};
 
 pub(crate) use compare::{equals, float_cmp};
+pub(crate) use drop::drop_value;
 pub(crate) use function::Cell;
 pub(crate) use repr::format_float_g;
 
@@ -297,42 +299,53 @@ impl Value {
         }
     }
 
-    /// Freezes this value and everything reachable from it.
+    /// Freezes this value and everything reachable from it (with an
+    /// explicit work list, so that nesting depth cannot exhaust the stack).
     pub fn freeze(&self) {
+        let mut work = Vec::new();
+        self.freeze_one(&mut work);
+        while let Some(v) = work.pop() {
+            v.freeze_one(&mut work);
+        }
+    }
+
+    /// Freezes this value itself and queues the values it holds on `work`.
+    fn freeze_one(&self, work: &mut Vec<Value>) {
+        fn queue<'a>(work: &mut Vec<Value>, items: impl Iterator<Item = &'a Value>) {
+            work.extend(items.filter(|v| v.may_hold_values()).cloned());
+        }
         match self {
-            Value::List(l) if l.guard.freeze() => {
-                for v in l.items().iter() {
-                    v.freeze();
-                }
-            }
-            Value::Tuple(t) => {
-                for v in t.iter() {
-                    v.freeze();
-                }
-            }
+            Value::List(l) if l.guard.freeze() => queue(work, l.items().iter()),
+            Value::Tuple(t) => queue(work, t.iter()),
             Value::Dict(d) if d.guard.freeze() => {
-                for (k, v) in d.entries().iter() {
-                    k.value.freeze();
-                    v.freeze();
-                }
+                let entries = d.entries();
+                queue(work, entries.keys().map(|k| &k.value));
+                queue(work, entries.values());
             }
             Value::Set(s) => {
                 s.guard.freeze();
             }
             Value::Function(f) => f.freeze(),
-            Value::Builtin(b) => {
-                if let Some(r) = &b.recv {
-                    r.freeze()
-                }
-            }
-            Value::Struct(s) => {
-                for v in s.fields.values() {
-                    v.freeze();
-                }
-            }
+            Value::Builtin(b) => queue(work, b.recv.iter()),
+            Value::Struct(s) => queue(work, s.fields.values()),
             Value::Native(n) => n.freeze(),
             _ => {}
         }
+    }
+
+    /// Whether freezing this value may have anything to do.
+    fn may_hold_values(&self) -> bool {
+        !matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::BigInt(_)
+                | Value::Float(_)
+                | Value::Str(_)
+                | Value::Bytes(_)
+                | Value::Range(_)
+        )
     }
 
     /// Whether two values are the same object (pointer identity for heap values).

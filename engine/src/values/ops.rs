@@ -11,6 +11,31 @@ use std::rc::Rc;
 /// Largest number of elements a repetition may create.
 const MAX_ALLOC: usize = 1 << 30;
 
+/// A vector with room for `n` elements, or a memory error when the
+/// allocator refuses (instead of aborting the process).
+pub(crate) fn try_vec<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        EvalError::with_kind(
+            crate::error::ErrorKind::Memory,
+            format!(
+                "memory limit exceeded: cannot allocate {n} elements of {} bytes",
+                std::mem::size_of::<T>()
+            ),
+        )
+    })?;
+    Ok(v)
+}
+
+/// `items` repeated `k` times, allocated fallibly.
+fn repeat_fallible<T: Clone>(items: &[T], k: usize) -> Result<Vec<T>> {
+    let mut v = try_vec(items.len().saturating_mul(k))?;
+    for _ in 0..k {
+        v.extend_from_slice(items);
+    }
+    Ok(v)
+}
+
 fn unknown_binary(op: BinaryOp, x: &Value, y: &Value) -> EvalError {
     EvalError::new(format!(
         "unknown binary op: {} {} {}",
@@ -206,24 +231,26 @@ fn add(x: &Value, y: &Value) -> Result<Option<Value>> {
             Some(int::add(x, y))
         }
         (Value::Str(a), Value::Str(b)) => {
-            let mut v = Vec::with_capacity(a.len() + b.len());
+            let mut v = try_vec(a.len() + b.len())?;
             v.extend_from_slice(a.as_bytes());
             v.extend_from_slice(b.as_bytes());
             Some(Value::str_bytes(v))
         }
         (Value::Bytes(a), Value::Bytes(b)) => {
-            let mut v = Vec::with_capacity(a.len() + b.len());
+            let mut v = try_vec(a.len() + b.len())?;
             v.extend_from_slice(a);
             v.extend_from_slice(b);
             Some(Value::Bytes(Rc::new(v)))
         }
         (Value::List(a), Value::List(b)) => {
-            let mut v = a.items().clone();
-            v.extend(b.items().iter().cloned());
+            let (a, b) = (a.items(), b.items());
+            let mut v = try_vec(a.len() + b.len())?;
+            v.extend(a.iter().cloned());
+            v.extend(b.iter().cloned());
             Some(Value::list(v))
         }
         (Value::Tuple(a), Value::Tuple(b)) => {
-            let mut v = Vec::with_capacity(a.len() + b.len());
+            let mut v = try_vec(a.len() + b.len())?;
             v.extend(a.iter().cloned());
             v.extend(b.iter().cloned());
             Some(Value::tuple(v))
@@ -282,31 +309,23 @@ fn mul(x: &Value, y: &Value) -> Result<Option<Value>> {
     Ok(match seq {
         Value::Str(s) => {
             let k = repeat_count(n, s.len())?;
-            Some(Value::str_bytes(s.as_bytes().repeat(k)))
+            Some(Value::str_bytes(repeat_fallible(s.as_bytes(), k)?))
         }
         Value::Bytes(b) => {
             let k = repeat_count(n, b.len())?;
-            Some(Value::Bytes(Rc::new(b.repeat(k))))
+            Some(Value::Bytes(Rc::new(repeat_fallible(b, k)?)))
         }
         Value::List(l) => {
             let items = l.items();
             let k = repeat_count(n, items.len())?;
-            Some(Value::list(repeat_vec(&items, k)))
+            Some(Value::list(repeat_fallible(&items, k)?))
         }
         Value::Tuple(t) => {
             let k = repeat_count(n, t.len())?;
-            Some(Value::tuple(repeat_vec(t, k)))
+            Some(Value::tuple(repeat_fallible(t, k)?))
         }
         _ => float_op(x, y, |a, b| Ok(a * b))?,
     })
-}
-
-fn repeat_vec(items: &[Value], k: usize) -> Vec<Value> {
-    let mut v = Vec::with_capacity(items.len() * k);
-    for _ in 0..k {
-        v.extend(items.iter().cloned());
-    }
-    v
 }
 
 /// `a | b` on dicts: a new dict with the keys of `a` then the new keys of
@@ -385,8 +404,17 @@ pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
             | Value::Set(_)
             | Value::Range(_) = y
             {
-                let items = collect(y)?;
-                l.items_mut("apply += to")?.extend(items);
+                let mut items = l.items_mut("apply += to")?;
+                let n = len(y).unwrap_or(0);
+                items.try_reserve(n).map_err(|_| {
+                    EvalError::with_kind(
+                        crate::error::ErrorKind::Memory,
+                        format!("memory limit exceeded: cannot grow list by {n} elements"),
+                    )
+                })?;
+                drop(items);
+                let extra = collect(y)?;
+                l.items_mut("apply += to")?.extend(extra);
                 return Ok(x.clone());
             }
             if let Value::Native(n) = y {
@@ -619,9 +647,10 @@ fn slice_index(v: &Value, n: i64, default: i64, what: &str) -> Result<i64> {
     }
 }
 
-/// The indices selected by `[lo:hi:step]` over a sequence of length `n`.
-pub fn slice_indices(n: usize, lo: &Value, hi: &Value, step: &Value) -> Result<Vec<usize>> {
-    let n = n as i64;
+/// What `[lo:hi:step]` selects from a sequence of length `n`, without
+/// listing it: the first index, the step and the number of indices.
+pub fn slice_bounds(n: usize, lo: &Value, hi: &Value, step: &Value) -> Result<(i64, i64, usize)> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
     let step = match step {
         Value::None => 1,
         _ => as_index_int(step)
@@ -630,25 +659,34 @@ pub fn slice_indices(n: usize, lo: &Value, hi: &Value, step: &Value) -> Result<V
     if step == 0 {
         return Err(EvalError::new("zero is not a valid slice step"));
     }
-    let mut out = Vec::new();
-    if step > 0 {
+    let (start, count) = if step > 0 {
         let start = slice_index(lo, n, 0, "start")?.clamp(0, n);
         let end = slice_index(hi, n, n, "end")?.clamp(0, n);
-        let mut i = start;
-        while i < end {
-            out.push(i as usize);
-            i += step;
-        }
+        let count = if start < end {
+            (end as i128 - start as i128 + step as i128 - 1) / step as i128
+        } else {
+            0
+        };
+        (start, count)
     } else {
         let start = slice_index(lo, n, n - 1, "start")?.min(n - 1);
         let end = slice_index(hi, n, -1, "end")?.max(-1);
-        let mut i = start;
-        while i > end {
-            out.push(i as usize);
-            i += step;
-        }
-    }
-    Ok(out)
+        let count = if start > end {
+            (start as i128 - end as i128 - step as i128 - 1) / -(step as i128)
+        } else {
+            0
+        };
+        (start, count)
+    };
+    Ok((start, step, usize::try_from(count).unwrap_or(0)))
+}
+
+/// The indices selected by `[lo:hi:step]` over a sequence of length `n`.
+pub fn slice_indices(n: usize, lo: &Value, hi: &Value, step: &Value) -> Result<Vec<usize>> {
+    let (start, step, count) = slice_bounds(n, lo, hi, step)?;
+    Ok((0..count)
+        .map(|k| (start as i128 + k as i128 * step as i128) as usize)
+        .collect())
 }
 
 /// Evaluates `x[lo:hi:step]`.
@@ -688,27 +726,43 @@ pub fn slice(x: &Value, lo: &Value, hi: &Value, step: &Value) -> Result<Value> {
                 idx.into_iter().map(|i| b[i]).collect(),
             )))
         }
-        Value::Range(r) => {
-            let n = r.len() as usize;
-            let stepv = match step {
-                Value::None => 1,
-                _ => as_index_int(step)?,
-            };
-            let idx = slice_indices(n, lo, hi, step)?;
-            let start = idx.first().map_or(r.start, |&i| r.at(i as i64));
-            let new_step = r.step.saturating_mul(stepv);
-            let stop = start.saturating_add((idx.len() as i64).saturating_mul(new_step));
-            Ok(Value::Range(Rc::new(RangeValue {
-                start,
-                stop,
-                step: new_step,
-            })))
-        }
+        Value::Range(r) => Ok(Value::Range(Rc::new(slice_range(r, lo, hi, step)?))),
         _ => Err(EvalError::new(format!(
             "invalid slice operand {}",
             x.type_name()
         ))),
     }
+}
+
+/// `r[lo:hi:step]`: a new range, computed without listing the elements.
+fn slice_range(r: &RangeValue, lo: &Value, hi: &Value, step: &Value) -> Result<RangeValue> {
+    let n = usize::try_from(r.len()).unwrap_or(usize::MAX);
+    let (first, stepv, count) = slice_bounds(n, lo, hi, step)?;
+    if count == 0 {
+        return Ok(RangeValue {
+            start: r.start,
+            stop: r.start,
+            step: r.step.saturating_mul(stepv),
+        });
+    }
+    let start = r.start as i128 + first as i128 * r.step as i128;
+    let new_step = r.step as i128 * stepv as i128;
+    let last = start + (count as i128 - 1) * new_step;
+    let too_large = || EvalError::new("range slice too large");
+    let new_step = if count == 1 {
+        i64::try_from(new_step).unwrap_or(if new_step > 0 { i64::MAX } else { i64::MIN })
+    } else {
+        i64::try_from(new_step).map_err(|_| too_large())?
+    };
+    // The stop after the last element, as `start + count * step` when it fits.
+    let stop = i64::try_from(start + count as i128 * new_step as i128)
+        .or_else(|_| i64::try_from(last + new_step.signum() as i128))
+        .map_err(|_| too_large())?;
+    Ok(RangeValue {
+        start: i64::try_from(start).map_err(|_| too_large())?,
+        stop,
+        step: new_step,
+    })
 }
 
 /// `len(x)`, or None if `x` has no length.
@@ -827,7 +881,7 @@ pub fn collect(x: &Value) -> Result<Vec<Value>> {
         Value::Tuple(t) => Ok((**t).clone()),
         _ => {
             let mut it = iterate_or_err(x)?;
-            let mut out = Vec::with_capacity(len(x).unwrap_or(0));
+            let mut out = try_vec(len(x).unwrap_or(0))?;
             while let Some(v) = it.next() {
                 out.push(v);
             }

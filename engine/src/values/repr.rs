@@ -19,8 +19,46 @@ pub fn to_str(v: &Value) -> String {
 
 /// Appends `repr(v)` to `out`.
 pub fn write_repr(out: &mut String, v: &Value) {
-    let mut path = Vec::new();
-    write(out, v, &mut path);
+    let mut ctx = Ctx::new(usize::MAX);
+    write(out, v, &mut ctx);
+}
+
+/// `repr(x)` if it is at most `limit` bytes long; `None` otherwise (the
+/// output stops growing soon after passing the limit).
+pub fn repr_limited(v: &Value, limit: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut ctx = Ctx::new(limit);
+    write(&mut out, v, &mut ctx);
+    (out.len() <= limit).then_some(out)
+}
+
+/// `str(x)` if it is at most `limit` bytes long; `None` otherwise.
+pub fn to_str_limited(v: &Value, limit: usize) -> Option<String> {
+    match v {
+        Value::Str(s) => (s.len() <= limit).then(|| s.to_str_lossy().into_owned()),
+        _ => repr_limited(v, limit),
+    }
+}
+
+/// Nesting beyond which repr prints `...` instead of descending further.
+const MAX_DEPTH: usize = 1000;
+
+/// State of one repr: the containers being printed (to spot cycles), the
+/// nesting depth, and the length at which to stop.
+pub(crate) struct Ctx {
+    path: Vec<*const ()>,
+    depth: usize,
+    limit: usize,
+}
+
+impl Ctx {
+    fn new(limit: usize) -> Ctx {
+        Ctx {
+            path: Vec::new(),
+            depth: 0,
+            limit,
+        }
+    }
 }
 
 fn addr(v: &Value) -> Option<*const ()> {
@@ -31,30 +69,46 @@ fn addr(v: &Value) -> Option<*const ()> {
     }
 }
 
-fn write(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
+fn write(out: &mut String, v: &Value, path: &mut Ctx) {
+    if out.len() > path.limit {
+        return;
+    }
     if let Some(p) = addr(v) {
-        if path.contains(&p) || path.len() > 1000 {
+        if path.path.contains(&p) || path.depth > MAX_DEPTH {
             out.push_str(match v {
                 Value::List(_) => "[...]",
                 _ => "{...}",
             });
             return;
         }
-        path.push(p);
+        path.path.push(p);
+        path.depth += 1;
         crate::stack::guard(|| write_inner(out, v, path));
-        path.pop();
+        path.depth -= 1;
+        path.path.pop();
+    } else if matches!(v, Value::Tuple(_) | Value::Set(_) | Value::Struct(_)) {
+        if path.depth > MAX_DEPTH {
+            out.push_str("...");
+            return;
+        }
+        path.depth += 1;
+        crate::stack::guard(|| write_inner(out, v, path));
+        path.depth -= 1;
     } else {
-        crate::stack::guard(|| write_inner(out, v, path));
+        write_inner(out, v, path);
     }
 }
 
 fn write_seq<'a>(
     out: &mut String,
     items: impl Iterator<Item = &'a Value>,
-    path: &mut Vec<*const ()>,
+    path: &mut Ctx,
 ) -> usize {
     let mut n = 0;
     for x in items {
+        if out.len() > path.limit {
+            break;
+        }
         if n > 0 {
             out.push_str(", ");
         }
@@ -64,7 +118,7 @@ fn write_seq<'a>(
     n
 }
 
-fn write_inner(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
+fn write_inner(out: &mut String, v: &Value, path: &mut Ctx) {
     match v {
         Value::None => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
@@ -93,6 +147,9 @@ fn write_inner(out: &mut String, v: &Value, path: &mut Vec<*const ()>) {
         Value::Dict(d) => {
             out.push('{');
             for (i, (k, x)) in d.entries().iter().enumerate() {
+                if out.len() > path.limit {
+                    break;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }

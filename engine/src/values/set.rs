@@ -83,3 +83,10 @@ impl Set {
         self.set.borrow().iter().map(|k| k.value.clone()).collect()
     }
 }
+
+impl Set {
+    /// Takes every element out (for freeing without recursion).
+    pub(crate) fn take_set(&mut self) -> SetMap {
+        std::mem::take(self.set.get_mut())
+    }
+}
