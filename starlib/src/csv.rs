@@ -42,7 +42,7 @@ pub(crate) fn one_byte(fname: &str, pname: &str, s: &str, default: u8) -> Result
     }
 }
 
-fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn read_all(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "csv.read_all";
     let [source, comma, comment, lazy_quotes, trim_leading_space, fields_per_record, skip] = args
         .bind(
@@ -58,6 +58,9 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
         ],
     )?;
     let data = required::<Vec<u8>>(F, "source", &source)?;
+    // The copy of the source just made, then each row as it is made.
+    crate::budget::charge(thread, F, data.len())?;
+    let stop = crate::budget::Interrupt::of(thread);
     let comma = one_byte(
         F,
         "comma",
@@ -114,6 +117,10 @@ fn read_all(_t: &mut Thread, args: &Args) -> Result<Value> {
         if n <= skip as u64 {
             continue;
         }
+        stop.every(n as usize)?;
+        // A list of strings: a slot and a string header per field.
+        let row_bytes = 64 + rec.len() * 40 + rec.as_slice().len();
+        crate::budget::charge(thread, F, row_bytes)?;
         if fpr >= 0 {
             match want {
                 None => want = Some(rec.len()),
@@ -279,7 +286,7 @@ pub(crate) fn cell_text(v: &Value) -> Vec<u8> {
     }
 }
 
-fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
+fn write_all(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "csv.write_all";
     let [source, comma] = args.bind(F, &["source", "comma?"])?;
     let source = source.unwrap_or(Value::None);
@@ -317,6 +324,9 @@ fn write_all(_t: &mut Thread, args: &Args) -> Result<Value> {
             }
         };
         let rec: Vec<Vec<u8>> = cells.iter().map(cell_text).collect();
+        // The record's text (and its copy in the result).
+        let bytes: usize = rec.iter().map(|c| 2 * (c.len() + 3)).sum();
+        crate::budget::charge(thread, F, bytes + 2)?;
         w.write_record(&rec).map_err(|e| err(F, e))?;
     }
     let out = w.into_inner().map_err(|e| err(F, e))?;

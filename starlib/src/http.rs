@@ -5,6 +5,7 @@
 //! `json()`. Built on reqwest's blocking client, with the host's timeouts,
 //! redirect limit, body size cap, retries, progress hook and request guard.
 
+use crate::budget;
 use crate::config::{Guard, HostConfig, Progress, RequestBudget};
 use crate::util::{err, module as make_module};
 use engine::args::type_error;
@@ -433,11 +434,11 @@ fn request_url(fname: &str, url: &Option<Value>, params: &Option<Value>) -> Resu
 
 /// The `auth` argument: a (user, password) pair, or nothing for `None` or `()`.
 fn auth_arg(fname: &str, auth: Option<Value>) -> Result<Option<(String, String)>> {
-    match auth {
+    match &auth {
         None | Some(Value::None) => Ok(None),
         Some(Value::Tuple(t)) if t.is_empty() => Ok(None),
         Some(v @ (Value::Tuple(_) | Value::List(_))) => {
-            let items = convert::<Vec<Value>>(fname, "auth", &v)?;
+            let items = convert::<Vec<Value>>(fname, "auth", v)?;
             if items.len() != 2 {
                 return Err(err(fname, "expected two values for auth params tuple"));
             }
@@ -445,7 +446,7 @@ fn auth_arg(fname: &str, auth: Option<Value>) -> Result<Option<(String, String)>
             let pass = convert::<String>(fname, "auth", &items[1])?;
             Ok(Some((user, pass)))
         }
-        Some(v) => Err(type_error(fname, "auth", &v, "tuple")),
+        Some(v) => Err(type_error(fname, "auth", v, "tuple")),
     }
 }
 
@@ -461,7 +462,7 @@ fn body_arg(
 ) -> Result<Body> {
     let mut given = Vec::new();
     let mut body_v = Body::None;
-    match body {
+    match &body {
         None | Some(Value::None) => {}
         Some(Value::Str(s)) => {
             if !s.is_empty() {
@@ -473,7 +474,7 @@ fn body_arg(
             given.push("body");
             body_v = Body::Raw(b.as_ref().clone());
         }
-        Some(v) => return Err(type_error(fname, "body", &v, "string")),
+        Some(v) => return Err(type_error(fname, "body", v, "string")),
     }
     if let Some(j) = json_body {
         if !j.is_none() {
@@ -755,8 +756,7 @@ fn read_response(
         }
     }
     let (header_map, encoding) = response_headers(resp.headers());
-    let body = read_body(fname, &mut resp, config, limit, &final_url, total)?;
-    thread.account(body.len())?;
+    let body = read_body(thread, fname, &mut resp, config, limit, &final_url, total)?;
     response_value(final_url, status, header_map, encoding, body)
 }
 
@@ -781,10 +781,13 @@ fn response_headers(
     (header_map, encoding)
 }
 
-/// Reads the body in chunks, failing once it passes the size cap or the
-/// request's deadline, and reporting progress to the host's hook after each
-/// chunk and at the end.
+/// Reads the body in chunks, failing once it passes the size cap, the
+/// run's memory budget or the request's deadline (or the run is
+/// cancelled), and reporting progress to the host's hook after each chunk
+/// and at the end. The body is charged before it is buffered: its
+/// announced length up front, then each chunk beyond that as it arrives.
 fn read_body(
+    thread: &mut Thread,
     fname: &str,
     resp: &mut reqwest::blocking::Response,
     config: &HostConfig,
@@ -793,8 +796,15 @@ fn read_body(
     total: Option<u64>,
 ) -> Result<Vec<u8>> {
     let cap = config.http.max_response_bytes;
-    let mut body = Vec::with_capacity(total.unwrap_or(0).min(cap) as usize);
-    let mut buf = vec![0u8; 64 * 1024];
+    let announced = usize::try_from(total.unwrap_or(0).min(cap)).unwrap_or(usize::MAX);
+    let mut charged = budget::Reservation::new(thread, fname, announced.saturating_add(CHUNK))
+        .map_err(|mut e| {
+            e.msg = format!("{} reading the body of {final_url}", e.msg);
+            e
+        })?;
+    let stop = budget::Interrupt::of(thread);
+    let mut body = Vec::with_capacity(announced);
+    let mut buf = vec![0u8; CHUNK];
     let report = |bytes: u64, done: bool| {
         if let Some(h) = &config.progress {
             h(&Progress {
@@ -813,6 +823,7 @@ fn read_body(
         if limit.passed() {
             return Err(timed_out());
         }
+        stop.check()?;
         let n = match resp.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -837,6 +848,18 @@ fn read_body(
                 format!("response body from {final_url} is larger than the limit of {cap} bytes"),
             ));
         }
+        // What the buffer will hold once this chunk is in (it grows by
+        // doubling past what was announced).
+        let need = body.len() + n;
+        let grown = if need > body.capacity() {
+            need.max(2 * body.capacity())
+        } else {
+            body.capacity()
+        };
+        charged.cover(thread, grown + CHUNK).map_err(|mut e| {
+            e.msg = format!("{} reading the body of {final_url}", e.msg);
+            e
+        })?;
         body.extend_from_slice(&buf[..n]);
         report(body.len() as u64, false);
     }
@@ -844,8 +867,13 @@ fn read_body(
     Ok(body)
 }
 
+/// How much of a body is read at a time.
+const CHUNK: usize = 64 * 1024;
+
 /// The response struct: `url`, `status_code`, `headers` (repeated values
 /// joined with commas), `encoding`, and the `body()` and `json()` methods.
+/// Each call of `body()` or `json()` makes a new string of the body, and is
+/// charged for it.
 fn response_value(
     final_url: String,
     status: i64,
@@ -861,13 +889,16 @@ fn response_value(
     )?;
     let body = Rc::new(body);
     let b1 = body.clone();
-    let body_fn = Builtin::host("body", move |_t, args| {
+    let body_fn = Builtin::host("body", move |thread, args| {
         args.none("body")?;
+        budget::charge(thread, "body", b1.len() + 24)?;
         Ok(Value::str_bytes(b1.as_slice()))
     });
     let b2 = body.clone();
     let json_fn = Builtin::host("json", move |thread, args| {
         args.none("json")?;
+        // The text handed to the decoder (the decoder charges its values).
+        budget::charge(thread, "json", b2.len() + 24)?;
         thread
             .call(
                 &json_function("decode"),

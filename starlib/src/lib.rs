@@ -15,6 +15,7 @@
 //! thread.set_loader(release.loader(starlib::HostConfig::default()));
 //! ```
 
+pub mod budget;
 pub mod config;
 pub mod csv;
 pub mod error;

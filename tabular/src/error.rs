@@ -43,6 +43,11 @@ pub enum CsvError {
     /// The thread parsing a file panicked.
     #[error("the csv reader thread panicked")]
     Panicked,
+
+    /// The caller's watcher stopped the read (see [`crate::read_slice_watched`]):
+    /// a budget ran out or the run was cancelled.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl CsvError {

@@ -15,6 +15,9 @@
 //!   inferred again from every record and the input is read once more
 //!   ([`read_slice`], [`read_file`], [`FileJob`]); a stream that cannot be
 //!   read twice ([`read_stream`]) reports the error instead.
+//! - [`read_slice_watched`] tells a watcher of each pass and batch as it
+//!   reads, so a caller (starlib's `csv.read`) can charge memory and poll
+//!   for cancellation per batch, and stop the read.
 //! - Timestamp columns are read as text and converted here, with a fast
 //!   path for `YYYY-MM-DD[T ]HH:MM:SS` (same results as arrow's parser).
 //! - Errors are [`CsvError`]: malformed input names its record, line and
@@ -49,5 +52,5 @@ pub use error::{position, Column, CsvError};
 pub use file::{read_file, FileJob};
 pub use infer::{infer_schema, SAMPLE_BYTES};
 pub use options::{CsvOptions, BATCH_FIELDS, BATCH_ROWS, INFER_RECORDS};
-pub use read::{read_slice, read_stream, CsvData};
+pub use read::{read_slice, read_slice_watched, read_stream, CsvData, ReadEvent, Watcher};
 pub use types::{type_name, type_name_of};

@@ -7,6 +7,21 @@ use std::io::{Cursor, Read};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
+/// What [`read_slice_watched`] tells its watcher as it reads.
+#[derive(Debug)]
+pub enum ReadEvent<'a> {
+    /// A pass over the input starts, reading it with this schema. There is
+    /// a second pass when the sample misled inference; the first pass's
+    /// batches are dropped before it starts.
+    Pass(&'a SchemaRef),
+    /// A batch was read (at most [`CsvOptions::rows_per_batch`] rows).
+    Batch(&'a RecordBatch),
+}
+
+/// A watcher of a read: returning an error (say [`CsvError::Stopped`])
+/// stops the read with that error.
+pub type Watcher<'w> = dyn FnMut(ReadEvent<'_>) -> Result<(), CsvError> + 'w;
+
 use crate::batches::CsvBatches;
 use crate::error::CsvError;
 use crate::infer::{infer_all, infer_schema, sample_of, start};
@@ -28,7 +43,24 @@ pub(crate) fn collect<R: Read>(
     schema: SchemaRef,
     opts: &CsvOptions,
 ) -> Result<CsvData, CsvError> {
-    let batches = CsvBatches::new(input, schema.clone(), opts)?.collect::<Result<Vec<_>, _>>()?;
+    collect_watched(input, schema, opts, &mut |_| Ok(()))
+}
+
+/// Read every batch of `input` as `schema`, telling `watch` of the pass
+/// and of each batch.
+fn collect_watched<R: Read>(
+    input: R,
+    schema: SchemaRef,
+    opts: &CsvOptions,
+    watch: &mut Watcher<'_>,
+) -> Result<CsvData, CsvError> {
+    watch(ReadEvent::Pass(&schema))?;
+    let mut batches = Vec::new();
+    for b in CsvBatches::new(input, schema.clone(), opts)? {
+        let b = b?;
+        watch(ReadEvent::Batch(&b))?;
+        batches.push(b);
+    }
     Ok(CsvData { schema, batches })
 }
 
@@ -51,14 +83,26 @@ pub(crate) fn full_schema(
 /// [`CsvOptions::schema`] is given); when a later record does not fit,
 /// they are inferred again from every record and the bytes read again.
 pub fn read_slice(data: &[u8], opts: &CsvOptions) -> Result<CsvData, CsvError> {
+    read_slice_watched(data, opts, &mut |_| Ok(()))
+}
+
+/// [`read_slice`], telling `watch` when a pass over the input starts (with
+/// its schema, before any batch is made) and of every batch as it is read,
+/// so a caller can charge memory and poll for cancellation as the input is
+/// parsed; an error from `watch` stops the read.
+pub fn read_slice_watched(
+    data: &[u8],
+    opts: &CsvOptions,
+    watch: &mut Watcher<'_>,
+) -> Result<CsvData, CsvError> {
     if let Some(schema) = &opts.schema {
-        return collect(data, schema.clone(), opts);
+        return collect_watched(data, schema.clone(), opts, watch);
     }
     let sampled = infer_schema(sample_of(data), opts)?;
-    match collect(data, sampled.clone(), opts) {
+    match collect_watched(data, sampled.clone(), opts, watch) {
         Ok(read) => Ok(read),
         Err(e) => match full_schema(&e, &sampled, || infer_all(data, opts, &sampled))? {
-            Some(full) => collect(data, full, opts),
+            Some(full) => collect_watched(data, full, opts, watch),
             None => Err(e),
         },
     }
@@ -210,6 +254,54 @@ mod tests {
         let d = read_slice(text.as_bytes(), &opts).unwrap();
         assert_eq!(d.schema.fields().len(), cols);
         assert_eq!(d.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn a_watcher_sees_every_pass_and_batch_and_can_stop_the_read() {
+        let opts = CsvOptions {
+            infer_records: 1,
+            batch_rows: 1,
+            ..Default::default()
+        };
+        let text = b"a,b\n1,x\n2,y\n3.5,z\n";
+        let mut events = Vec::new();
+        let d = read_slice_watched(text, &opts, &mut |e| {
+            events.push(match e {
+                ReadEvent::Pass(s) => format!("pass {}", s.field(0).data_type()),
+                ReadEvent::Batch(b) => format!("batch {}", b.num_rows()),
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(d.batches.len(), 3);
+        // The sample said int; the third record says float: a second pass.
+        assert_eq!(
+            events,
+            [
+                "pass Int64",
+                "batch 1",
+                "batch 1",
+                "pass Float64",
+                "batch 1",
+                "batch 1",
+                "batch 1"
+            ]
+        );
+        let mut seen = 0;
+        let e = read_slice_watched(text, &opts, &mut |e| match e {
+            ReadEvent::Batch(_) if seen == 1 => Err(CsvError::Stopped("enough".into())),
+            ReadEvent::Batch(_) => {
+                seen += 1;
+                Ok(())
+            }
+            ReadEvent::Pass(_) => Ok(()),
+        })
+        .unwrap_err();
+        assert!(
+            matches!(e, CsvError::Stopped(ref m) if m == "enough"),
+            "{e}"
+        );
+        assert_eq!(seen, 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::convert::{self, arrow_err, cell_value, scalar_array, type_name};
 use super::ops;
 use super::types::col_value;
 use super::value::cmp_mask;
+use crate::budget;
 use crate::util::err;
 use arrow_array::{new_null_array, Array, ArrayRef, Scalar, UInt32Array};
 use arrow_schema::DataType;
@@ -37,15 +38,27 @@ pub(super) const COLUMN_METHODS: &[(&str, MethodFn)] = &[
     ("unique", c_unique),
 ];
 
-fn c_cmp(_t: &mut Thread, recv: &Value, args: &Args, op: &str) -> Result<Value> {
+fn c_cmp(thread: &mut Thread, recv: &Value, args: &Args, op: &str) -> Result<Value> {
     let c = recv_column(recv)?;
     let a = args.positional_only(op, 1, 1)?;
+    budget::charge(
+        thread,
+        op,
+        budget::operator_bytes(&c.array, &a[0], &DataType::Boolean),
+    )?;
     cmp_mask(c, &a[0], op)
 }
 
-fn c_reduce(_t: &mut Thread, recv: &Value, args: &Args, func: &str) -> Result<Value> {
+fn c_reduce(thread: &mut Thread, recv: &Value, args: &Args, func: &str) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none(func)?;
+    let n = c.array.len();
+    budget::charge(
+        thread,
+        func,
+        n.saturating_mul(4)
+            .saturating_add(budget::convert_bytes(c.array.as_ref(), &DataType::Float64)),
+    )?;
     let g = ops::Groups {
         ids: vec![0; c.array.len()],
         first: vec![0],
@@ -67,18 +80,23 @@ fn c_count(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::Int((c.array.len() - c.array.null_count()) as i64))
 }
 
-fn c_unique(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_unique(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("unique")?;
-    let g = ops::group_ids("unique", std::slice::from_ref(&c.array))?;
-    let a = arrow_select::take::take(c.array.as_ref(), &UInt32Array::from(g.first), None)
+    let g = ops::group_ids(thread, "unique", std::slice::from_ref(&c.array))?;
+    let idx = UInt32Array::from(g.first);
+    budget::charge(thread, "unique", budget::take_bytes(c.array.as_ref(), &idx))?;
+    let a = arrow_select::take::take(c.array.as_ref(), &idx, None)
         .map_err(|e| arrow_err("unique", e))?;
     Ok(col_value(&c.name, a))
 }
 
-fn c_to_list(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_to_list(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("to_list")?;
+    let n = c.array.len();
+    let bytes = budget::cells_bytes(std::slice::from_ref(&c.array), n, 16) + 48;
+    budget::charge(thread, "to_list", bytes)?;
     Ok(Value::list(
         (0..c.array.len())
             .map(|i| cell_value(c.array.as_ref(), i))
@@ -86,32 +104,37 @@ fn c_to_list(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     ))
 }
 
-fn c_is_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_is_null(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("is_null")?;
+    budget::charge(thread, "is_null", c.array.len() / 8 + 64)?;
     let m = arrow_arith::boolean::is_null(c.array.as_ref()).map_err(|e| arrow_err("is_null", e))?;
     Ok(col_value(&c.name, Arc::new(m)))
 }
 
-fn c_is_not_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_is_not_null(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     args.none("is_not_null")?;
+    budget::charge(thread, "is_not_null", c.array.len() / 8 + 64)?;
     let m = arrow_arith::boolean::is_not_null(c.array.as_ref())
         .map_err(|e| arrow_err("is_not_null", e))?;
     Ok(col_value(&c.name, Arc::new(m)))
 }
 
-fn c_fill_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_fill_null(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     let a = args.positional_only("fill_null", 1, 1)?;
+    let bytes = budget::convert_bytes(c.array.as_ref(), c.array.data_type()) + c.array.len() / 8;
+    budget::charge(thread, "fill_null", bytes)?;
     Ok(col_value(&c.name, fill("fill_null", &c.array, &a[0])?))
 }
 
-fn c_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn c_cast(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let c = recv_column(recv)?;
     let a = args.positional_only("cast", 1, 1)?;
     let ty = convert::<String>("cast", "type", &a[0])?;
     let to = convert::parse_type("cast", &ty)?;
+    budget::charge(thread, "cast", budget::convert_bytes(c.array.as_ref(), &to))?;
     Ok(col_value(
         &c.name,
         cast_array("cast", &c.name, &c.array, &to)?,

@@ -4,16 +4,19 @@
 use super::args::{as_column, names_arg, table_arg};
 use super::convert::{arrow_err, values_to_array};
 use super::types::{col_value, concat_tables, Table};
+use crate::budget;
 use crate::util::err;
 use engine::args::{convert, optional, required, type_error};
 use engine::error::Result;
 use engine::{Args, Thread, Value};
 
 /// `table.from_rows(rows, columns=None)`: rows as dicts, or lists with column names.
-pub(super) fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub(super) fn from_rows(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "table.from_rows";
     let [rows, columns] = args.bind(F, &["rows", "columns?"])?;
     let rows = required::<Vec<Value>>(F, "rows", &rows)?;
+    budget::charge(thread, F, rows.len().saturating_mul(16))?;
+    let stop = budget::Interrupt::of(thread);
     let names: Option<Vec<String>> = match &columns {
         None | Some(Value::None) => None,
         Some(v) => Some(names_arg(F, "columns", v)?),
@@ -21,6 +24,7 @@ pub(super) fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
     let mut order: Vec<String> = names.clone().unwrap_or_default();
     let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); order.len()];
     for (i, row) in rows.iter().enumerate() {
+        stop.every(i)?;
         match row {
             Value::Dict(d) => {
                 for (k, _) in d.entries().iter() {
@@ -75,6 +79,11 @@ pub(super) fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
             }
         }
     }
+    // The cells were gathered per column (a value slot each, charged as
+    // they were), then the arrays.
+    let cells: usize = cols.iter().map(|c| c.len() * 16).sum();
+    let arrays_bytes: usize = cols.iter().map(|c| budget::values_bytes(c)).sum();
+    budget::charge(thread, F, cells.saturating_add(arrays_bytes))?;
     let arrays = order
         .iter()
         .zip(cols.iter())
@@ -88,7 +97,7 @@ pub(super) fn from_rows(_t: &mut Thread, args: &Args) -> Result<Value> {
 }
 
 /// `table.from_columns(columns)`: a dict of name to column or list.
-pub(super) fn from_columns(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub(super) fn from_columns(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "table.from_columns";
     let [cols] = args.bind(F, &["columns"])?;
     let cols = cols.unwrap_or(Value::None);
@@ -100,7 +109,11 @@ pub(super) fn from_columns(_t: &mut Thread, args: &Args) -> Result<Value> {
         let name = convert::<String>(F, "columns", &k.value)?;
         let a = match as_column(v) {
             Some(c) => c.array.clone(),
-            None => values_to_array(F, &name, &convert::<Vec<Value>>(F, "columns", v)?)?,
+            None => {
+                let vals = convert::<Vec<Value>>(F, "columns", v)?;
+                budget::charge(thread, F, budget::values_bytes(&vals) + 16 * vals.len())?;
+                values_to_array(F, &name, &vals)?
+            }
         };
         out.push((name, a));
     }
@@ -108,16 +121,17 @@ pub(super) fn from_columns(_t: &mut Thread, args: &Args) -> Result<Value> {
 }
 
 /// `table.column(values, name="")`: a column from a list.
-pub(super) fn column(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub(super) fn column(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "table.column";
     let [values, name] = args.bind(F, &["values", "name?"])?;
     let name = optional(F, "name", &name, "".to_string())?;
     let vals = required::<Vec<Value>>(F, "values", &values)?;
+    budget::charge(thread, F, budget::values_bytes(&vals) + 16 * vals.len())?;
     Ok(col_value(&name, values_to_array(F, &name, &vals)?))
 }
 
 /// `table.concat(tables)`: tables with the same columns, one after another.
-pub(super) fn concat(_t: &mut Thread, args: &Args) -> Result<Value> {
+pub(super) fn concat(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "table.concat";
     let [tables] = args.bind(F, &["tables"])?;
     let items = required::<Vec<Value>>(F, "tables", &tables)?;
@@ -125,5 +139,5 @@ pub(super) fn concat(_t: &mut Thread, args: &Args) -> Result<Value> {
         .iter()
         .map(|v| table_arg(F, "tables", v))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Value::native(concat_tables(F, &ts)?))
+    Ok(Value::native(concat_tables(thread, F, &ts)?))
 }

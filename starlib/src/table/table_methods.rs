@@ -6,6 +6,7 @@ use super::column_methods::{cast_array, fill};
 use super::convert::{self, arrow_err, scalar_array, type_name, values_to_array};
 use super::types::{col_value, concat_tables, GroupBy, Table};
 use super::{io, ops};
+use crate::budget;
 use crate::util::err;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
@@ -48,14 +49,14 @@ fn t_column(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(col_value(&name, t.column("column", &name)?))
 }
 
-fn t_concat(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_concat(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "concat";
     let t = recv_table(recv)?;
     let mut ts = vec![t];
     for v in args.positional_only(F, 1, usize::MAX)? {
         ts.push(table_arg(F, "other", v)?);
     }
-    Ok(Value::native(concat_tables(F, &ts)?))
+    Ok(Value::native(concat_tables(thread, F, &ts)?))
 }
 
 fn mask_arg(fname: &str, t: &Table, v: &Value) -> Result<BooleanArray> {
@@ -90,11 +91,18 @@ fn mask_arg(fname: &str, t: &Table, v: &Value) -> Result<BooleanArray> {
     Ok(arr.as_boolean().clone())
 }
 
-fn t_filter(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_filter(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "filter";
     let t = recv_table(recv)?;
     let a = args.positional_only(F, 1, 1)?;
     let mask = mask_arg(F, t, &a[0])?;
+    let bytes = t
+        .batch
+        .columns()
+        .iter()
+        .map(|c| budget::filter_bytes(c.as_ref(), &mask))
+        .sum();
+    budget::charge(thread, F, bytes)?;
     let batch =
         arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
     Ok(Value::native(Table { batch }))
@@ -111,15 +119,17 @@ fn select_names(fname: &str, t: &Table, names: &[String]) -> Result<Table> {
     Table::from_columns(fname, cols)
 }
 
-fn t_select(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_select(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     let names = names_varargs("select", args)?;
+    budget::charge(thread, "select", budget::table_header(names.len()))?;
     Ok(Value::native(select_names("select", t, &names)?))
 }
 
-fn t_drop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_drop(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "drop";
     let t = recv_table(recv)?;
+    budget::charge(thread, F, budget::table_header(t.batch.num_columns()))?;
     let names = names_varargs(F, args)?;
     for n in &names {
         t.column(F, n)?;
@@ -135,9 +145,10 @@ fn t_drop(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::native(Table::from_columns(F, keep)?))
 }
 
-fn t_rename(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_rename(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "rename";
     let t = recv_table(recv)?;
+    budget::charge(thread, F, budget::table_header(t.batch.num_columns()))?;
     let [mapping] = args.bind(F, &["mapping"])?;
     let pairs = required::<Vec<(String, String)>>(F, "mapping", &mapping)?;
     if matches!(mapping, None | Some(Value::None)) {
@@ -161,7 +172,9 @@ fn t_rename(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::native(Table::from_columns(F, cols)?))
 }
 
-fn broadcast(fname: &str, v: &Value, n: usize) -> Result<ArrayRef> {
+/// `v` as a column of `n` rows (a column as it is, a list's values, or a
+/// scalar repeated), its memory charged first.
+fn broadcast(thread: &mut Thread, fname: &str, v: &Value, n: usize) -> Result<ArrayRef> {
     if let Some(c) = as_column(v) {
         if c.array.len() != n {
             return Err(err(
@@ -180,22 +193,32 @@ fn broadcast(fname: &str, v: &Value, n: usize) -> Result<ArrayRef> {
                     format!("list has {} values, table has {n} rows", vals.len()),
                 ));
             }
+            budget::charge(thread, fname, budget::values_bytes(&vals))?;
             values_to_array(fname, "value", &vals)
         }
         _ => {
             let s = scalar_array(fname, v, None)?;
+            // The index and n copies of the scalar.
+            let one = budget::array_bytes(s.as_ref());
+            budget::charge(thread, fname, n.saturating_mul(4 + one))?;
             let idx = UInt32Array::from(vec![0u32; n]);
             arrow_select::take::take(s.as_ref(), &idx, None).map_err(|e| arrow_err(fname, e))
         }
     }
 }
 
-fn t_with_column(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_with_column(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "with_column";
     let t = recv_table(recv)?;
     let [name, value] = args.bind(F, &["name", "value"])?;
     let name = required::<String>(F, "name", &name)?;
-    let arr = broadcast(F, value.as_ref().unwrap_or(&Value::None), t.num_rows())?;
+    budget::charge(thread, F, budget::table_header(t.batch.num_columns() + 1))?;
+    let arr = broadcast(
+        thread,
+        F,
+        value.as_ref().unwrap_or(&Value::None),
+        t.num_rows(),
+    )?;
     let mut cols = t.columns_vec();
     match cols.iter_mut().find(|(n, _)| *n == name) {
         Some(slot) => slot.1 = arr,
@@ -204,7 +227,7 @@ fn t_with_column(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::native(Table::from_columns(F, cols)?))
 }
 
-fn t_sort_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_sort_by(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "sort_by";
     let t = recv_table(recv)?;
     let [keys, descending] = args.bind(F, &["keys", "descending?"])?;
@@ -250,8 +273,23 @@ fn t_sort_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     if cols.is_empty() {
         return Err(err(F, "no sort keys given"));
     }
-    let idx = arrow_ord::sort::lexsort_to_indices(&cols, None).map_err(|e| arrow_err(F, e))?;
-    Ok(Value::native(t.take(F, &idx)?))
+    // The sort's index and scratch (16 bytes a row), then the rows in
+    // their new order: a permutation, as big as the table.
+    let n = t.num_rows();
+    budget::charge(
+        thread,
+        F,
+        n.saturating_mul(16)
+            .saturating_add(budget::batch_bytes(&t.batch)),
+    )?;
+    let stop = budget::Interrupt::of(thread);
+    let idx = stop
+        .run(move || arrow_ord::sort::lexsort_to_indices(&cols, None))?
+        .map_err(|e| arrow_err(F, e))?;
+    stop.check()?;
+    let out = t.take(F, &idx)?;
+    stop.check()?;
+    Ok(Value::native(out))
 }
 
 fn count_arg(fname: &str, v: &Option<Value>) -> Result<usize> {
@@ -262,8 +300,9 @@ fn count_arg(fname: &str, v: &Option<Value>) -> Result<usize> {
     Ok(n as usize)
 }
 
-fn t_head(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_head(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
+    budget::charge(thread, "head", budget::table_header(t.batch.num_columns()))?;
     let [n] = args.bind("head", &["n?"])?;
     let n = count_arg("head", &n)?.min(t.num_rows());
     Ok(Value::native(Table {
@@ -271,8 +310,9 @@ fn t_head(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }))
 }
 
-fn t_tail(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_tail(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
+    budget::charge(thread, "tail", budget::table_header(t.batch.num_columns()))?;
     let [n] = args.bind("tail", &["n?"])?;
     let n = count_arg("tail", &n)?.min(t.num_rows());
     Ok(Value::native(Table {
@@ -280,9 +320,10 @@ fn t_tail(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }))
 }
 
-fn t_slice(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_slice(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "slice";
     let t = recv_table(recv)?;
+    budget::charge(thread, F, budget::table_header(t.batch.num_columns()))?;
     let [offset, length] = args.bind(F, &["offset", "length?"])?;
     let rows = t.num_rows();
     let off = required::<i64>(F, "offset", &offset)?;
@@ -305,9 +346,10 @@ fn t_slice(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     }))
 }
 
-fn t_group_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_group_by(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "group_by";
     let t = recv_table(recv)?;
+    budget::charge(thread, F, budget::table_header(t.batch.num_columns()))?;
     let keys = names_varargs(F, args)?;
     if keys.is_empty() {
         return Err(err(F, "no group keys given"));
@@ -322,7 +364,7 @@ fn t_group_by(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
 }
 
 /// `g.agg(aggregations)`: one row per group, the keys then each aggregate.
-pub(super) fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+pub(super) fn g_agg(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "agg";
     let g = match recv {
         Value::Native(n) => n.as_any().downcast_ref::<GroupBy>(),
@@ -341,8 +383,10 @@ pub(super) fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value>
         .iter()
         .map(|k| t.column(F, k))
         .collect::<Result<Vec<_>>>()?;
-    let groups = ops::group_ids(F, &key_cols)?;
+    let groups = ops::group_ids(thread, F, &key_cols)?;
     let first = UInt32Array::from(groups.first.clone());
+    let keys_bytes = budget::take_columns_bytes(&key_cols, &first);
+    budget::charge(thread, F, keys_bytes)?;
     let mut out = Vec::new();
     for (k, c) in g.keys.iter().zip(key_cols.iter()) {
         out.push((
@@ -352,6 +396,7 @@ pub(super) fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value>
     }
     for (col, func) in &spec {
         let c = t.column(F, col)?;
+        budget::charge(thread, F, ops::aggregate_bytes(&c, &groups, func))?;
         let a = ops::aggregate(F, col, &c, &groups, func)?;
         let name = if g.keys.contains(col) {
             format!("{col}_{func}")
@@ -363,7 +408,7 @@ pub(super) fn g_agg(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value>
     Ok(Value::native(Table::from_columns(F, out)?))
 }
 
-fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_join(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "join";
     let t = recv_table(recv)?;
     let [other, on, how] = args.bind(F, &["other", "on", "how?"])?;
@@ -392,6 +437,7 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             if r.data_type() == l.data_type() {
                 Ok(r)
             } else {
+                budget::charge(thread, F, budget::convert_bytes(r.as_ref(), l.data_type()))?;
                 arrow_cast::cast::cast(&r, l.data_type()).map_err(|e| {
                     err(
                         F,
@@ -405,9 +451,15 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             }
         })
         .collect::<Result<Vec<_>>>()?;
-    let ji = ops::join_indices(F, &lk, &rk, &how)?;
-    let li = UInt32Array::from(ji.left);
-    let ri = UInt32Array::from(ji.right);
+    let lcols: Vec<ArrayRef> = t.batch.columns().to_vec();
+    let rcols: Vec<ArrayRef> = o
+        .columns_vec()
+        .into_iter()
+        .filter(|(n, _)| !on.contains(n))
+        .map(|(_, a)| a)
+        .collect();
+    let ji = ops::join_indices(thread, F, (&lk, &rk), (&lcols, &rcols), &how)?;
+    let (li, ri) = (ji.left, ji.right);
     let take = |a: &ArrayRef, idx: &UInt32Array| {
         arrow_select::take::take(a.as_ref(), idx, None).map_err(|e| arrow_err(F, e))
     };
@@ -416,6 +468,8 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         let mut taken = take(&a, &li)?;
         if how == "outer" {
             if let Some(k) = on.iter().position(|x| *x == name) {
+                // The key from whichever side has it: two more key columns.
+                budget::charge(thread, F, 2 * budget::take_bytes(rk[k].as_ref(), &ri))?;
                 let rt = take(&rk[k], &ri)?;
                 let keep = arrow_arith::boolean::is_not_null(taken.as_ref())
                     .map_err(|e| arrow_err(F, e))?;
@@ -439,18 +493,24 @@ fn t_join(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::native(Table::from_columns(F, out)?))
 }
 
-fn t_distinct(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_distinct(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "distinct";
     let t = recv_table(recv)?;
     args.none(F)?;
     if t.batch.num_columns() == 0 {
         return Ok(recv.clone());
     }
-    let g = ops::group_ids(F, t.batch.columns())?;
-    Ok(Value::native(t.take(F, &UInt32Array::from(g.first))?))
+    let g = ops::group_ids(thread, F, t.batch.columns())?;
+    let idx = UInt32Array::from(g.first);
+    budget::charge(
+        thread,
+        F,
+        budget::take_columns_bytes(t.batch.columns(), &idx),
+    )?;
+    Ok(Value::native(t.take(F, &idx)?))
 }
 
-fn t_fill_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_fill_null(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "fill_null";
     let t = recv_table(recv)?;
     let [value] = args.bind(F, &["value"])?;
@@ -469,6 +529,19 @@ fn t_fill_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
             t.column(F, n)?;
         }
     }
+    // Each column with nulls is made again (a mask and the filled copy).
+    let bytes: usize = t
+        .batch
+        .columns()
+        .iter()
+        .filter(|c| c.null_count() > 0)
+        .map(|c| budget::convert_bytes(c.as_ref(), c.data_type()) + c.len() / 8 + 1)
+        .sum();
+    budget::charge(
+        thread,
+        F,
+        bytes + budget::table_header(t.batch.num_columns()),
+    )?;
     let cols = t
         .columns_vec()
         .into_iter()
@@ -492,7 +565,7 @@ fn t_fill_null(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     Ok(Value::native(Table::from_columns(F, cols)?))
 }
 
-fn t_drop_nulls(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_drop_nulls(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "drop_nulls";
     let t = recv_table(recv)?;
     let [subset] = args.bind(F, &["subset?"])?;
@@ -512,12 +585,20 @@ fn t_drop_nulls(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let Some(mask) = mask else {
         return Ok(recv.clone());
     };
+    let bytes = t
+        .batch
+        .columns()
+        .iter()
+        .map(|c| budget::filter_bytes(c.as_ref(), &mask))
+        .sum::<usize>()
+        + 2 * names.len() * (t.num_rows() / 8 + 1);
+    budget::charge(thread, F, bytes)?;
     let batch =
         arrow_select::filter::filter_record_batch(&t.batch, &mask).map_err(|e| arrow_err(F, e))?;
     Ok(Value::native(Table { batch }))
 }
 
-fn t_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_cast(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     const F: &str = "cast";
     let t = recv_table(recv)?;
     let [types] = args.bind(F, &["types"])?;
@@ -542,16 +623,22 @@ fn t_cast(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 ),
             )
         })?;
+        budget::charge(thread, F, budget::convert_bytes(slot.1.as_ref(), &to))?;
         slot.1 = cast_array(F, name, &slot.1, &to)?;
     }
     Ok(Value::native(Table::from_columns(F, cols)?))
 }
 
-fn t_rows(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_rows(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     args.none("rows")?;
-    let rows = (0..t.num_rows())
-        .map(|i| t.row_dict(i))
+    let n = t.num_rows();
+    let per_row = budget::dict_row(t.batch.num_columns()) + 16;
+    let bytes = budget::cells_bytes(t.batch.columns(), n, per_row);
+    budget::charge(thread, "rows", bytes)?;
+    let stop = budget::Interrupt::of(thread);
+    let rows = (0..n)
+        .map(|i| stop.every(i).and_then(|()| t.row_dict(i)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Value::list(rows))
 }
@@ -572,14 +659,14 @@ fn t_row(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     t.row_dict(j as usize)
 }
 
-fn t_to_csv(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_to_csv(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     let [delimiter, header] = args.bind("to_csv", &["delimiter?", "header?"])?;
-    io::write_csv("to_csv", t, &delimiter, &header)
+    io::write_csv(thread, "to_csv", t, &delimiter, &header)
 }
 
-fn t_to_json(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn t_to_json(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let t = recv_table(recv)?;
     args.none("to_json")?;
-    io::write_json("to_json", t)
+    io::write_json(thread, "to_json", t)
 }

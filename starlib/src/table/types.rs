@@ -2,11 +2,12 @@
 //! building tables from columns or batches, and concatenating tables.
 
 use super::convert::{arrow_err, cell_value, type_name};
+use crate::budget;
 use crate::util::err;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 use engine::error::Result;
-use engine::Value;
+use engine::{Thread, Value};
 use std::sync::Arc;
 
 /// A table: named, typed columns of equal length, held as one Arrow record batch.
@@ -157,6 +158,48 @@ impl Table {
     }
 }
 
+/// The batches as one, concatenated column by column: each column's pieces
+/// are dropped as soon as they are copied, so at most one column is held
+/// twice (not the whole table, as `concat_batches` would).
+pub(crate) fn concat_columnwise(
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> std::result::Result<RecordBatch, ArrowError> {
+    if batches.len() == 1 {
+        return Ok(batches
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| RecordBatch::new_empty(schema)));
+    }
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let ncols = schema.fields().len();
+    let mut pieces: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(batches.len()); ncols];
+    for b in batches {
+        for (i, c) in b.columns().iter().enumerate() {
+            if let Some(p) = pieces.get_mut(i) {
+                p.push(c.clone());
+            }
+        }
+    }
+    let mut columns = Vec::with_capacity(ncols);
+    for p in pieces.iter_mut() {
+        let parts = std::mem::take(p);
+        let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+        let one = match refs.as_slice() {
+            [] => arrow_array::new_empty_array(schema.field(columns.len()).data_type()),
+            _ => arrow_select::concat::concat(&refs)?,
+        };
+        drop(refs);
+        drop(parts);
+        columns.push(one);
+    }
+    RecordBatch::try_new_with_options(
+        schema,
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+}
+
 /// A column value named `name`.
 pub(super) fn col_value(name: &str, array: ArrayRef) -> Value {
     Value::native(Column {
@@ -166,12 +209,23 @@ pub(super) fn col_value(name: &str, array: ArrayRef) -> Value {
 }
 
 /// The tables one after another; later tables are cast to the first
-/// one's column types.
-pub(super) fn concat_tables(fname: &str, tables: &[&Table]) -> Result<Table> {
+/// one's column types. The result (and any cast) is charged before it is
+/// made.
+pub(super) fn concat_tables(thread: &mut Thread, fname: &str, tables: &[&Table]) -> Result<Table> {
     let Some(first) = tables.first() else {
         return Err(err(fname, "nothing to concatenate"));
     };
     let schema = first.schema();
+    let mut bytes = budget::table_header(schema.fields().len());
+    for t in tables {
+        for (c, f) in t.batch.columns().iter().zip(schema.fields()) {
+            bytes = bytes.saturating_add(budget::array_bytes(c.as_ref()));
+            if c.data_type() != f.data_type() {
+                bytes = bytes.saturating_add(budget::convert_bytes(c.as_ref(), f.data_type()));
+            }
+        }
+    }
+    budget::charge(thread, fname, bytes)?;
     let mut batches = Vec::new();
     for (i, t) in tables.iter().enumerate() {
         if t.names() != first.names() {

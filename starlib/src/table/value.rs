@@ -313,12 +313,42 @@ impl NativeValue for Column {
             (BinaryOp::Ne, _) => Some("ne"),
             _ => None,
         };
-        match cmp {
+        let r = match cmp {
             Some(name) => cmp_mask(self, other, name).map(Some),
             None => self.arith(op, other, left),
-        }
+        }?;
+        owe_result(&r);
+        Ok(r)
     }
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
+        let r = self.unary_op(op)?;
+        owe_result(&r);
+        Ok(r)
+    }
+    fn equals(&self, other: &Value) -> Result<bool> {
+        Ok(as_column(other).is_some_and(|o| o.array.as_ref() == self.array.as_ref()))
+    }
+    fn compare(&self, _other: &Value) -> Result<Option<Ordering>> {
+        Err(EvalError::new(
+            "columns are not ordered: c < x compares element-wise and gives a mask",
+        ))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Charges a column operator's result to the run once a thread is at hand
+/// (operators get none: see `crate::budget::owe`).
+fn owe_result(r: &Option<Value>) {
+    if let Some(c) = r.as_ref().and_then(as_column) {
+        crate::budget::owe(c.array.get_array_memory_size());
+    }
+}
+
+impl Column {
+    /// `-c`, `+c` and `~c`.
+    fn unary_op(&self, op: UnaryOp) -> Result<Option<Value>> {
         match op {
             UnaryOp::Minus => arrow_arith::numeric::neg(self.array.as_ref())
                 .map(|a| Some(col_value(&self.name, a)))
@@ -332,17 +362,6 @@ impl NativeValue for Column {
             },
             UnaryOp::Not => Ok(None),
         }
-    }
-    fn equals(&self, other: &Value) -> Result<bool> {
-        Ok(as_column(other).is_some_and(|o| o.array.as_ref() == self.array.as_ref()))
-    }
-    fn compare(&self, _other: &Value) -> Result<Option<Ordering>> {
-        Err(EvalError::new(
-            "columns are not ordered: c < x compares element-wise and gives a mask",
-        ))
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
