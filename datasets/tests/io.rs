@@ -640,3 +640,26 @@ fn damaged_parquet_is_one_import_error_naming_the_file() {
     assert!(msg.contains("damaged.parquet"), "{msg}");
     assert!(!msg.contains("arrow error"), "{msg}");
 }
+
+#[test]
+fn json_arrays_of_arrays_import_as_qri_stored_them() {
+    let b = import_reader(
+        std::io::Cursor::new(b"[[1, \"a\", true], [2, \"b\", false]]".to_vec()),
+        Format::Json,
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let names: Vec<String> = b.schema.fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["field_1", "field_2", "field_3"]);
+    assert_eq!(b.num_rows(), 2);
+    assert_eq!(b.schema.field(0).data_type(), &DataType::Int64);
+    // NDJSON rows too; a row of another width, or an object among arrays, is refused.
+    let e = import_err("[1, 2]\n[3]\n", Format::Ndjson, &ImportOptions::default());
+    expect_import(&e, "ndjson", 2, Some(2), None);
+    assert!(
+        e.to_string().contains("has 1 values, record 1 has 2"),
+        "{e}"
+    );
+    let e = import_err("[[1], {\"a\": 1}]", Format::Json, &ImportOptions::default());
+    expect_import(&e, "json", 2, None, None);
+}

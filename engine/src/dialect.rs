@@ -44,6 +44,18 @@ impl Dialect {
         }
     }
 
+    /// Qri's transform dialect (starlib 1.x): the transform dialect plus
+    /// top-level reassignment and control flow, and loads bound globally,
+    /// as Qri's runner set them, so Qri's step files run unchanged.
+    pub fn qri() -> Dialect {
+        Dialect {
+            global_reassign: true,
+            top_level_control: true,
+            load_binds_globally: true,
+            ..Dialect::transform()
+        }
+    }
+
     /// Everything on: for REPLs and notebooks, where cells re-run and rebind.
     pub fn permissive() -> Dialect {
         Dialect {

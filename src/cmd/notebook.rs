@@ -75,7 +75,11 @@ pub fn run(ctx: &Context, a: &NotebookArgs) -> Result<ExitCode> {
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(e) = event {
             if e.paths.iter().any(|p| p == &watched) && !e.kind.is_access() {
-                watch_shared.cancel_run();
+                // A late event for the text already running must not cancel it.
+                let text = std::fs::read_to_string(&watched).unwrap_or_default();
+                if !watch_shared.is_current(&text) {
+                    watch_shared.cancel_run();
+                }
                 let _ = watch_tx.send(Command::FileChanged);
             }
         }

@@ -11,6 +11,9 @@ use std::sync::Arc;
 use transforms::cells::{CellMemory, CellReport};
 use transforms::{Candidate, CommitOptions, Committed, Script, Session};
 
+/// How long a file change settles before the file is read.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// What the runner is asked to do.
 #[derive(Debug)]
 pub enum Command {
@@ -37,7 +40,11 @@ pub fn serve(shared: Arc<Shared>, target: Target, run: RunArgs, commands: Receiv
     let mut last_text: Option<String> = None;
     let memory = CellMemory::new();
     while let Ok(first) = commands.recv() {
-        // Coalesce what queued up while the last command ran.
+        // A write arrives as several events (truncate, write, close): let
+        // them settle, then coalesce what queued up.
+        if matches!(first, Command::FileChanged) {
+            std::thread::sleep(SETTLE);
+        }
         let mut batch = vec![first];
         batch.extend(commands.try_iter());
         if batch.iter().any(|c| matches!(c, Command::Save)) {

@@ -116,6 +116,11 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the run in progress (or the last run) is of `text`.
+    pub fn is_current(&self, text: &str) -> bool {
+        self.lock().text == text
+    }
+
     /// Cancels the run in progress, if any.
     pub fn cancel_run(&self) {
         if let Some(c) = self.cancel.lock().unwrap_or_else(|e| e.into_inner()).take() {

@@ -10,7 +10,10 @@ pub fn show_cell(r: &CellReport, total: usize, limit: usize) -> String {
     let name = if r.index < total {
         format!("cell {} of {total}", r.index + 1)
     } else {
-        "transform(ds)".to_string()
+        // The final step: what decided the result.
+        r.title
+            .clone()
+            .unwrap_or_else(|| "transform(ds)".to_string())
     };
     let mut heading = format!("── {name}");
     if let Some(t) = r.title.as_ref().filter(|_| r.index < total) {

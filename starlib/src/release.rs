@@ -94,7 +94,7 @@ pub fn releases() -> &'static [Release] {
         vec![
             Release {
                 version: Version::new(1, 0, 0),
-                dialect: Dialect::transform(),
+                dialect: Dialect::qri(),
                 bindings: bindings(&[V1_BINDINGS]),
                 body_form: BodyForm::RowLists,
                 summary: "Qri-compatible: rows as lists of strings, plain dicts and lists",

@@ -12,9 +12,16 @@ fn ships_two_majors() {
         .map(|r| r.version.to_string())
         .collect();
     assert_eq!(v, vec!["1.0.0", "2.0.0"]);
-    for r in starlib::releases() {
-        assert_eq!(r.dialect, engine::Dialect::transform());
-    }
+    // 1.x runs Qri's dialect (top-level control flow, global reassignment,
+    // loads bound globally); 2.x the transform dialect.
+    let dialects: Vec<engine::Dialect> = starlib::releases()
+        .iter()
+        .map(|r| r.dialect.clone())
+        .collect();
+    assert_eq!(
+        dialects,
+        vec![engine::Dialect::qri(), engine::Dialect::transform()]
+    );
 }
 
 #[test]

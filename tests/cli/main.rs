@@ -10,6 +10,7 @@ mod import;
 mod limits_data;
 mod limits_engine;
 mod polish;
+mod qri;
 mod scheduler;
 mod security;
 mod store;

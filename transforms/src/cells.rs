@@ -201,8 +201,8 @@ pub(crate) struct Kept {
     pub module: engine::Session,
     /// Each kept cell, in order.
     pub cells: Vec<KeptCell>,
-    /// The datasets `load_dataset` read, shared with the module's `load_dataset`.
-    pub inputs: Rc<RefCell<Vec<InputVersion>>>,
+    /// The host state the module's predeclared values share.
+    pub host: HostState,
     /// Whether a kept cell drew from `rand`.
     pub used_rand: bool,
 }
@@ -222,8 +222,40 @@ pub(crate) struct KeptCell {
     pub snapshot: engine::Snapshot,
     /// Its report.
     pub report: CellReport,
-    /// How many datasets had been loaded after it.
-    pub inputs: usize,
+    /// The host state after it.
+    pub host: HostMark,
+}
+
+/// What a run's predeclared values share with the host: the datasets
+/// `load_dataset` read, and the dataset `dataset.commit(ds)` proposed.
+#[derive(Clone, Default)]
+pub(crate) struct HostState {
+    /// The datasets read, in order.
+    pub inputs: Rc<RefCell<Vec<InputVersion>>>,
+    /// The committed dataset, if any.
+    pub committed: crate::qri::CommitSlot,
+}
+
+/// [`HostState`] at one moment.
+pub(crate) struct HostMark {
+    inputs: usize,
+    committed: Option<crate::dataset::DatasetState>,
+}
+
+impl HostState {
+    /// The state now.
+    pub fn mark(&self) -> HostMark {
+        HostMark {
+            inputs: self.inputs.borrow().len(),
+            committed: self.committed.borrow().clone(),
+        }
+    }
+
+    /// Back to `mark`.
+    pub fn restore(&self, mark: &HostMark) {
+        self.inputs.borrow_mut().truncate(mark.inputs);
+        *self.committed.borrow_mut() = mark.committed.clone();
+    }
 }
 
 #[cfg(test)]

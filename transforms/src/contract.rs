@@ -1,5 +1,7 @@
 //! The return-or-mutate contract: run the file's cells, find `transform`,
-//! call it with `ds`, and decide which dataset is the result.
+//! call it with `ds`, and decide which dataset is the result. Qri's shapes
+//! (`transform(ds, ctx)` after `download(ctx)`, and `dataset.commit(ds)`)
+//! are decided here too; see [`crate::qri`].
 //!
 //! `transform(ds)` may mutate `ds` or return a dataset. A returned dataset
 //! is the result and mutations to the argument are ignored; `None` makes the
@@ -9,6 +11,7 @@
 
 use crate::cells::Cell;
 use crate::dataset::{DatasetState, DatasetValue};
+use crate::qri::CommitSlot;
 use engine::{Args, EvalError, Value};
 use starlib::Release;
 use std::time::Instant;
@@ -21,11 +24,14 @@ pub enum Failure {
     Contract(String),
 }
 
-/// What the host learns as each step ends: a cell, or the final
-/// `transform(ds)` call (index = the number of cells).
+/// What the host learns as each step ends: a cell, or the final step that
+/// decides the result (index = the number of cells).
 pub struct StepEnd<'a> {
     /// The step's index.
     pub index: usize,
+    /// For the final step, what it did: `transform(ds)`, `transform(ds, ctx)`,
+    /// `dataset.commit(ds)` or `no transform`.
+    pub title: Option<&'static str>,
     /// The trailing expression's value (cells only; `None` when there was none).
     pub value: Option<&'a Value>,
     /// The error that ended it, if it failed.
@@ -36,16 +42,28 @@ pub struct StepEnd<'a> {
     pub module: &'a engine::Session,
 }
 
+/// What deciding the result needs besides the module.
+pub struct Host<'a> {
+    /// The release the run uses.
+    pub release: &'static Release,
+    /// The dataset `transform` starts from.
+    pub initial: DatasetState,
+    /// What `dataset.commit(ds)` proposed, if it was called.
+    pub committed: &'a CommitSlot,
+    /// Qri's `ctx`, for `download(ctx)` and `transform(ds, ctx)`.
+    pub ctx: Value,
+}
+
 /// Runs the file's cells from `start` on (earlier ones already ran in
-/// `module`) in order, then `transform`; `Ok(None)` when there is no
-/// transform. `on_step` hears of each step as it ends, failed ones included.
+/// `module`) in order, freezes the module, then decides the result by the
+/// script's shape (see [`crate::qri`]); `Ok(None)`: the dataset is
+/// unchanged. `on_step` hears of each step as it ends, failed ones included.
 pub fn execute(
     thread: &mut engine::Thread,
     cells: &[Cell],
     module: &mut engine::Session,
     start: usize,
-    release: &'static Release,
-    initial: DatasetState,
+    host: Host<'_>,
     on_step: &mut dyn FnMut(StepEnd<'_>),
 ) -> Result<Option<DatasetState>, Failure> {
     for (index, cell) in cells.iter().enumerate().skip(start) {
@@ -53,6 +71,7 @@ pub fn execute(
         let outcome = thread.exec_chunk(module, &cell.source());
         on_step(StepEnd {
             index,
+            title: None,
             value: outcome.value.as_ref(),
             error: outcome.error.as_ref().map(describe),
             elapsed: started.elapsed(),
@@ -66,9 +85,10 @@ pub fn execute(
     module.freeze();
     let path = module.path().to_string();
     let started = Instant::now();
-    let result = call_transform(thread, &path, &module.members(), release, initial);
+    let (title, result) = decide(thread, &path, &module.members(), host);
     on_step(StepEnd {
         index: cells.len(),
+        title: Some(title),
         value: None,
         error: match &result {
             Err(Failure::Engine(e)) => Some(describe(e)),
@@ -91,42 +111,109 @@ fn describe(e: &engine::Error) -> String {
     }
 }
 
-/// Finds `transform` among the module's globals, calls it with `ds` and
-/// applies the contract.
-fn call_transform(
+/// Where a function is defined, for contract errors.
+fn position(path: &str, f: &Value) -> String {
+    match f {
+        Value::Function(c) => format!("{}:{}:{}", c.path(), c.pos().line, c.pos().col),
+        _ => path.to_string(),
+    }
+}
+
+/// Picks the result by the script's shape: a dataset it committed, or
+/// `transform` called as `transform(ds)` or `transform(ds, ctx)`.
+fn decide(
     thread: &mut engine::Thread,
     path: &str,
     globals: &engine::Members,
-    release: &'static Release,
-    initial: DatasetState,
-) -> Result<Option<DatasetState>, Failure> {
-    let Some(f) = globals.get("transform") else {
-        return Ok(None);
-    };
-    if !matches!(f, Value::Function(_) | Value::Builtin(_)) {
-        return Err(Failure::Contract(format!(
-            "{path}: transform must be a function, got {}",
-            f.type_name()
-        )));
+    host: Host<'_>,
+) -> (&'static str, Result<Option<DatasetState>, Failure>) {
+    let committed = host.committed.borrow_mut().take();
+    match (committed, globals.get("transform")) {
+        (Some(_), Some(f)) => (
+            "dataset.commit(ds)",
+            Err(Failure::Contract(format!(
+                "{}: a script that calls dataset.commit(ds) must not also define transform",
+                position(path, f)
+            ))),
+        ),
+        (Some(state), None) => ("dataset.commit(ds)", Ok(Some(state))),
+        (None, None) => ("no transform", Ok(None)),
+        (None, Some(f)) => call_transform(thread, path, f, globals, host),
     }
-    // Contract errors point at `def transform`.
-    let at = match &f {
-        Value::Function(c) => format!("{}:{}:{}", c.path(), c.pos().line, c.pos().col),
-        _ => path.to_string(),
+}
+
+/// Calls `transform` with `ds` (and, for Qri v0.9's shape, `ctx` after
+/// `download(ctx)`), and applies the return-or-mutate contract.
+fn call_transform(
+    thread: &mut engine::Thread,
+    path: &str,
+    f: &Value,
+    globals: &engine::Members,
+    host: Host<'_>,
+) -> (&'static str, Result<Option<DatasetState>, Failure>) {
+    let at = position(path, f);
+    let arity = match f {
+        Value::Function(c) => c.positional_params(),
+        Value::Builtin(_) => (1, false),
+        other => {
+            return (
+                "transform(ds)",
+                Err(Failure::Contract(format!(
+                    "{path}: transform must be a function, got {}",
+                    other.type_name()
+                ))),
+            )
+        }
     };
-    let ds = Value::native(DatasetValue::new(release, initial));
-    let ret = thread
-        .call(f, &Args::positional(vec![ds.clone()]))
-        .map_err(|e: EvalError| Failure::Engine(engine::Error::Eval(e)))?;
+    let with_ctx = match arity {
+        (1, _) | (0, true) => false,
+        (2, _) => true,
+        (n, _) => {
+            return (
+                "transform(ds)",
+                Err(Failure::Contract(format!(
+                "{at}: transform must take (ds) or, as in Qri, (ds, ctx); it takes {n} parameters"
+            ))),
+            )
+        }
+    };
+    let title = if with_ctx {
+        "transform(ds, ctx)"
+    } else {
+        "transform(ds)"
+    };
+    let engine_error = |e: EvalError| Failure::Engine(engine::Error::Eval(e));
+    let ds = Value::native(DatasetValue::new(host.release, host.initial));
+    let args = if with_ctx {
+        if let Some(download) = globals.get("download") {
+            match thread.call(download, &Args::positional(vec![host.ctx.clone()])) {
+                Ok(v) => crate::qri::Context::set_result(&host.ctx, "download", v),
+                Err(e) => return (title, Err(engine_error(e))),
+            }
+        }
+        vec![ds.clone(), host.ctx.clone()]
+    } else {
+        vec![ds.clone()]
+    };
+    let ret = match thread.call(f, &Args::positional(args)) {
+        Ok(v) => v,
+        Err(e) => return (title, Err(engine_error(e))),
+    };
     let result = match &ret {
         Value::None => &ds,
         v if DatasetValue::from_value(v).is_some() => v,
         other => {
-            return Err(Failure::Contract(format!(
-                "{at}: transform must return a dataset or None, got {}",
-                other.type_name()
-            )))
+            return (
+                title,
+                Err(Failure::Contract(format!(
+                    "{at}: transform must return a dataset or None, got {}",
+                    other.type_name()
+                ))),
+            )
         }
     };
-    Ok(DatasetValue::from_value(result).map(|d| d.state()))
+    (
+        title,
+        Ok(DatasetValue::from_value(result).map(|d| d.state())),
+    )
 }

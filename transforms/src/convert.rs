@@ -137,6 +137,21 @@ pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
         }
         return columns_to_body(fname, header, cols);
     }
+    if let (RowLists::AllData(candidates), None) = (lists, items(first)) {
+        // Qri's one-dimensional body: `[1, 2, 3]` is one column.
+        let name = data_row_names(candidates, 1).remove(0);
+        for (i, v) in rows.iter().enumerate() {
+            if items(v).is_some() || matches!(v, Value::Dict(_)) {
+                return Err(EvalError::new(format!(
+                    "{fname}: body row {} is a {}, but row 1 is a {}: a body is rows of one kind",
+                    i + 1,
+                    v.type_name(),
+                    first.type_name()
+                )));
+            }
+        }
+        return columns_to_body(fname, vec![name], vec![rows]);
+    }
     let first_row = items(first).ok_or_else(|| {
         let want = match lists {
             RowLists::HeaderFirst => "a list of column names or a dict",

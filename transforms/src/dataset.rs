@@ -243,14 +243,32 @@ fn this(v: &Value) -> Result<&DatasetValue> {
     DatasetValue::from_value(v).ok_or_else(|| EvalError::new("not a dataset"))
 }
 
+/// `get_body(default=None)`: the body; for a dataset with no body yet,
+/// `default` (under 1.x, as in Qri, None when no default is given).
 fn m_get_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    args.none("get_body")?;
-    this(recv)?.body_value()
+    let [default] = args.bind("get_body", &["default?"])?;
+    let ds = this(recv)?;
+    let no_body = ds.state.borrow().body.schema.fields().is_empty();
+    match (no_body, default) {
+        (true, Some(d)) => Ok(d),
+        (true, None) if ds.release.body_form == BodyForm::RowLists => Ok(Value::None),
+        _ => ds.body_value(),
+    }
 }
 
+/// `get_meta(key=None)`: the metadata dict. Under 2.x a key gives that
+/// field (None when unset); under 1.x the key is ignored and the whole dict
+/// returned, as Qri did.
 fn m_get_meta(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
-    args.none("get_meta")?;
-    Ok(this(recv)?.state.borrow().meta.clone())
+    let [key] = args.bind("get_meta", &["key?"])?;
+    let ds = this(recv)?;
+    let meta = ds.state.borrow().meta.clone();
+    match (key, &meta) {
+        (Some(k), Value::Dict(d)) if ds.release.body_form == BodyForm::Table => {
+            Ok(d.get(&k)?.unwrap_or(Value::None))
+        }
+        _ => Ok(meta),
+    }
 }
 
 fn m_get_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
@@ -268,6 +286,10 @@ fn m_set_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> 
         return Ok(Value::None);
     }
     let j = crate::convert::value_to_json("set_structure", &structure)?;
+    if crate::structure::is_base_schema(&j) {
+        ds.state.borrow_mut().structure = None;
+        return Ok(Value::None);
+    }
     let declared =
         crate::structure::parse(&j).map_err(|m| EvalError::new(format!("set_structure: {m}")))?;
     ds.state.borrow_mut().structure = Some(declared);

@@ -30,12 +30,13 @@
 //! | [`lockfile`] | `versions.lock`: choosing a script's starlib release |
 //! | [`preview`] | what a dry run shows: schema, first rows, diff summary |
 //! | [`profile`] | column profiles: type, nulls, min/max, distinct, histogram |
+//! | [`qri`] | Qri's shapes: `transform(ds, ctx)` after `download(ctx)`, `dataset.latest()`/`dataset.commit(ds)` |
 //!
 //! ## The contract
 //!
 //! - The script defines zero or one global `transform`; a `transform` that
 //!   is not a function is an error (`transform must be a function, got int`).
-//!   Two `def transform` are a resolve error (`cannot reassign global transform`).
+//!   Two top-level `def transform` are an error (`transform is defined twice`).
 //! - `transform(ds)` may mutate `ds` or return a dataset. A returned dataset
 //!   is the result and mutations to the argument are ignored. Returning
 //!   `None` makes the (mutated) `ds` the result. Any other return value is
@@ -70,6 +71,7 @@ pub mod outcome;
 pub mod preview;
 pub mod print;
 pub mod profile;
+pub mod qri;
 pub mod redact;
 pub mod request;
 pub mod run;

@@ -88,16 +88,20 @@ pub const HOST_MODULES: &[&str] = &["fs.star"];
 /// module), so a pin cannot name a release the script cannot run with.
 pub fn check_loads(script: &Path, text: &str, release: &Release) -> Result<()> {
     let path = script.display().to_string();
-    let file =
-        engine::syntax::parse_file(&path, text).map_err(|e| LockError::Syntax(e.to_string()))?;
     let offered = release.module_names();
     let mut missing: Vec<String> = Vec::new();
-    for stmt in &file.stmts {
-        if let engine::syntax::ast::StmtKind::Load { module, .. } = &stmt.kind {
-            let known =
-                offered.contains(&module.as_str()) || HOST_MODULES.contains(&module.as_str());
-            if !known && !missing.contains(module) {
-                missing.push(module.clone());
+    // Each cell parses on its own (a `---` line is no Starlark), at the
+    // file's own positions.
+    for cell in crate::cells::split(text) {
+        let file = engine::syntax::parse_file(&path, &cell.source())
+            .map_err(|e| LockError::Syntax(e.to_string()))?;
+        for stmt in &file.stmts {
+            if let engine::syntax::ast::StmtKind::Load { module, .. } = &stmt.kind {
+                let known =
+                    offered.contains(&module.as_str()) || HOST_MODULES.contains(&module.as_str());
+                if !known && !missing.contains(module) {
+                    missing.push(module.clone());
+                }
             }
         }
     }

@@ -32,6 +32,8 @@ pub struct Input {
     pub meta: Option<Meta>,
     /// The readme.
     pub readme: Option<String>,
+    /// The version's id (`None`: a new dataset, or an input made by hand).
+    pub version: Option<String>,
 }
 
 impl Input {
@@ -41,6 +43,7 @@ impl Input {
             body,
             meta: version.meta.clone(),
             readme: version.readme.clone(),
+            version: Some(version.id.to_string()),
         }
     }
 }

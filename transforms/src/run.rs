@@ -3,15 +3,15 @@
 //! resulting dataset into a redacted [`RunOutcome`]. Commits nothing.
 
 use crate::cells::{
-    self, Cell, CellHook, CellMemory, CellReport, CellStatus, CellValue, Kept, KeptCell,
+    self, Cell, CellHook, CellMemory, CellReport, CellStatus, CellValue, HostState, Kept, KeptCell,
 };
 use crate::contract::{self, Failure, StepEnd};
 use crate::convert;
 use crate::dataset::{self, empty_body, meta_value, DatasetState};
 use crate::redact::Redactor;
 use crate::settings::Settings;
-use crate::{fs, print, Input, Limits, PrintHook, RunOutcome, RunRequest, TransformError};
-use datasets::{InputVersion, Meta, Transform};
+use crate::{fs, print, qri, Input, Limits, PrintHook, RunOutcome, RunRequest, TransformError};
+use datasets::{Meta, Transform};
 use engine::{CancelHandle, EvalError, Loader, Members, Predeclared, Thread, Value};
 use starlib::{HostConfig, Release, StarlibLoader};
 use std::cell::RefCell;
@@ -66,34 +66,41 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         body: empty_body(),
         meta: None,
         readme: None,
+        version: None,
     });
     let cells = cells::split(&script);
-    let key = memory_key(release, &config, &secrets, dir.as_deref());
+    let key = memory_key(release, &config, &secrets, dir.as_deref(), &input);
     let resumed = memory.as_ref().and_then(|m| resume(m, &key, &cells));
-    let (mut module, start, inputs, reused) = match resumed {
+    let (mut module, start, host, reused) = match resumed {
         Some(r) => r,
         None => {
-            let inputs = Rc::new(RefCell::new(Vec::new()));
+            let host = HostState::default();
             let mut pre = Predeclared::default();
             pre.insert("print".into(), print::print_builtin(redactor.clone()));
-            pre.insert("dataset".into(), dataset::constructor(release));
+            pre.insert(
+                "dataset".into(),
+                qri::DatasetModule::value(release, initial_state(&input), host.committed.clone()),
+            );
             pre.insert("config".into(), Settings::config(&config));
             pre.insert("secrets".into(), Settings::secrets(&secrets));
             pre.insert(
                 "load_dataset".into(),
-                dataset::loader(release, store, inputs.clone()),
+                dataset::loader(release, store, host.inputs.clone()),
             );
+            if release.body_form == starlib::BodyForm::RowLists {
+                pre.insert("error".into(), qri::error_builtin());
+            }
             let module = engine::Session::new(&path, pre);
             if let Some(m) = &memory {
                 *m.0.borrow_mut() = Some(Kept {
                     key,
                     module: module.clone(),
                     cells: Vec::new(),
-                    inputs: inputs.clone(),
+                    host: host.clone(),
                     used_rand: false,
                 });
             }
-            (module, 0, inputs, Vec::new())
+            (module, 0, host, Vec::new())
         }
     };
 
@@ -106,18 +113,27 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         failed: false,
         steps: 0,
         memory: memory.clone(),
-        inputs: inputs.clone(),
+        host: host.clone(),
     };
     steps.replay(reused);
-    let result = contract::execute(
-        &mut thread,
-        &cells,
-        &mut module,
-        start,
-        release,
-        initial_state(&input),
-        &mut |step| steps.step(step),
-    );
+    let result = match qri::second_transform(&script) {
+        Some((first, second)) => Err(Failure::Contract(format!(
+            "{path}:{second}:1: transform is defined twice (first at line {first}); a script defines zero or one transform"
+        ))),
+        None => contract::execute(
+            &mut thread,
+            &cells,
+            &mut module,
+            start,
+            contract::Host {
+                release,
+                initial: initial_state(&input),
+                committed: &host.committed,
+                ctx: qri::Context::value(&config, &secrets),
+            },
+            &mut |step| steps.step(step),
+        ),
+    };
     steps.skip_rest();
     if let Some(kept) = memory.as_ref().map(|m| m.0.clone()) {
         if let Some(k) = kept.borrow_mut().as_mut() {
@@ -139,7 +155,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         starlib_version: release.version.to_string(),
         config,
     };
-    outcome.inputs = inputs.take();
+    outcome.inputs = host.inputs.take();
     if let Some(id) = run_id {
         outcome.run_id = id;
     }
@@ -211,8 +227,8 @@ struct StepReporter<'a> {
     steps: usize,
     /// Where successful cells are kept for later runs, if anywhere.
     memory: Option<CellMemory>,
-    /// The datasets loaded so far.
-    inputs: Rc<RefCell<Vec<InputVersion>>>,
+    /// The host state the module shares.
+    host: HostState,
 }
 
 impl StepReporter<'_> {
@@ -242,6 +258,13 @@ impl StepReporter<'_> {
             error: step.error.map(|e| self.redactor.redact(&e)),
             ..self.report_for(step.index)
         };
+        let report = match step.title {
+            Some(t) => CellReport {
+                title: Some(t.to_string()),
+                ..report
+            },
+            None => report,
+        };
         if keep {
             if let Some(kept) = self.memory.as_ref().map(|m| m.0.clone()) {
                 if let Some(kept) = kept.borrow_mut().as_mut() {
@@ -250,7 +273,7 @@ impl StepReporter<'_> {
                         source: self.cells[step.index].source(),
                         snapshot: step.module.snapshot(),
                         report: report.clone(),
-                        inputs: self.inputs.borrow().len(),
+                        host: self.host.mark(),
                     });
                 }
             }
@@ -309,15 +332,20 @@ impl StepReporter<'_> {
     }
 }
 
-/// What must be the same for kept cells to be reused: the release, the
-/// settings (secrets by hash) and the transform's directory.
+/// What must be the same for kept cells to be reused: the version the run
+/// starts from, the release, the settings (secrets by hash) and the
+/// transform's directory.
 fn memory_key(
     release: &Release,
     config: &std::collections::BTreeMap<String, serde_json::Value>,
     secrets: &std::collections::BTreeMap<String, String>,
     dir: Option<&Path>,
+    input: &Input,
 ) -> String {
     let mut h = blake3::Hasher::new();
+    // `dataset.latest()` in a kept cell read the version the run starts from.
+    h.update(input.version.as_deref().unwrap_or("new").as_bytes());
+    h.update(&[0]);
     h.update(release.version.to_string().as_bytes());
     h.update(serde_json::to_string(config).unwrap_or_default().as_bytes());
     for (k, v) in secrets {
@@ -342,12 +370,7 @@ fn resume(
     memory: &CellMemory,
     key: &str,
     cells: &[Cell],
-) -> Option<(
-    engine::Session,
-    usize,
-    Rc<RefCell<Vec<InputVersion>>>,
-    Vec<CellReport>,
-)> {
+) -> Option<(engine::Session, usize, HostState, Vec<CellReport>)> {
     let mut slot = memory.0.borrow_mut();
     let usable = slot.as_ref().is_some_and(|k| k.key == key && !k.used_rand);
     if !usable {
@@ -367,9 +390,9 @@ fn resume(
         return None;
     };
     kept.module.restore(&last.snapshot);
-    kept.inputs.borrow_mut().truncate(last.inputs);
+    kept.host.restore(&last.host);
     let reports = kept.cells.iter().map(|c| c.report.clone()).collect();
-    Some((kept.module.clone(), start, kept.inputs.clone(), reports))
+    Some((kept.module.clone(), start, kept.host.clone(), reports))
 }
 
 /// A trailing expression's value as a cell shows it.

@@ -60,6 +60,14 @@ fn field<'a>(obj: &'a Json, key: &str) -> Option<&'a str> {
     obj.get(key).and_then(Json::as_str)
 }
 
+/// Whether `v` declares Qri's base schema, `{"schema": {"type": "array"}}`
+/// with no `items`: any rows, no column declared (so nothing to conform).
+pub fn is_base_schema(v: &Json) -> bool {
+    v.get("schema").is_some_and(|s| {
+        field(s, "type") == Some("array") && s.get("items").is_none_or(Json::is_null)
+    })
+}
+
 /// Parses a structure dict (as JSON) into a declaration.
 pub fn parse(v: &Json) -> Result<Declared, String> {
     let Some(schema) = v.get("schema") else {

@@ -35,6 +35,7 @@ fn input(ids: &[i64]) -> Input {
         body: body(ids),
         meta: None,
         readme: None,
+        version: None,
     }
 }
 
@@ -135,16 +136,19 @@ fn no_transform_leaves_dataset_unchanged() {
 }
 
 #[test]
-fn two_transforms_is_resolve_error() {
-    let e = err(req(
-        v1(),
-        "def transform(ds):\n    pass\n\ndef transform(ds):\n    pass\n",
-    ));
-    assert!(matches!(e.engine_error(), Some(engine::Error::Resolve(_))));
-    assert!(
-        e.to_string().contains("cannot reassign global transform"),
-        "{e}"
-    );
+fn two_transforms_are_refused() {
+    // Under 1.x globals may be rebound, as in Qri, but never `transform`;
+    // both majors give the same error.
+    let src = "def transform(ds):\n    pass\n\ndef transform(ds):\n    pass\n";
+    for release in [v1(), v2()] {
+        let e = err(req(release, src));
+        assert!(matches!(e, TransformError::Contract(_)), "{e}");
+        assert!(
+            e.to_string()
+                .contains("t.star:4:1: transform is defined twice (first at line 1)"),
+            "{e}"
+        );
+    }
 }
 
 #[test]
@@ -542,9 +546,10 @@ fn new_dataset_outcome_saves() {
 }
 
 #[test]
-fn transform_arity_error_is_script_error() {
+fn transform_arity_error_is_a_contract_error() {
     let e = err(req(v1(), "def transform():\n    pass\n"));
-    assert!(matches!(e, TransformError::Script(_)), "{e}");
+    assert!(matches!(e, TransformError::Contract(_)), "{e}");
+    assert!(e.to_string().contains("it takes 0 parameters"), "{e}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! JSON import: a JSON array of objects or NDJSON (one object per line),
+//! JSON import: a JSON array of objects (or, as Qri stored bodies, of
+//! arrays) or NDJSON (one object or array per line),
 //! with the schema inferred from the records and errors that name the
 //! record, line and field.
 
@@ -36,7 +37,7 @@ pub(super) fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOption
                         record: 0,
                         line: Some(1),
                         column: None,
-                        msg: "expected a JSON array of objects".into(),
+                        msg: "expected a JSON array of objects or of arrays".into(),
                     })
                 }
             }
@@ -56,6 +57,7 @@ pub(super) fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOption
             }
         }
     }
+    rows_to_records(&mut records, opts, fmt_name)?;
     for (i, (v, line)) in records.iter().enumerate() {
         if !v.is_object() {
             return Err(DatasetError::Import {
@@ -134,6 +136,51 @@ pub(super) fn import_json_bytes(data: &[u8], format: Format, opts: &ImportOption
             })
         }
     }
+}
+
+/// Qri's JSON bodies are arrays of arrays: when the first record is an
+/// array, every record must be an array of the same width, and each becomes
+/// an object whose keys are the given schema's names (when as wide) or
+/// `field_1`, `field_2`, ...
+fn rows_to_records(
+    records: &mut [(Value, Option<u64>)],
+    opts: &ImportOptions,
+    fmt_name: &str,
+) -> Result<()> {
+    let Some(Value::Array(first)) = records.first().map(|r| &r.0) else {
+        return Ok(());
+    };
+    let width = first.len();
+    let names: Vec<String> = match &opts.schema {
+        Some(s) if s.fields().len() == width => {
+            s.fields().iter().map(|f| f.name().clone()).collect()
+        }
+        _ => (1..=width).map(|i| format!("field_{i}")).collect(),
+    };
+    for (i, (v, line)) in records.iter_mut().enumerate() {
+        let Value::Array(items) = v else {
+            return Err(DatasetError::Import {
+                format: fmt_name.into(),
+                record: i as u64 + 1,
+                line: *line,
+                column: None,
+                msg: format!("expected an array like record 1, found {}", json_kind(v)),
+            });
+        };
+        if items.len() != width {
+            return Err(DatasetError::Import {
+                format: fmt_name.into(),
+                record: i as u64 + 1,
+                line: *line,
+                column: None,
+                msg: format!("has {} values, record 1 has {width}", items.len()),
+            });
+        }
+        let object: serde_json::Map<String, Value> =
+            names.iter().cloned().zip(std::mem::take(items)).collect();
+        *v = Value::Object(object);
+    }
+    Ok(())
 }
 
 /// What kind of JSON value `v` is, for messages ("a number").

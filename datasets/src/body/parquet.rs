@@ -90,13 +90,9 @@ pub(crate) struct ParquetBlobWriter {
 }
 
 impl ParquetBlobWriter {
-    /// Start a blob for batches of schema `input` (at least one column).
+    /// Start a blob for batches of schema `input`. A body may have no
+    /// columns (a dataset of meta alone, as Qri allowed); Parquet stores it.
     pub(crate) fn new(blobs: &BlobStore, input: SchemaRef) -> Result<Self> {
-        if input.fields().is_empty() {
-            return Err(DatasetError::Invalid(
-                "a body needs at least one column (was the input empty?)".into(),
-            ));
-        }
         if input.fields().len() > MAX_COLUMNS {
             return Err(DatasetError::Invalid(format!(
                 "a body has {} columns; at most {MAX_COLUMNS} can be stored",

@@ -115,7 +115,11 @@ impl Store {
                 options,
             } => match format {
                 Format::Csv => self.save_csv_file(path, options)?,
-                _ => body::store_body(&self.blobs, &body::import_file(path, *format, options)?)?,
+                _ => {
+                    let b = body::import_file(path, *format, options)?;
+                    refuse_empty_file(&b.schema)?;
+                    body::store_body(&self.blobs, &b)?
+                }
             },
         };
         let structure = Structure::describe(&schema, rows, written.len);
@@ -137,6 +141,7 @@ impl Store {
         options: &ImportOptions,
     ) -> Result<(BlobWritten, u64, arrow_schema::SchemaRef)> {
         let job = tabular::FileJob::spawn(path, &options.csv())?;
+        refuse_empty_file(job.schema())?;
         let mut writer = ParquetBlobWriter::new(&self.blobs, job.schema().clone())?;
         let mut failed = None;
         for batch in job.batches() {
@@ -412,6 +417,17 @@ fn record_version(
     if let Some(run_id) = new.provenance.as_ref().and_then(|p| p.run_id.as_ref()) {
         let output = new.run_output.as_deref().unwrap_or("");
         rows::record_run(conn, run_id, dataset_id, &built.id, &now, output)?;
+    }
+    Ok(())
+}
+
+/// An imported file with no columns is almost certainly empty by mistake;
+/// a transform may still make a body of meta alone.
+fn refuse_empty_file(schema: &arrow_schema::Schema) -> Result<()> {
+    if schema.fields().is_empty() {
+        return Err(DatasetError::Invalid(
+            "a body needs at least one column (was the input empty?)".into(),
+        ));
     }
     Ok(())
 }

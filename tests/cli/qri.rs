@@ -1,0 +1,74 @@
+//! Qri's scripts through the real binary, pinned to starlib 1.x with
+//! `quarry lock`: each shape saved and read back, steps shown as cells,
+//! Qri's JSON bodies imported, a meta-only script on a new dataset.
+
+use crate::common::Env;
+
+fn pinned(env: &Env, name: &str, text: &str) -> String {
+    let f = env.file(name, text);
+    let path = env.path(&f);
+    env.ok(&["lock", &path, "--starlib", "1"]);
+    path
+}
+
+#[test]
+fn qri_v09_script_with_download_config_and_secret() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "v09.star",
+        "def download(ctx):\n  return [ctx.get_config('animal'), len(ctx.get_secret('sound'))]\n\ndef transform(ds, ctx):\n  ds.set_body([ctx.download])\n",
+    );
+    let out = env.ok(&[
+        "save",
+        "me/v09",
+        "--file",
+        &t,
+        "--config",
+        "animal=cat",
+        "--secret",
+        "sound=meow-meow",
+    ]);
+    assert!(out.contains("saved me/v09@"), "{out}");
+    let csv = env.ok(&["get", "body", "me/v09", "--format", "csv"]);
+    assert_eq!(csv, "field_1,field_2\ncat,9\n");
+}
+
+#[test]
+fn qri_step_file_commits_and_shows_its_steps_as_cells() {
+    let env = Env::new();
+    let seed = env.file("seed.json", "[[\"Spectre\", 148], [\"Skyfall\", 143]]");
+    env.ok(&["save", "me/movies", "--body", &env.path(&seed)]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/movies", "--format", "csv"]),
+        "field_1,field_2\nSpectre,148\nSkyfall,143\n"
+    );
+    let t = pinned(
+        &env,
+        "steps.star",
+        "ds = dataset.latest()\nprint('rows before:', len(ds.get_body()))\n---\nrows = ds.get_body()\nfor r in rows:\n  r[1] = r[1] + 1\nds.set_body(rows)\n---\ndataset.commit(ds)\n",
+    );
+    let cells = env.ok(&["apply", "--cells", &t, "me/movies"]);
+    assert!(cells.contains("── cell 1 of 3 (line 1)"), "{cells}");
+    assert!(cells.contains("  rows before: 2"), "{cells}");
+    assert!(cells.contains("── dataset.commit(ds) · "), "{cells}");
+    env.ok(&["save", "me/movies", "--file", &t]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/movies", "--format", "csv"]),
+        "field_1,field_2\nSpectre,149\nSkyfall,144\n"
+    );
+}
+
+#[test]
+fn a_meta_only_script_saves_a_new_dataset() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "meta.star",
+        "ds = dataset.latest()\nds.set_meta('title', 'new title')\ndataset.commit(ds)\n",
+    );
+    let out = env.ok(&["save", "me/meta_only", "--file", &t]);
+    assert!(out.contains("saved me/meta_only@"), "{out}");
+    let meta = env.ok(&["get", "meta", "me/meta_only"]);
+    assert!(meta.contains("new title"), "{meta}");
+}
