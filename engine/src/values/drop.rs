@@ -137,8 +137,23 @@ pub(crate) fn dispose(children: Children) {
     }
 }
 
+/// Whether freeing `v` can free other containers (and so recurse). Strings,
+/// numbers and functions cannot nest; host values hold at most one level.
+#[inline]
+fn may_nest(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Tuple(_) | Value::Struct(_)
+    )
+}
+
 impl Drop for List {
     fn drop(&mut self) {
+        // The common case, a list of scalars and strings, frees directly:
+        // no work list, no thread-local.
+        if !self.items().iter().any(may_nest) {
+            return;
+        }
         let items = self.take_items();
         if !items.is_empty() {
             dispose(Children::Seq(items));
@@ -148,6 +163,13 @@ impl Drop for List {
 
 impl Drop for Dict {
     fn drop(&mut self) {
+        if !self
+            .entries()
+            .iter()
+            .any(|(k, v)| may_nest(&k.value) || may_nest(v))
+        {
+            return;
+        }
         let m = self.take_map();
         if !m.is_empty() {
             dispose(Children::Map(m));
