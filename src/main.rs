@@ -97,6 +97,14 @@ enum Command {
         /// loops), as the packaged starlark-go test files expect.
         #[arg(long)]
         legacy_api: bool,
+        /// The starlib release whose modules the files load (a semver
+        /// requirement such as `1`; default: the newest).
+        #[arg(long, value_name = "REQ")]
+        starlib: Option<String>,
+        /// Let `http` reach loopback and private addresses, for tests
+        /// against a local server.
+        #[arg(long)]
+        allow_private_network: bool,
     },
     /// An interactive Starlark session with line editing and history.
     Repl,
@@ -190,7 +198,18 @@ fn main() -> ExitCode {
             files,
             mode,
             legacy_api,
-        } => cmd::test::run(&ctx, &files, mode, legacy_api),
+            starlib,
+            allow_private_network,
+        } => cmd::test::run(
+            &ctx,
+            &files,
+            cmd::test::TestOptions {
+                mode,
+                legacy_api,
+                starlib,
+                allow_private_network,
+            },
+        ),
         Command::Repl => cmd::repl::run(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "quarry", &mut std::io::stdout());

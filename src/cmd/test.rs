@@ -20,11 +20,25 @@ pub enum TestMode {
     Parse,
 }
 
-/// Test files load the newest starlib release's modules; under the legacy
+/// How `quarry test` runs its files.
+pub struct TestOptions {
+    /// What to check in each chunk.
+    pub mode: TestMode,
+    /// starlark-go 2021's API surface.
+    pub legacy_api: bool,
+    /// The starlib release to load modules from (`None`: the newest).
+    pub starlib: Option<String>,
+    /// Whether `http` may reach loopback and private addresses.
+    pub allow_private_network: bool,
+}
+
+/// Test files load the chosen starlib release's modules; under the legacy
 /// API, `json.star` and `math.star` are the engine's modules instead (which
 /// the harness shows with their 2021 API).
 fn modules(
     legacy_api: bool,
+    release: &'static starlib::Release,
+    host: &Rc<starlib::HostConfig>,
     thread: &mut engine::Thread,
     name: &str,
 ) -> Option<engine::error::Result<engine::Members>> {
@@ -33,20 +47,31 @@ fn modules(
             return Some(m);
         }
     }
-    let release = super::newest_release();
-    Some(release.load_module(thread, name, &Rc::new(starlib::HostConfig::default())))
+    Some(release.load_module(thread, name, host))
 }
 
 /// Runs each file, prints a line per file and a summary; exit 1 if any failed.
-pub fn run(ctx: &Context, files: &[PathBuf], mode: TestMode, legacy_api: bool) -> Result<ExitCode> {
-    let mode = match mode {
+pub fn run(ctx: &Context, files: &[PathBuf], o: TestOptions) -> Result<ExitCode> {
+    let mode = match o.mode {
         TestMode::Exec => Mode::Exec,
         TestMode::Resolve => Mode::Resolve,
         TestMode::Parse => Mode::Parse,
     };
+    let release = match &o.starlib {
+        Some(req) => starlib::release::select_str(req)?,
+        None => super::newest_release(),
+    };
+    let host = Rc::new(starlib::HostConfig {
+        guard: starlib::Guard {
+            allow_private: o.allow_private_network,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let legacy_api = o.legacy_api;
     let harness = Harness {
         assert_source: ASSERT_STAR,
-        modules: Rc::new(move |thread, name| modules(legacy_api, thread, name)),
+        modules: Rc::new(move |thread, name| modules(legacy_api, release, &host, thread, name)),
         predeclared: &conformance_predeclared,
         max_steps: 0,
         legacy_api,

@@ -238,3 +238,38 @@ fn test_command_passes_starlark_gos_own_test_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn test_command_reaches_a_loopback_server_only_when_allowed_and_picks_a_release() {
+    let (url, hits) = crate::common::json_server(r#"{"ok": true}"#);
+    let file = tmp(
+        "http_test.star",
+        &format!(
+            "load('assert.star', 'assert')\nload('http.star', 'http')\nassert.eq(http.get('{url}').json()['ok'], True)\n"
+        ),
+    );
+    let refused = quarry().arg("test").arg(&file).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let allowed = quarry()
+        .args(["test", "--allow-private-network"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stdout));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // `table.star` exists only in 2.x: a 1.x test file cannot load it.
+    let table = tmp("table_test.star", "load('table.star', 'table')\n");
+    let v1 = quarry()
+        .args(["test", "--starlib", "1"])
+        .arg(&table)
+        .output()
+        .unwrap();
+    assert_eq!(v1.status.code(), Some(1));
+    let v2 = quarry()
+        .args(["test", "--starlib", "2"])
+        .arg(&table)
+        .output()
+        .unwrap();
+    assert_eq!(v2.status.code(), Some(0), "{}", text(&v2.stdout));
+}
