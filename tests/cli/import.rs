@@ -3,49 +3,21 @@
 //! memory limit, delimiters and `.tsv`, and the one vocabulary of type
 //! names in `get`, `diff` and previews. Each test has its own store.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::common::{text, Env};
+use std::process::Output;
 
-struct Env {
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// What this suite needs beyond the shared environment: files written as
+/// bytes (wide and malformed CSV), and both output streams of a run.
 impl Env {
-    fn new() -> Env {
-        Env {
-            home: tempfile::tempdir().unwrap(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn repo(&self) -> &Path {
-        self.home.path()
-    }
-
-    /// Writes a file into the work directory; returns its path as text.
-    fn file(&self, name: &str, body: &[u8]) -> String {
+    /// Writes a file into the transform directory; returns its path as text.
+    fn bytes_file(&self, name: &str, body: &[u8]) -> String {
         let p = self.dir.path().join(name);
         std::fs::write(&p, body).unwrap();
         p.display().to_string()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_quarry"))
-            .arg("--repo")
-            .arg(self.repo())
-            .args(args)
-            .env_remove("QUARRY_HOME")
-            .output()
-            .unwrap()
-    }
-
     /// Runs and expects exit `code`; returns (stdout, stderr).
-    fn expect(&self, code: i32, args: &[&str]) -> (String, String) {
+    fn outputs(&self, code: i32, args: &[&str]) -> (String, String) {
         let out = self.run(args);
         let (so, se) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(
@@ -54,28 +26,6 @@ impl Env {
             "quarry {args:?}\nstdout: {so}\nstderr: {se}"
         );
         (so, se)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.expect(0, args).0
-    }
-
-    /// Runs `quarry args` under a virtual-memory limit of `kib` KiB.
-    fn run_limited(&self, kib: u64, args: &[&str]) -> Output {
-        let mut cmd = format!(
-            "ulimit -v {kib}; exec '{}' --repo '{}'",
-            env!("CARGO_BIN_EXE_quarry"),
-            self.repo().display()
-        );
-        for a in args {
-            cmd.push_str(&format!(" '{a}'"));
-        }
-        Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .env_remove("QUARRY_HOME")
-            .output()
-            .unwrap()
     }
 }
 
@@ -93,14 +43,14 @@ fn failed_cleanly(out: &Output) -> String {
 #[test]
 fn an_unterminated_quote_is_an_error_naming_its_line() {
     let env = Env::new();
-    let f = env.file("q.csv", b"a,b\n1,x\n2,\"open\n3,y\n4,z\n");
+    let f = env.bytes_file("q.csv", b"a,b\n1,x\n2,\"open\n3,y\n4,z\n");
     let se = failed_cleanly(&env.run(&["save", "me/q", "--body", &f]));
     assert!(se.contains("line 3"), "{se}");
     assert!(se.contains("unterminated quoted field"), "{se}");
     // Nothing was saved.
     assert_ne!(env.run(&["get", "me/q"]).status.code(), Some(0));
     // A script's csv.read and set_body(parse_as="csv") share the reader.
-    let script = env.file(
+    let script = env.bytes_file(
         "t.star",
         b"load(\"csv.star\", \"csv\")\ndef transform(ds):\n    csv.read('a,b\\n1,\"x\\n2,y\\n')\n",
     );
@@ -111,10 +61,10 @@ fn an_unterminated_quote_is_an_error_naming_its_line() {
 #[test]
 fn duplicate_column_names_are_refused() {
     let env = Env::new();
-    let f = env.file("d.csv", b"a,a,b\n1,2,3\n");
+    let f = env.bytes_file("d.csv", b"a,a,b\n1,2,3\n");
     let se = failed_cleanly(&env.run(&["save", "me/d", "--body", &f]));
     assert!(se.contains("duplicate column name 'a'"), "{se}");
-    let script = env.file(
+    let script = env.bytes_file(
         "t.star",
         b"load(\"csv.star\", \"csv\")\ndef transform(ds):\n    csv.read('x,y,x\\n1,2,3\\n')\n",
     );
@@ -139,12 +89,12 @@ fn wide_csv(cols: usize, rows: usize) -> Vec<u8> {
 fn wide_files_import_within_a_memory_limit() {
     let env = Env::new();
     // 2,000 columns (20 KB): once 2 GB.
-    let f = env.file("w2k.csv", &wide_csv(2_000, 5));
+    let f = env.bytes_file("w2k.csv", &wide_csv(2_000, 5));
     let out = env.run_limited(2_000_000, &["save", "me/w2k", "--body", &f]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     // 200,000 columns (2.5 MB): once 100 GB. Success or a clean error,
     // never an abort.
-    let f = env.file("w200k.csv", &wide_csv(200_000, 5));
+    let f = env.bytes_file("w200k.csv", &wide_csv(200_000, 5));
     let out = env.run_limited(2_000_000, &["save", "me/w200k", "--body", &f]);
     let se = text(&out.stderr);
     assert!(
@@ -162,11 +112,11 @@ fn wide_files_import_within_a_memory_limit() {
 #[test]
 fn delimiters_and_tsv() {
     let env = Env::new();
-    let f = env.file("s.csv", b"a;b\n1;x\n2;y\n");
+    let f = env.bytes_file("s.csv", b"a;b\n1;x\n2;y\n");
     env.ok(&["save", "me/s", "--body", &f, "--delimiter", ";"]);
     let body = env.ok(&["get", "body", "me/s", "--format", "csv"]);
     assert_eq!(body, "a,b\n1,x\n2,y\n");
-    let f = env.file("t.txt", b"a\tb\n1\tx\n");
+    let f = env.bytes_file("t.txt", b"a\tb\n1\tx\n");
     env.ok(&[
         "save",
         "me/t",
@@ -181,25 +131,25 @@ fn delimiters_and_tsv() {
         env.ok(&["get", "body", "me/t", "--format", "csv"]),
         "a,b\n1,x\n"
     );
-    let f = env.file("v.tsv", b"a\tb\n1\tx\n");
+    let f = env.bytes_file("v.tsv", b"a\tb\n1\tx\n");
     env.ok(&["save", "me/v", "--body", &f]);
     assert_eq!(
         env.ok(&["get", "body", "me/v", "--format", "csv"]),
         "a,b\n1,x\n"
     );
-    let (_, se) = env.expect(2, &["save", "me/s", "--body", &f, "--delimiter", ";;"]);
+    let (_, se) = env.outputs(2, &["save", "me/s", "--body", &f, "--delimiter", ";;"]);
     assert!(se.contains("one byte"), "{se}");
 }
 
 #[test]
 fn type_names_are_one_vocabulary() {
     let env = Env::new();
-    let f = env.file("a.csv", b"id,name\n1,x\n2,y\n");
+    let f = env.bytes_file("a.csv", b"id,name\n1,x\n2,y\n");
     env.ok(&["save", "me/a", "--body", &f]);
     let get = env.ok(&["get", "me/a"]);
     assert!(get.contains("int") && get.contains("string"), "{get}");
     assert!(!get.contains("Int64") && !get.contains("Utf8"), "{get}");
-    let f = env.file("b.csv", b"id,name,price\n1.5,x,2\n2,y,3\n");
+    let f = env.bytes_file("b.csv", b"id,name,price\n1.5,x,2\n2,y,3\n");
     env.ok(&["save", "me/a", "--body", &f]);
     let diff = env.ok(&["diff", "me/a@~1", "me/a"]);
     assert!(diff.contains("price (int)"), "{diff}");

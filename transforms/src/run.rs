@@ -69,8 +69,14 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         version: None,
     });
     let cells = cells::split(&script);
-    let key = memory_key(release, &config, &secrets, dir.as_deref(), &input);
-    let resumed = memory.as_ref().and_then(|m| resume(m, &key, &cells));
+    // Only a run that keeps cells needs the key that guards reuse.
+    let kept = memory.as_ref().map(|m| {
+        (
+            m,
+            memory_key(release, &config, &secrets, dir.as_deref(), &input),
+        )
+    });
+    let resumed = kept.as_ref().and_then(|(m, key)| resume(m, key, &cells));
     let (mut module, start, host, reused) = match resumed {
         Some(r) => r,
         None => {
@@ -91,7 +97,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
                 pre.insert("error".into(), qri::error_builtin());
             }
             let module = engine::Session::new(&path, pre);
-            if let Some(m) = &memory {
+            if let Some((m, key)) = kept {
                 *m.0.borrow_mut() = Some(Kept {
                     key,
                     module: module.clone(),
