@@ -625,13 +625,19 @@ fn two_schedulers_on_one_store_run_each_refresh_once() {
         let runs = env.runs(d);
         assert!(runs.len() >= 2, "{d}: {runs:#?}");
         // No two runs of one dataset overlap, and no slot ran twice.
-        let mut spans: Vec<(String, String)> = runs
+        // Compared as instants: "…58Z" (a whole second) sorts after
+        // "…58.791Z" as text.
+        let instant = |v: &Json| {
+            v.as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        };
+        let mut spans: Vec<_> = runs
             .iter()
             .filter(|r| status(r) != "running")
             .map(|r| {
                 (
-                    r["started_at"].as_str().unwrap().to_string(),
-                    r["ended_at"].as_str().unwrap_or("").to_string(),
+                    instant(&r["started_at"]).unwrap(),
+                    instant(&r["ended_at"]).unwrap(),
                 )
             })
             .collect();
