@@ -353,6 +353,9 @@ enum Body {
 struct RequestSpec {
     method: reqwest::Method,
     url: Url,
+    /// The URL as Go's `URL.String()` renders the request (what the
+    /// response's `url` reports when no redirect was followed).
+    shown: String,
     headers: Vec<(String, String)>,
     auth: Option<(String, String)>,
     body: Option<Vec<u8>>,
@@ -373,7 +376,12 @@ fn request(
     check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
     let client = shared_client(fname, config, cell)?;
     let (resp, limit) = send_with_retries(fname, config, &client, &spec)?;
-    read_response(thread, fname, resp, config, &limit)
+    // After a redirect the response reports where it ended; otherwise the
+    // URL as the script wrote it, as Qri reported it.
+    // (The fragment is not sent, so the response's URL lacks it.)
+    let same = |u: &Url| u.as_str().split('#').next() == spec.url.as_str().split('#').next();
+    let shown = same(resp.url()).then_some(spec.shown);
+    read_response(thread, fname, resp, config, &limit, shown)
 }
 
 /// Reads the arguments into a request description: the URL with `params`
@@ -397,7 +405,7 @@ fn read_request(
             "auth?",
         ],
     )?;
-    let url = request_url(fname, &url, &params)?;
+    let (url, shown) = request_url(fname, &url, &params)?;
     let headers = required::<Vec<(String, String)>>(fname, "headers", &headers)?;
     let auth = auth_arg(fname, auth)?;
     let body = body_arg(thread, fname, body, json_body, &form_body, &form_encoding)?;
@@ -405,6 +413,7 @@ fn read_request(
     Ok(RequestSpec {
         method,
         url,
+        shown,
         headers,
         auth,
         body,
@@ -413,23 +422,63 @@ fn read_request(
 }
 
 /// The `url` argument parsed, with `params` merged into its query as Go's
-/// `url.Values` does: params replace same-named query keys; keys sorted.
-fn request_url(fname: &str, url: &Option<Value>, params: &Option<Value>) -> Result<Url> {
+/// `url.Values` does (params replace same-named query keys; keys sorted),
+/// and the same URL as Go renders it: the text the script wrote, its query
+/// re-encoded only when `params` changed it (so `http://host:8080` stays
+/// without the trailing slash a parsed URL adds).
+fn request_url(fname: &str, url: &Option<Value>, params: &Option<Value>) -> Result<(Url, String)> {
     let url_s = required::<String>(fname, "url", url)?;
     let mut url =
         Url::parse(&url_s).map_err(|e| err(fname, format!("invalid URL {url_s:?}: {e}")))?;
     let params = required::<Vec<(String, String)>>(fname, "params", params)?;
-    if !params.is_empty() {
-        let mut pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        pairs.extend(params);
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        url.query_pairs_mut().clear().extend_pairs(pairs);
+    if params.is_empty() {
+        return Ok((url, url_s));
     }
-    Ok(url)
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !params.iter().any(|(p, _)| p == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.extend(params);
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    url.query_pairs_mut().clear().extend_pairs(&pairs);
+    Ok((url, with_go_query(&url_s, &pairs)))
+}
+
+/// `raw` with its query replaced by `pairs`, encoded as Go's
+/// `url.Values.Encode` (`QueryEscape`: unreserved bytes kept, space as `+`).
+fn with_go_query(raw: &str, pairs: &[(String, String)]) -> String {
+    fn escape(s: &str, out: &mut String) {
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+    }
+    let (before_fragment, fragment) = match raw.find('#') {
+        Some(i) => raw.split_at(i),
+        None => (raw, ""),
+    };
+    let base = before_fragment
+        .split_once('?')
+        .map_or(before_fragment, |(b, _)| b);
+    let mut out = String::with_capacity(raw.len() + 16);
+    out.push_str(base);
+    out.push('?');
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        escape(k, &mut out);
+        out.push('=');
+        escape(v, &mut out);
+    }
+    out.push_str(fragment);
+    out
 }
 
 /// The `auth` argument: a (user, password) pair, or nothing for `None` or `()`.
@@ -742,8 +791,9 @@ fn read_response(
     mut resp: reqwest::blocking::Response,
     config: &HostConfig,
     limit: &Limit,
+    shown: Option<String>,
 ) -> Result<Value> {
-    let final_url = resp.url().to_string();
+    let final_url = shown.unwrap_or_else(|| resp.url().to_string());
     let status = resp.status().as_u16() as i64;
     let cap = config.http.max_response_bytes;
     let total = resp.content_length();

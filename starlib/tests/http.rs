@@ -205,6 +205,25 @@ assert_eq(j, {"a": [1, 2.5, "x", None, True], "b": {"c": "d"}})
     );
 }
 
+/// Qri reported a response's `url` as Go renders the request: the URL as
+/// written (no slash added after the port), params merged, keys sorted,
+/// values query-escaped; after a redirect, where the request ended.
+#[test]
+fn response_url_as_qri_reports_it() {
+    let s = server();
+    http_ok(
+        &s.base,
+        r#"
+r = http.get(BASE, params = {"c": "d", "a": "b b/~*"})
+assert_eq(r.url, BASE + "?a=b+b%2F~%2A&c=d")
+r = http.get(BASE + "/hello?c=old&z=1#frag", params = {"c": "new"})
+assert_eq(r.url, BASE + "/hello?c=new&z=1#frag")
+assert_eq(http.get(BASE + "/hello").url, BASE + "/hello")
+assert_eq(http.get(BASE + "/redirect/2").url, BASE + "/redirect/0")
+"#,
+    );
+}
+
 #[test]
 fn request_features() {
     let s = server();

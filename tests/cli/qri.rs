@@ -72,3 +72,60 @@ fn a_meta_only_script_saves_a_new_dataset() {
     let meta = env.ok(&["get", "meta", "me/meta_only"]);
     assert!(meta.contains("new title"), "{meta}");
 }
+
+/// Qri v0.10's fetch script shape: `qri.star` and `http.star` loaded,
+/// `download(ctx)` fetches from a server, `transform(ds, ctx)` sets the
+/// body from `ctx.download`; the response's `url` as Qri reported it.
+#[test]
+fn qri_v010_fetch_script_with_qri_star() {
+    let env = Env::new();
+    let (url, hits) = crate::common::json_server(r#"{"foo": [["a", 1], ["b", 2]]}"#);
+    let t = pinned(
+        &env,
+        "fetch.star",
+        &format!(
+            "load(\"http.star\", \"http\")\nload(\"qri.star\", \"qri\")\n\ndef download(ctx):\n  res = http.get(\"{url}\", params = {{\"q\": \"x y\"}})\n  print(res.url)\n  return res.json()['foo']\n\ndef transform(ds, ctx):\n  ds.set_body(ctx.download)\n"
+        ),
+    );
+    let out = env.ok(&[
+        "save",
+        "me/fetched",
+        "--file",
+        &t,
+        "--allow-private-network",
+    ]);
+    assert!(out.contains(&format!("{url}?q=x+y")), "{out}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(
+        env.ok(&["get", "body", "me/fetched", "--format", "csv"]),
+        "field_1,field_2\na,1\nb,2\n"
+    );
+    // `qri.list_datasets()` lists the store's datasets.
+    let list = pinned(
+        &env,
+        "list.star",
+        "load('qri.star', 'qri')\nprint(qri.list_datasets())\nds = dataset.latest()\ndataset.commit(ds)\n",
+    );
+    let out = env.ok(&["apply", &list, "me/fetched"]);
+    assert!(out.contains("[\"me/fetched\"]"), "{out}");
+}
+
+/// Qri's `dataset.star`: `dataset.new()` is a fresh dataset with the 1.x
+/// methods, separate from the one the run commits.
+#[test]
+fn qri_dataset_star_new() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "new.star",
+        "load('dataset.star', 'dataset')\nds = dataset.new()\nds.set_meta('foo', 'bar')\nprint(ds.get_meta())\nds.set_body([[1, 2, 3]])\nprint(ds.get_body())\nout = dataset.latest()\nout.set_body(ds.get_body())\ndataset.commit(out)\n",
+    );
+    let out = env.ok(&["save", "me/new", "--file", &t]);
+    // 1.x prints as Qri did: Starlark's str, not console.log.
+    assert!(out.contains("{\"foo\": \"bar\"}"), "{out}");
+    assert!(out.contains("[[1, 2, 3]]"), "{out}");
+    assert_eq!(
+        env.ok(&["get", "body", "me/new", "--format", "csv"]),
+        "field_1,field_2,field_3\n1,2,3\n"
+    );
+}

@@ -82,7 +82,7 @@ pub enum LockError {
 }
 
 /// Load names the host serves to every transform, whatever the release.
-pub const HOST_MODULES: &[&str] = &["fs.star"];
+pub const HOST_MODULES: &[&str] = &["dataset.star", "fs.star", "qri.star"];
 
 /// Checks that every module `text` loads exists in `release` (or is a host
 /// module), so a pin cannot name a release the script cannot run with.

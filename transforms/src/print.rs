@@ -1,5 +1,6 @@
 //! `print` for transforms: values rendered as node's `console.log` shows
-//! them, capped in length and charged to the run's memory budget.
+//! them (starlib 2.x) or as Starlark's `str` does (1.x, as Qri printed),
+//! capped in length and charged to the run's memory budget.
 
 use crate::redact::{floor_char_boundary, Redactor};
 use engine::values::{write_repr, Builtin};
@@ -20,6 +21,34 @@ pub fn console_format(v: &Value) -> String {
         text.push('…');
     }
     text
+}
+
+/// How `print` renders a value that is not a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrintStyle {
+    /// As node's `console.log` ([`console_format`]): starlib 2.x.
+    Console,
+    /// As Starlark's `str` (a repr): starlib 1.x, as Qri printed.
+    Starlark,
+}
+
+/// The text of `v` in `style`, without the `…`, and whether it was cut at
+/// [`MAX_PRINT_BYTES`].
+fn render_in(style: PrintStyle, v: &Value) -> (String, bool) {
+    if style == PrintStyle::Console {
+        return render(v);
+    }
+    let mut out = match v {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        _ => {
+            let mut out = String::new();
+            write_repr(&mut out, v);
+            out
+        }
+    };
+    let cut = out.len() > MAX_PRINT_BYTES;
+    out.truncate(floor_char_boundary(&out, MAX_PRINT_BYTES));
+    (out, cut)
 }
 
 /// [`console_format`]'s text without the `…`, and whether it was cut at
@@ -135,13 +164,18 @@ impl Console {
 /// spaces, redacted and then cut at [`MAX_PRINT_BYTES`], so no part of a
 /// secret is left at the cut.
 pub fn print_line(redactor: &Redactor, values: &[Value]) -> String {
+    print_line_in(PrintStyle::Console, redactor, values)
+}
+
+/// [`print_line`] with values rendered in `style`.
+pub fn print_line_in(style: PrintStyle, redactor: &Redactor, values: &[Value]) -> String {
     let mut line = String::new();
     let mut cut = false;
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             line.push(' ');
         }
-        let (text, part_cut) = render(v);
+        let (text, part_cut) = render_in(style, v);
         line.push_str(&text);
         // A part cut at the cap fills the line: nothing after it shows.
         if part_cut {
@@ -154,12 +188,12 @@ pub fn print_line(redactor: &Redactor, values: &[Value]) -> String {
 
 /// The predeclared `print(*args)`: a [`print_line`] sent to the thread's
 /// print hook.
-pub fn print_builtin(redactor: Redactor) -> Value {
+pub fn print_builtin(style: PrintStyle, redactor: Redactor) -> Value {
     Builtin::host("print", move |thread: &mut Thread, args: &Args| {
         if !args.named.is_empty() {
             return Err(EvalError::new("print: unexpected keyword arguments"));
         }
-        let line = print_line(&redactor, &args.positional);
+        let line = print_line_in(style, &redactor, &args.positional);
         // Printed output is kept with the run: it counts against the budget.
         thread.account(line.len())?;
         thread.print(&line);

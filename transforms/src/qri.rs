@@ -19,7 +19,7 @@
 //! `ds` as the result.
 
 use crate::dataset::{self, DatasetState, DatasetValue};
-use engine::error::{EvalError, Result};
+use engine::error::{ErrorKind, EvalError, Result};
 use engine::values::{Builtin, DeepCopier, NativeValue};
 use engine::{Args, Thread, Value};
 use starlib::Release;
@@ -114,17 +114,45 @@ impl NativeValue for DatasetModule {
         Ok(match name {
             "latest" => Some(Builtin::method("latest", this.clone(), m_latest)),
             "commit" => Some(Builtin::method("commit", this.clone(), m_commit)),
+            // Qri's `dataset.star`: `dataset.new()` is an empty dataset.
+            "new" => Some(self.constructor.clone()),
             _ => None,
         })
     }
 
     fn attr_names(&self) -> Vec<String> {
-        vec!["commit".into(), "latest".into()]
+        vec!["commit".into(), "latest".into(), "new".into()]
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// Qri's `qri.star` module: `qri.list_datasets()`, the names (`peer/name`)
+/// of the datasets in the run's store, sorted.
+pub fn qri_module(store: Option<std::sync::Arc<datasets::Store>>) -> Value {
+    let list = Builtin::host("list_datasets", move |_thread, args| {
+        const F: &str = "list_datasets";
+        args.positional_only(F, 0, 0)?;
+        let Some(store) = store.as_ref() else {
+            return Err(EvalError::with_kind(
+                ErrorKind::Host,
+                format!("{F}: no dataset store is available to this run"),
+            ));
+        };
+        let names = store
+            .list()
+            .map_err(|e| EvalError::with_kind(ErrorKind::Host, format!("{F}: {e}")))?;
+        Ok(Value::list(
+            names
+                .into_iter()
+                .map(|d| Value::from(d.name.to_string()))
+                .collect(),
+        ))
+    });
+    let members = [("list_datasets".to_string(), list)].into_iter().collect();
+    Value::Module(Rc::new(engine::values::Module::new("qri", members)))
 }
 
 /// Qri v0.9's `ctx`: settings, values passed between functions, and the

@@ -51,11 +51,18 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         deadline: host.deadline.into_iter().chain(run_deadline).min(),
         ..host
     };
+    let dataset_cell: Rc<RefCell<Option<Value>>> = Rc::default();
     let mut thread = build_thread(
         release,
-        host,
-        dir.as_deref(),
-        &hidden_files,
+        HostLoader {
+            starlib: release.loader(host),
+            fs: dir
+                .as_deref()
+                .and_then(fs::FsRoot::new)
+                .map(|root| root.hide(&hidden_files)),
+            dataset: dataset_cell.clone(),
+            store: store.clone(),
+        },
         &limits,
         cancel,
     );
@@ -82,7 +89,15 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         None => {
             let host = HostState::default();
             let mut pre = Predeclared::default();
-            pre.insert("print".into(), print::print_builtin(redactor.clone()));
+            // 1.x prints as Qri did (Starlark's `str`), 2.x as console.log.
+            let style = match release.body_form {
+                starlib::BodyForm::RowLists => print::PrintStyle::Starlark,
+                starlib::BodyForm::Table => print::PrintStyle::Console,
+            };
+            pre.insert(
+                "print".into(),
+                print::print_builtin(style, redactor.clone()),
+            );
             pre.insert(
                 "dataset".into(),
                 qri::DatasetModule::value(release, initial_state(&input), host.committed.clone()),
@@ -122,6 +137,13 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         host: host.clone(),
     };
     steps.replay(reused);
+    // `load("dataset.star", "dataset")` binds the run's `dataset` (a kept
+    // module's own is equivalent: same release, input and commit slot).
+    *dataset_cell.borrow_mut() = Some(qri::DatasetModule::value(
+        release,
+        initial_state(&input),
+        host.committed.clone(),
+    ));
     let result = match qri::second_transform(&script) {
         Some((first, second)) => Err(Failure::Contract(format!(
             "{path}:{second}:1: transform is defined twice (first at line {first}); a script defines zero or one transform"
@@ -172,19 +194,12 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
 /// A thread with the release's dialect, the run's loader and its limits.
 fn build_thread(
     release: &'static Release,
-    host: HostConfig,
-    dir: Option<&Path>,
-    hidden_files: &[PathBuf],
+    loader: HostLoader,
     limits: &Limits,
     cancel: Option<CancelHandle>,
 ) -> Thread {
     let mut thread = release.new_thread();
-    thread.set_loader(HostLoader {
-        starlib: release.loader(host),
-        fs: dir
-            .and_then(fs::FsRoot::new)
-            .map(|root| root.hide(hidden_files)),
-    });
+    thread.set_loader(loader);
     if let Some(n) = limits.max_steps {
         thread.set_max_steps(n);
     }
@@ -555,10 +570,15 @@ pub fn new_run_id() -> String {
     blake3::hash(seed.as_bytes()).to_hex()[..16].to_string()
 }
 
-/// The loader of a run: starlib's modules plus the host's `fs.star`.
+/// The loader of a run: starlib's modules plus the host's modules:
+/// `fs.star`, and Qri's `dataset.star` (the predeclared `dataset`, with
+/// `new()`) and `qri.star` ([`qri::qri_module`]).
 struct HostLoader {
     starlib: StarlibLoader,
     fs: Option<fs::FsRoot>,
+    /// The run's predeclared `dataset`, set once the module is built.
+    dataset: Rc<RefCell<Option<Value>>>,
+    store: Option<Arc<datasets::Store>>,
 }
 
 impl Loader for HostLoader {
@@ -568,16 +588,20 @@ impl Loader for HostLoader {
         module: &str,
         from: &str,
     ) -> engine::error::Result<Members> {
-        if module != "fs.star" {
-            return self.starlib.load(thread, module, from);
-        }
-        match &self.fs {
-            Some(root) => Ok([("fs".to_string(), fs::module(root.clone()))]
-                .into_iter()
-                .collect()),
-            None => Err(EvalError::new(
-                "fs.star: this run has no transform directory to read from",
-            )),
+        let one = |name: &str, value: Value| Ok([(name.to_string(), value)].into_iter().collect());
+        match module {
+            "fs.star" => match &self.fs {
+                Some(root) => one("fs", fs::module(root.clone())),
+                None => Err(EvalError::new(
+                    "fs.star: this run has no transform directory to read from",
+                )),
+            },
+            "dataset.star" => match self.dataset.borrow().clone() {
+                Some(d) => one("dataset", d),
+                None => Err(EvalError::new("dataset.star: no dataset in this run")),
+            },
+            "qri.star" => one("qri", qri::qri_module(self.store.clone())),
+            _ => self.starlib.load(thread, module, from),
         }
     }
 }

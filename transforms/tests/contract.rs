@@ -157,7 +157,7 @@ fn body_v1_rows_and_v2_table() {
         v1(),
         "def transform(ds):\n    b = ds.body\n    print(type(b), len(b), b[0])\n",
     ));
-    assert_eq!(o.output, "list 3 [ 1, \"n1\" ]\n");
+    assert_eq!(o.output, "list 3 [1, \"n1\"]\n");
     let o = ok(req(
         v2(),
         "def transform(ds):\n    b = ds.get_body()\n    print(type(b), len(b.columns))\n    ds.body = b.head(2)\n",
@@ -345,7 +345,7 @@ fn secrets_are_redacted() {
     );
     r.secrets.insert("key".into(), "hunter2".into());
     let o = ok(r);
-    assert_eq!(o.output, "key is [redacted] [ \"[redacted]\" ]\n");
+    assert_eq!(o.output, "key is [redacted] [\"[redacted]\"]\n");
     assert!(!format!("{:?}", o.transform).contains("hunter2"));
     assert!(o.transform.config.is_empty());
 
@@ -370,15 +370,15 @@ fn secrets_are_redacted() {
     assert!(e.to_string().contains("secret \"token\" is not set"), "{e}");
 }
 
+const PRINTS: &str = "print({\"a\": 1, \"b\": False})\nprint(\"raw\", [1, 2], [], {}, None, 1.5, (1, \"s\"))\nprint([{\"k\": [\"v\"]}])\nprint()\n";
+
+/// 2.x prints as node's console.log; each line also reaches the hook.
 #[test]
 fn print_renders_like_console_log() {
     let mut seen = Vec::new();
     let lines = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
     let l2 = lines.clone();
-    let mut r = req(
-        v1(),
-        "print({\"a\": 1, \"b\": False})\nprint(\"raw\", [1, 2], [], {}, None, 1.5, (1, \"s\"))\nprint([{\"k\": [\"v\"]}])\nprint()\n",
-    );
+    let mut r = req(v2(), PRINTS);
     r.on_print = Some(Box::new(move |s: &str| l2.borrow_mut().push(s.to_string())));
     let o = ok(r);
     seen.extend(o.output.lines().map(str::to_string));
@@ -392,6 +392,21 @@ fn print_renders_like_console_log() {
         ]
     );
     assert_eq!(*lines.borrow(), seen);
+}
+
+/// 1.x prints as Qri did: Starlark's `str` of each value.
+#[test]
+fn print_in_1x_renders_as_qri_did() {
+    let o = ok(req(v1(), PRINTS));
+    assert_eq!(
+        o.output.lines().collect::<Vec<_>>(),
+        [
+            "{\"a\": 1, \"b\": False}",
+            "raw [1, 2] [] {} None 1.5 (1, \"s\")",
+            "[{\"k\": [\"v\"]}]",
+            "",
+        ]
+    );
 }
 
 #[test]
@@ -522,7 +537,7 @@ fn dir_and_repr_of_dataset() {
     ));
     assert_eq!(
         o.output,
-        "[ \"body\", \"get_body\", \"get_meta\", \"get_structure\", \"message\", \"meta\", \"readme\", \"set_body\", \"set_meta\", \"set_structure\", \"title\" ]\n<dataset 3 rows x 2 columns>\n"
+        "[\"body\", \"get_body\", \"get_meta\", \"get_structure\", \"message\", \"meta\", \"readme\", \"set_body\", \"set_meta\", \"set_structure\", \"title\"]\n<dataset 3 rows x 2 columns>\n"
     );
 }
 
