@@ -85,6 +85,20 @@ print(len(t))
     over_budget(&attack(&env, "wide.star", script, &[]), "csv.read");
 }
 
+/// Qri's `set_body(text, parse_as="csv")` is read as `csv.read` is:
+/// charged before the body is made.
+#[test]
+fn a_wide_csv_body_set_with_parse_as_is_refused() {
+    let env = Env::new();
+    let script = r#"
+def transform(ds):
+    header = ",".join(["c%d" % i for i in range(3000)])
+    row = ",".join(["ab"] * 3000)
+    ds.set_body(header + "\n" + "\n".join([row] * 4000), parse_as = "csv")
+"#;
+    over_budget(&attack(&env, "parse_as.star", script, &[]), "set_body");
+}
+
 /// Doubling a table by concatenation stops at the budget.
 #[test]
 fn concatenating_a_table_with_itself_stops_at_the_budget() {

@@ -375,7 +375,13 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
 /// Parses text as a body: `json` (an array of objects or of arrays, named
 /// as `lists` says) or `csv` (a header row; read by `tabular`, with the
 /// same column types as `csv.read` and `quarry save --body file.csv`).
-pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: &RowLists) -> Result<Body> {
+pub fn parse_body(
+    thread: &mut engine::Thread,
+    fname: &str,
+    text: &str,
+    parse_as: &str,
+    lists: &RowLists,
+) -> Result<Body> {
     match parse_as {
         "json" => {
             let j: serde_json::Value = serde_json::from_str(text)
@@ -383,18 +389,20 @@ pub fn parse_body(fname: &str, text: &str, parse_as: &str, lists: &RowLists) -> 
             value_to_body(fname, &json_to_value(&j), lists)
         }
         "csv" => {
-            let read = tabular::read_slice(text.as_bytes(), &tabular::CsvOptions::default())
-                .map_err(|e| EvalError::new(format!("{fname}: invalid CSV body: {e}")))?;
-            let names: Vec<&str> = read
-                .schema
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect();
+            // Read as `csv.read` reads: charged to the run's budget as it
+            // is parsed, and cancellable.
+            let table = starlib::table::io::read_csv_bytes(
+                thread,
+                fname,
+                text.as_bytes(),
+                tabular::CsvOptions::default(),
+            )?;
+            let schema = table.batch.schema();
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
             check_unique_names(fname, &names)?;
             Ok(Body {
-                schema: read.schema,
-                batches: read.batches,
+                schema: schema.clone(),
+                batches: vec![table.batch],
             })
         }
         other => Err(EvalError::new(format!(

@@ -296,7 +296,7 @@ fn m_set_structure(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> 
     Ok(Value::None)
 }
 
-fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
+fn m_set_body(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let [data, parse_as] = args.bind("set_body", &["data", "parse_as?"])?;
     let ds = this(recv)?;
     let data = data.unwrap_or(Value::None);
@@ -312,7 +312,7 @@ fn m_set_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .map(|s| s.to_str_lossy().into_owned())
                 .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
             ds.check_mutable("body")?;
-            let body = parse_body("set_body", &text, &fmt, &ds.row_lists())?;
+            let body = parse_body(thread, "set_body", &text, &fmt, &ds.row_lists())?;
             ds.state.borrow_mut().body = body;
         }
     }

@@ -15,7 +15,7 @@ use datasets::{Meta, Transform};
 use engine::{CancelHandle, EvalError, Loader, Members, Predeclared, Thread, Value};
 use starlib::{HostConfig, Release, StarlibLoader};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
