@@ -26,7 +26,7 @@ use std::sync::Arc;
 /// input's size, lines and column types when a pass starts, then each
 /// batch as it is parsed (the larger of the two counts); cancellation is
 /// polled per batch.
-fn read_csv_bytes(
+pub(crate) fn read_csv_bytes(
     thread: &mut Thread,
     fname: &str,
     data: &[u8],
