@@ -459,3 +459,33 @@ fn batch_round_trip() {
     assert_eq!(back.schema().field(2).name(), "x");
     assert!(starlib::dataframe::dataframe_to_batch(&engine::Value::Int(1)).is_none());
 }
+
+#[test]
+fn frozen_frames_refuse_assignment() {
+    use arrow_array::{Array, Int64Array, RecordBatch};
+    use std::sync::Arc;
+    let batch = RecordBatch::try_from_iter(vec![(
+        "a",
+        Arc::new(Int64Array::from(vec![1])) as Arc<dyn Array>,
+    )])
+    .expect("batch");
+    let v = starlib::dataframe::dataframe_from_batch(batch);
+    let engine::Value::Native(n) = &v else {
+        panic!("not native")
+    };
+    n.set_index(&engine::Value::str("b"), engine::Value::Int(2))
+        .expect("mutable before freezing");
+    n.freeze();
+    let e = n
+        .set_index(&engine::Value::str("c"), engine::Value::Int(2))
+        .expect_err("frozen");
+    assert!(e.msg.contains("frozen"), "{}", e.msg);
+}
+
+#[test]
+fn huge_shifts_do_not_overflow() {
+    assert_eq!(
+        out("print(dataframe.Series([1]).shift(-9223372036854775808))\nprint(dataframe.DataFrame([[1, 2]]).shift(-9223372036854775807 - 1, axis=1))"),
+        "0    NaN\ndtype: float64\n       0    1\n0    NaN  NaN"
+    );
+}

@@ -144,7 +144,7 @@ fn unknown_module_lists_names() {
         "starlib 1.0.0 has no module \"table.star\"",
     );
     assert!(
-        e.contains("loadable modules are: csv.star, encoding/csv.star"),
+        e.contains("loadable modules are: csv.star, dataframe.star, encoding/csv.star"),
         "{e}"
     );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");

@@ -154,6 +154,8 @@ impl Frame {
 pub struct DataFrame {
     /// Its contents.
     pub frame: RefCell<Frame>,
+    /// Set once frozen (e.g. a module global): no more assignments.
+    pub frozen: std::cell::Cell<bool>,
 }
 
 impl DataFrame {
@@ -161,7 +163,18 @@ impl DataFrame {
     pub fn value(f: Frame) -> Value {
         Value::native(DataFrame {
             frame: RefCell::new(f),
+            frozen: std::cell::Cell::new(false),
         })
+    }
+
+    /// Fails if the frame is frozen.
+    pub fn check_mutable(&self, what: &str) -> Result<()> {
+        if self.frozen.get() {
+            return Err(EvalError::new(format!(
+                "{what}: cannot modify a frozen DataFrame"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -468,7 +481,11 @@ impl NativeValue for DataFrame {
         v.sort();
         v
     }
+    fn freeze(&self) {
+        self.frozen.set(true);
+    }
     fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        self.check_mutable("DataFrame.columns")?;
         let mut f = self.frame.borrow_mut();
         match name {
             "columns" => {
@@ -546,6 +563,7 @@ impl NativeValue for DataFrame {
     }
     fn set_index(&self, key: &Value, value: Value) -> Result<()> {
         let name = go_fmt(key);
+        self.check_mutable("DataFrame setkey")?;
         self.frame
             .borrow_mut()
             .set_column("DataFrame setkey", &name, &value)
@@ -859,13 +877,9 @@ pub(super) fn f_shift(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> 
         let old = f.cols.clone();
         let w = old.len() as i64;
         f.cols = (0..w)
-            .map(|j| {
-                let k = j - n;
-                if k >= 0 && k < w {
-                    old[k as usize].clone()
-                } else {
-                    Col::nans(f.nrows)
-                }
+            .map(|j| match j.checked_sub(n).filter(|&k| k >= 0 && k < w) {
+                Some(k) => old[k as usize].clone(),
+                None => Col::nans(f.nrows),
             })
             .collect();
     } else {
@@ -932,7 +946,20 @@ pub(super) fn f_merge(thread: &mut Thread, r: &Value, args: &Args) -> Result<Val
         stop.every(i)?;
         rmap.entry(b.cols[rj].key_at(i)).or_default().push(i);
     }
-    let mut pairs: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut total = 0usize;
+    for i in 0..a.nrows {
+        stop.every(i)?;
+        let m = rmap.get(&a.cols[lj].key_at(i)).map_or(0, Vec::len);
+        total = total.saturating_add(if how == "left" { m.max(1) } else { m });
+    }
+    budget::charge(
+        thread,
+        F,
+        total
+            .saturating_mul(a.cols.len() + b.cols.len() + 1)
+            .saturating_mul(16),
+    )?;
+    let mut pairs: Vec<(usize, Option<usize>)> = Vec::with_capacity(total);
     match how.as_str() {
         "inner" => {
             let mut order: Vec<_> = Vec::new();
@@ -964,11 +991,6 @@ pub(super) fn f_merge(thread: &mut Thread, r: &Value, args: &Args) -> Result<Val
         }
         other => return Err(err(F, format!("not implemented: `how` is {other:?}"))),
     }
-    budget::charge(
-        thread,
-        F,
-        pairs.len().saturating_mul(a.cols.len() + b.cols.len()) * 16,
-    )?;
     let li: Vec<usize> = pairs.iter().map(|p| p.0).collect();
     let ri: Vec<Option<usize>> = pairs.iter().map(|p| p.1).collect();
     let an = a.name_texts();
@@ -1038,6 +1060,7 @@ impl NativeValue for AtIndexer {
     fn set_index(&self, key: &Value, value: Value) -> Result<()> {
         let (i, j) = self.locate(key)?;
         let d = as_frame(&self.frame).ok_or_else(|| err("at", "not a DataFrame"))?;
+        d.check_mutable("at")?;
         let mut f = d.frame.borrow_mut();
         let mut vals = f.cols[j].values();
         vals[i] = value;

@@ -97,12 +97,8 @@ impl Series {
         let n = self.len();
         let mut out = Vec::with_capacity(n);
         let cmp_text = |i: usize| -> Option<std::cmp::Ordering> {
-            match (&self.col, other) {
-                (c, Value::Int(x)) if c.is_numeric() => {
-                    c.floats().value(i).partial_cmp(&(*x as f64))
-                }
-                (c, Value::Float(x)) if c.is_numeric() => c.floats().value(i).partial_cmp(x),
-                (_, Value::Str(s)) => {
+            match other {
+                Value::Str(s) => {
                     if self.col.is_missing(i) {
                         None
                     } else {
@@ -509,12 +505,9 @@ pub(super) fn s_shift(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> 
 pub(super) fn shifted(len: usize, n: i64) -> Vec<Option<usize>> {
     (0..len as i64)
         .map(|i| {
-            let j = i - n;
-            if j >= 0 && j < len as i64 {
-                Some(j as usize)
-            } else {
-                None
-            }
+            i.checked_sub(n)
+                .filter(|&j| j >= 0 && j < len as i64)
+                .map(|j| j as usize)
         })
         .collect()
 }
