@@ -489,3 +489,40 @@ fn huge_shifts_do_not_overflow() {
         "0    NaN\ndtype: float64\n       0    1\n0    NaN  NaN"
     );
 }
+
+/// Runs `src` under a memory budget of `limit` bytes: the error, if any.
+fn with_budget(limit: usize, src: &str) -> Option<engine::EvalError> {
+    let release = starlib::release::select_str("1").expect("release");
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(test_config()));
+    thread.set_memory_limit(limit);
+    let r = thread.exec_file("t.star", &format!("{L}{src}"), Predeclared::default());
+    r.err().map(|e| match e {
+        engine::Error::Eval(e) => e,
+        other => panic!("{other}"),
+    })
+}
+
+#[test]
+fn frames_charge_the_memory_budget() {
+    let make = "rows = [[i, 'name%d' % i, i * 0.5] for i in range(20000)]\n";
+    assert!(with_budget(
+        usize::MAX,
+        &format!("{make}df = dataframe.DataFrame(rows)\ndf.sort_values(by=['0'])")
+    )
+    .is_none());
+    // Enough for the rows, not for a frame made of them.
+    let e = with_budget(
+        6_000_000,
+        &format!("{make}df = dataframe.DataFrame(rows)\ndf2 = df.sort_values(by=['0'])\ndf3 = df.append(df)\ndf4 = df.merge(df, on='0')"),
+    )
+    .expect("runs out of memory");
+    assert_eq!(e.kind, engine::ErrorKind::Memory, "{}", e.msg);
+    assert!(
+        ["DataFrame", "sort_values", "append", "merge"]
+            .iter()
+            .any(|f| e.msg.starts_with(f)),
+        "{}",
+        e.msg
+    );
+}

@@ -456,6 +456,19 @@ impl Col {
         }
     }
 
+    /// What the column's memory costs, as the run's budget counts it.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Col::Int(a) => a.get_array_memory_size(),
+            Col::Float(a) => a.get_array_memory_size(),
+            Col::Bool(a) => a.get_array_memory_size(),
+            Col::Str { array, .. } => array.get_array_memory_size(),
+            Col::Time(a) => a.get_array_memory_size(),
+            Col::Delta(a) => a.get_array_memory_size(),
+            Col::Obj(v) => crate::budget::values_bytes(v),
+        }
+    }
+
     /// A float column of NaNs.
     pub fn nans(n: usize) -> Col {
         Col::Float(Float64Array::from(vec![f64::NAN; n]))

@@ -109,6 +109,7 @@ impl Frame {
             }
             (v, _) => Col::repeat(fname, v, self.nrows)?,
         };
+        budget::owe(col.bytes());
         if self.cols.is_empty() && self.nrows == 0 {
             self.nrows = col.len();
             self.index = Index::range(col.len());
@@ -130,6 +131,11 @@ impl Frame {
             }
         }
         Ok(())
+    }
+
+    /// What the frame's columns cost, as the run's budget counts them.
+    pub fn bytes(&self) -> usize {
+        self.cols.iter().map(Col::bytes).sum::<usize>() + 64 * (self.cols.len() + 1)
     }
 
     /// Qri's printed form.
@@ -666,6 +672,14 @@ fn recv(r: &Value) -> Result<Frame> {
         .ok_or_else(|| EvalError::new("method called on a value that is not a DataFrame"))
 }
 
+/// The frame a method was called on, after charging the run for a result
+/// as large as it (what most methods make at most).
+fn recv_charged(thread: &mut Thread, fname: &str, r: &Value) -> Result<Frame> {
+    let f = recv(r)?;
+    budget::charge(thread, fname, f.bytes())?;
+    Ok(f)
+}
+
 /// `df.append(other)`: rows (a list of lists) or a frame, appended.
 pub(super) fn f_append(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "append";
@@ -678,14 +692,14 @@ pub(super) fn f_append(thread: &mut Thread, r: &Value, args: &Args) -> Result<Va
 }
 
 /// `df.head(n=5)`.
-pub(super) fn f_head(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+pub(super) fn f_head(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     let [n] = args.bind("head", &["n?"])?;
     let n = match n {
         Some(Value::Int(n)) => n,
         None => 5,
         Some(v) => return Err(engine::args::type_error("head", "n", &v, "int")),
     };
-    let f = recv(r)?;
+    let f = recv_charged(thread, "head", r)?;
     let k = if n < 0 {
         f.nrows.saturating_sub(n.unsigned_abs() as usize)
     } else {
@@ -696,9 +710,9 @@ pub(super) fn f_head(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
 }
 
 /// `df.reset_index()`: the labels become a first column `index`.
-pub(super) fn f_reset_index(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+pub(super) fn f_reset_index(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     args.none("reset_index")?;
-    let mut f = recv(r)?;
+    let mut f = recv_charged(thread, "reset_index", r)?;
     let col = match &f.index.labels {
         Some(c) => c.clone(),
         None => Col::Int((0..f.nrows as i64).collect()),
@@ -717,11 +731,11 @@ pub(super) fn f_reset_index(_t: &mut Thread, r: &Value, args: &Args) -> Result<V
 }
 
 /// `df.drop(labels=None, axis=0, index=None, columns=None)`.
-pub(super) fn f_drop(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+pub(super) fn f_drop(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "drop";
     let [labels, axis, index, columns] =
         args.bind(F, &["labels?", "axis?", "index?", "columns?"])?;
-    let mut f = recv(r)?;
+    let mut f = recv_charged(thread, F, r)?;
     let by_cols = matches!(&axis, Some(Value::Int(1)))
         || matches!(&axis, Some(Value::Str(s)) if s.as_bytes() == b"columns");
     let mut drop_cols = names_of(F, "columns", &columns)?.unwrap_or_default();
@@ -771,7 +785,7 @@ fn list_or_one(fname: &str, v: &Value) -> Result<Vec<Value>> {
 pub(super) fn f_drop_duplicates(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "drop_duplicates";
     let [subset] = args.bind(F, &["subset?"])?;
-    let f = recv(r)?;
+    let f = recv_charged(thread, F, r)?;
     let cols: Vec<usize> = match names_of(F, "subset", &subset)? {
         Some(names) => names
             .iter()
@@ -796,7 +810,7 @@ pub(super) fn f_drop_duplicates(thread: &mut Thread, r: &Value, args: &Args) -> 
 pub(super) fn f_sort_values(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "sort_values";
     let [by, ascending] = args.bind(F, &["by", "ascending?"])?;
-    let f = recv(r)?;
+    let f = recv_charged(thread, F, r)?;
     let asc = ascending.map(|v| v.truth()).unwrap_or(true);
     let cols: Vec<usize> = names_of(F, "by", &by)?
         .unwrap_or_default()
@@ -825,8 +839,8 @@ pub(super) fn f_sort_values(thread: &mut Thread, r: &Value, args: &Args) -> Resu
 }
 
 /// `df.assign(**columns)`: a copy with columns set.
-pub(super) fn f_assign(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
-    let mut f = recv(r)?;
+pub(super) fn f_assign(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+    let mut f = recv_charged(thread, "assign", r)?;
     if !args.positional.is_empty() {
         return Err(err("assign", "takes only keyword arguments"));
     }
@@ -862,7 +876,7 @@ pub(super) fn f_apply(thread: &mut Thread, r: &Value, args: &Args) -> Result<Val
 }
 
 /// `df.shift(periods=1, axis=0)`.
-pub(super) fn f_shift(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+pub(super) fn f_shift(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "shift";
     let [periods, axis] = args.bind(F, &["periods?", "axis?"])?;
     let n = match periods {
@@ -872,7 +886,7 @@ pub(super) fn f_shift(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> 
     };
     let by_cols = matches!(&axis, Some(Value::Int(1)))
         || matches!(&axis, Some(Value::Str(s)) if s.as_bytes() == b"columns");
-    let mut f = recv(r)?;
+    let mut f = recv_charged(thread, F, r)?;
     if by_cols {
         let old = f.cols.clone();
         let w = old.len() as i64;
