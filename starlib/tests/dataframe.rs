@@ -526,3 +526,31 @@ fn frames_charge_the_memory_budget() {
         e.msg
     );
 }
+
+#[test]
+fn frame_astype_and_notnull() {
+    let src = r#"
+df = dataframe.DataFrame({'a': ['1', '2'], 'b': [1.5, None]})
+print(df.astype({'a': 'int64'})['a'].dtype)
+print(df.astype('object')['b'].dtype)
+print(df.notnull())
+"#;
+    assert_eq!(
+        out(src),
+        "int64\nobject\n        a      b\n0    True   True\n1    True  False"
+    );
+}
+
+#[test]
+fn comparisons_use_typed_kernels() {
+    let src = r#"
+s = dataframe.Series([9007199254740993, 9007199254740992])
+print(s.cmp('>', 9007199254740992))
+f = dataframe.Series([1.0, None, 3.0])
+print(f > 2, f.cmp('!=', 1))
+"#;
+    assert_eq!(
+        out(src),
+        "0     True\n1    False\ndtype: bool\n0    False\n1    False\n2     True\ndtype: bool 0    False\n1     True\n2     True\ndtype: bool"
+    );
+}

@@ -907,6 +907,49 @@ pub(super) fn f_shift(thread: &mut Thread, r: &Value, args: &Args) -> Result<Val
     Ok(DataFrame::value(f))
 }
 
+/// `df.astype(dtype)`: every column converted to `dtype`, or, with a
+/// dict `{column: dtype}`, the named columns.
+pub(super) fn f_astype(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+    const F: &str = "astype";
+    let [dtype] = args.bind(F, &["dtype"])?;
+    let mut f = recv_charged(thread, F, r)?;
+    match dtype {
+        Some(Value::Dict(d)) => {
+            let entries: Vec<(String, Value)> = d
+                .entries()
+                .iter()
+                .map(|(k, v)| (go_fmt(&k.value), v.clone()))
+                .collect();
+            for (name, dt) in entries {
+                let j = f.col_pos(F, &name)?;
+                let dt = opt_str(F, "dtype", &Some(dt))?.unwrap_or_default();
+                f.cols[j] = super::series::astype(&f.cols[j], &dt)?;
+            }
+        }
+        other => {
+            let dt = opt_str(F, "dtype", &other)?.unwrap_or_default();
+            f.cols = f
+                .cols
+                .iter()
+                .map(|c| super::series::astype(c, &dt))
+                .collect::<Result<_>>()?;
+        }
+    }
+    Ok(DataFrame::value(f))
+}
+
+/// `df.notnull()`: a frame of bools, true where a cell is present.
+pub(super) fn f_notnull(thread: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
+    args.none("notnull")?;
+    let mut f = recv_charged(thread, "notnull", r)?;
+    f.cols = f
+        .cols
+        .iter()
+        .map(|c| Col::Bool((0..c.len()).map(|i| Some(!c.is_missing(i))).collect()))
+        .collect();
+    Ok(DataFrame::value(f))
+}
+
 /// `df.groupby(by)`.
 pub(super) fn f_groupby(_t: &mut Thread, r: &Value, args: &Args) -> Result<Value> {
     const F: &str = "groupby";

@@ -92,8 +92,57 @@ impl Series {
         }
     }
 
+    /// `op` applied by an Arrow kernel, for typed columns against a scalar
+    /// of their kind; `None` when no kernel fits.
+    fn kernel_mask(&self, fname: &str, op: &str, other: &Value) -> Option<Result<Vec<bool>>> {
+        use arrow_array::{Datum, Float64Array, StringArray};
+        let (arr, scalar): (Box<dyn Datum>, Box<dyn Datum>) = match (&self.col, other) {
+            (Col::Int(a), Value::Int(x)) => {
+                (Box::new(a.clone()), Box::new(Int64Array::new_scalar(*x)))
+            }
+            (c, Value::Int(_) | Value::Float(_)) if c.is_numeric() => {
+                let x = match other {
+                    Value::Int(i) => *i as f64,
+                    Value::Float(f) => *f,
+                    _ => return None,
+                };
+                (Box::new(c.floats()), Box::new(Float64Array::new_scalar(x)))
+            }
+            (Col::Str { array, .. }, Value::Str(s)) => (
+                Box::new(array.clone()),
+                Box::new(StringArray::new_scalar(s.to_str_lossy())),
+            ),
+            _ => return None,
+        };
+        let (l, r) = (arr.as_ref(), scalar.as_ref());
+        let res = match op {
+            "==" => arrow_ord::cmp::eq(l, r),
+            "!=" => arrow_ord::cmp::neq(l, r),
+            "<" => arrow_ord::cmp::lt(l, r),
+            "<=" => arrow_ord::cmp::lt_eq(l, r),
+            ">" => arrow_ord::cmp::gt(l, r),
+            ">=" => arrow_ord::cmp::gt_eq(l, r),
+            _ => return Some(Err(err(fname, format!("unknown comparison {op:?}")))),
+        };
+        Some(res.map_err(|e| err(fname, e)).map(|m| {
+            // Missing cells (nulls, NaN) compare false, except with !=.
+            (0..m.len())
+                .map(|i| {
+                    if m.is_null(i) || self.col.is_missing(i) {
+                        op == "!="
+                    } else {
+                        m.value(i)
+                    }
+                })
+                .collect()
+        }))
+    }
+
     fn cmp_mask(&self, fname: &str, op: &str, other: &Value) -> Result<Series> {
         use std::cmp::Ordering::*;
+        if let Some(mask) = self.kernel_mask(fname, op, other) {
+            return Ok(self.with_col(Col::Bool(BooleanArray::from(mask?))));
+        }
         let n = self.len();
         let mut out = Vec::with_capacity(n);
         let cmp_text = |i: usize| -> Option<std::cmp::Ordering> {
