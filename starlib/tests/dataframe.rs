@@ -554,3 +554,37 @@ print(f > 2, f.cmp('!=', 1))
         "0     True\n1    False\ndtype: bool\n0    False\n1    False\n2     True\ndtype: bool 0    False\n1     True\n2     True\ndtype: bool"
     );
 }
+
+#[test]
+fn batch_round_trip_keeps_bools_with_nulls_and_mixed_as_text() {
+    use arrow_array::{Array, BooleanArray, RecordBatch};
+    use std::sync::Arc;
+    let batch = RecordBatch::try_from_iter(vec![(
+        "ok",
+        Arc::new(BooleanArray::from(vec![Some(true), None])) as Arc<dyn Array>,
+    )])
+    .expect("batch");
+    let v = starlib::dataframe::dataframe_from_batch(batch.clone());
+    assert_eq!(v.to_string(), "       ok\n0    True\n1     NaN");
+    let back = starlib::dataframe::dataframe_to_batch(&v)
+        .expect("a frame")
+        .expect("converts");
+    assert_eq!(back.columns(), batch.columns());
+
+    // A frame made by a script: mixed cells become text.
+    let r = run_with(
+        "1",
+        &format!("{L}df = dataframe.DataFrame([[1, 'a'], ['b', 2.5]])\n"),
+        test_config(),
+        Predeclared::default(),
+    );
+    let m = r.result.expect("runs");
+    let b = starlib::dataframe::dataframe_to_batch(m.get("df").expect("df"))
+        .expect("a frame")
+        .expect("converts");
+    assert_eq!(b.num_rows(), 2);
+    assert_eq!(
+        b.schema().field(0).data_type(),
+        &arrow_schema::DataType::Utf8
+    );
+}

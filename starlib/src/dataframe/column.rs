@@ -444,15 +444,7 @@ impl Col {
             Col::Str { array, .. } => Arc::new(array.clone()),
             Col::Time(a) => Arc::new(a.clone()),
             Col::Delta(a) => Arc::new(a.clone()),
-            Col::Obj(v) => Arc::new(
-                v.iter()
-                    .map(|x| match x {
-                        Value::None => None,
-                        x if is_nan(x) => None,
-                        x => Some(go_fmt(x)),
-                    })
-                    .collect::<StringArray>(),
-            ),
+            Col::Obj(v) => obj_to_arrow(v),
         }
     }
 
@@ -755,6 +747,49 @@ impl Col {
             _ => Key::Null,
         }
     }
+}
+
+/// An object column as the narrowest Arrow type its present values fit
+/// (bool, int, float), else as text; None and NaN become nulls.
+fn obj_to_arrow(v: &[Value]) -> ArrayRef {
+    let present = || v.iter().filter(|x| !matches!(x, Value::None) && !is_nan(x));
+    let missing = |x: &Value| matches!(x, Value::None) || is_nan(x);
+    if present().all(|x| matches!(x, Value::Bool(_))) {
+        return Arc::new(
+            v.iter()
+                .map(|x| match x {
+                    Value::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<BooleanArray>(),
+        );
+    }
+    if present().all(|x| matches!(x, Value::Int(_))) {
+        return Arc::new(
+            v.iter()
+                .map(|x| match x {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect::<Int64Array>(),
+        );
+    }
+    if present().all(|x| matches!(x, Value::Int(_) | Value::Float(_))) {
+        return Arc::new(
+            v.iter()
+                .map(|x| match x {
+                    Value::Int(i) => Some(*i as f64),
+                    Value::Float(f) if !f.is_nan() => Some(*f),
+                    _ => None,
+                })
+                .collect::<Float64Array>(),
+        );
+    }
+    Arc::new(
+        v.iter()
+            .map(|x| if missing(x) { None } else { Some(go_fmt(x)) })
+            .collect::<StringArray>(),
+    )
 }
 
 /// A hashable, ordered stand-in for a cell.
