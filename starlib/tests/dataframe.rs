@@ -588,3 +588,11 @@ fn batch_round_trip_keeps_bools_with_nulls_and_mixed_as_text() {
         &arrow_schema::DataType::Utf8
     );
 }
+
+#[test]
+fn frame_dtype_converts_every_column() {
+    assert_eq!(
+        out("print(dataframe.DataFrame([[1, 2]], dtype='float64'))"),
+        "       0    1\n0    1.0  2.0"
+    );
+}

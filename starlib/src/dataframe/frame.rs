@@ -417,10 +417,16 @@ fn names_of(fname: &str, pname: &str, v: &Option<Value>) -> Result<Option<Vec<St
 /// `dataframe.DataFrame(data=None, index=None, columns=None, dtype=None)`.
 pub fn new_frame(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "DataFrame";
-    let [data, index, columns, _dtype] =
-        args.bind(F, &["data?", "index?", "columns?", "dtype?"])?;
+    let [data, index, columns, dtype] = args.bind(F, &["data?", "index?", "columns?", "dtype?"])?;
     let columns = names_of(F, "columns", &columns)?;
     let mut f = frame_from_data(thread, F, &data.unwrap_or(Value::None), columns)?;
+    if let Some(dt) = opt_str(F, "dtype", &dtype)? {
+        f.cols = f
+            .cols
+            .iter()
+            .map(|c| super::series::astype(c, &dt))
+            .collect::<Result<_>>()?;
+    }
     match &index {
         None | Some(Value::None) => {}
         Some(v) => {
@@ -474,7 +480,7 @@ impl NativeValue for DataFrame {
                 if let Some(j) = f.find(name) {
                     return Ok(Some(Value::native(f.series(j))));
                 }
-                return Ok(method_not_implemented("dataframe", name, this));
+                return Ok(method_not_implemented(name));
             }
         }))
     }

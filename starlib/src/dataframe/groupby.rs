@@ -125,7 +125,7 @@ impl NativeValue for SeriesGroupBy {
         if let Some((n, f)) = GROUP_METHODS.iter().find(|(n, _)| *n == name) {
             return Ok(Some(Builtin::method(n, this.clone(), *f)));
         }
-        Ok(method_not_implemented("groupby", name, this))
+        Ok(method_not_implemented(name))
     }
     fn attr_names(&self) -> Vec<String> {
         GROUP_METHODS.iter().map(|(n, _)| n.to_string()).collect()

@@ -179,7 +179,7 @@ impl NativeValue for Index {
             "eq" => Builtin::method("eq", this.clone(), index_eq),
             "size" => Value::Int(self.len as i64),
             "to_list" | "tolist" => Builtin::method(name, this.clone(), index_to_list),
-            _ => return Ok(method_not_implemented("index", name, this)),
+            _ => return Ok(method_not_implemented(name)),
         }))
     }
     fn attr_names(&self) -> Vec<String> {

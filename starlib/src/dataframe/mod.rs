@@ -399,7 +399,7 @@ fn not_implemented(_t: &mut Thread, recv: &Value, _args: &Args) -> Result<Value>
 
 /// For a pandas name Qri lists but does not implement: a method that fails
 /// with Qri's "is not implemented" message when called. `None` otherwise.
-pub(crate) fn method_not_implemented(_kind: &str, name: &str, _this: &Value) -> Option<Value> {
+pub(crate) fn method_not_implemented(name: &str) -> Option<Value> {
     PANDAS_NAMES
         .contains(&name)
         .then(|| Builtin::method(name, Value::str(name), not_implemented))

@@ -308,7 +308,7 @@ impl NativeValue for Series {
                 if let Some((n, f)) = SERIES_METHODS.iter().find(|(n, _)| *n == name) {
                     return Ok(Some(Builtin::method(n, this.clone(), *f)));
                 }
-                return Ok(method_not_implemented("series", name, this));
+                return Ok(method_not_implemented(name));
             }
         }))
     }

@@ -98,7 +98,7 @@ impl NativeValue for StrAccessor {
         if let Some((n, f)) = STR_METHODS.iter().find(|(n, _)| *n == name) {
             return Ok(Some(Builtin::method(n, this.clone(), *f)));
         }
-        Ok(method_not_implemented("str", name, this))
+        Ok(method_not_implemented(name))
     }
     fn attr_names(&self) -> Vec<String> {
         STR_METHODS.iter().map(|(n, _)| n.to_string()).collect()
