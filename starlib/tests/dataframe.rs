@@ -596,3 +596,17 @@ fn frame_dtype_converts_every_column() {
         "       0    1\n0    1.0  2.0"
     );
 }
+
+#[test]
+fn missing_keys_sort_last_and_form_no_group() {
+    let src = r#"
+df = dataframe.DataFrame({'a': [1, None, 3], 'b': ['x', None, 'z']})
+print(df.sort_values(by='b', ascending=False))
+print(df.groupby(['b'])['a'].sum())
+print(dataframe.DataFrame({}).shape)
+"#;
+    assert_eq!(
+        out(src),
+        "       a     b\n2    3.0     z\n0    1.0     x\n1    NaN  None\nb\nx    1.0\nz    3.0\nName: a, dtype: float64\n(0, 0)"
+    );
+}

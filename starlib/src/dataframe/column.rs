@@ -742,6 +742,8 @@ impl Col {
             Col::Obj(v) => match &v[i] {
                 Value::Int(x) => Key::Int(*x),
                 Value::Str(s) => Key::Str(s.to_str_lossy().into_owned()),
+                Value::None => Key::Null,
+                Value::Float(f) => Key::Float(f.to_bits()),
                 other => Key::Str(go_fmt(other)),
             },
             _ => Key::Null,
@@ -806,6 +808,15 @@ pub enum Key {
 }
 
 impl Key {
+    /// Whether the cell was missing (None or NaN).
+    pub fn is_missing(&self) -> bool {
+        match self {
+            Key::Null => true,
+            Key::Float(b) => f64::from_bits(*b).is_nan(),
+            Key::Str(_) | Key::Int(_) => false,
+        }
+    }
+
     /// Orders keys, floats by value.
     pub fn cmp_values(&self, other: &Key) -> std::cmp::Ordering {
         match (self, other) {

@@ -263,7 +263,7 @@ pub fn frame_from_data(
                 }
                 cols.push(col);
             }
-            let n = nrows.unwrap_or(1);
+            let n = nrows.unwrap_or(usize::from(!entries.is_empty()));
             let mut out = Vec::with_capacity(cols.len());
             for (c, (_, v)) in cols.into_iter().zip(&entries) {
                 out.push(match c {
@@ -828,18 +828,20 @@ pub(super) fn f_sort_values(thread: &mut Thread, r: &Value, args: &Args) -> Resu
         .map(|i| cols.iter().map(|&j| f.cols[j].key_at(i)).collect())
         .collect();
     let mut idx: Vec<usize> = (0..f.nrows).collect();
+    // Missing cells sort last either way, as in pandas.
     idx.sort_by(|&x, &y| {
-        let o = keys[x]
+        keys[x]
             .iter()
             .zip(&keys[y])
-            .map(|(a, b)| a.cmp_values(b))
+            .map(|(a, b)| match (a.is_missing(), b.is_missing()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ if asc => a.cmp_values(b),
+                _ => a.cmp_values(b).reverse(),
+            })
             .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal);
-        if asc {
-            o
-        } else {
-            o.reverse()
-        }
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     Ok(DataFrame::value(f.take_rows(F, &idx, true)?))
 }

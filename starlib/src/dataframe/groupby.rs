@@ -52,6 +52,10 @@ impl NativeValue for GroupBy {
         let mut first: HashMap<Vec<Key>, usize> = HashMap::new();
         for i in 0..self.frame.nrows {
             let k: Vec<Key> = keys.iter().map(|&c| self.frame.cols[c].key_at(i)).collect();
+            // Rows with a missing key belong to no group, as in pandas.
+            if k.iter().any(Key::is_missing) {
+                continue;
+            }
             first.entry(k.clone()).or_insert(i);
             map.entry(k).or_default().push(i);
         }
@@ -187,8 +191,8 @@ fn aggregate(r: &Value, args: &Args, fname: &str) -> Result<Value> {
                         .filter(|x| !x.is_nan())
                         .collect();
                     Some(match fname {
-                        "sum" => vals.iter().sum(),
-                        "mean" => vals.iter().sum::<f64>() / vals.len() as f64,
+                        "sum" => vals.iter().fold(0.0, |a, b| a + b),
+                        "mean" => vals.iter().fold(0.0, |a, b| a + b) / vals.len() as f64,
                         "min" => vals.iter().cloned().fold(f64::NAN, f64::min),
                         _ => vals.iter().cloned().fold(f64::NAN, f64::max),
                     })
