@@ -78,6 +78,7 @@ fn module_names_per_release() {
     assert!(!v1.contains(&"table.star") && !v1.contains(&"rand.star"));
     let v2 = starlib::release::select_str("^2").unwrap().module_names();
     assert!(v2.contains(&"table.star") && v2.contains(&"rand.star") && v2.contains(&"csv.star"));
+    assert!(v1.contains(&"dataframe.star") && v2.contains(&"dataframe.star"));
 }
 
 const LOAD_ALL_V1: &str = r#"
