@@ -144,14 +144,13 @@ impl Frame {
     }
 
     /// A row as a series labelled by column names.
-    pub fn row_series(&self, fname: &str, i: usize) -> Result<Series> {
+    pub fn row_series(&self, i: usize) -> Series {
         let vals: Vec<Value> = self.cols.iter().map(|c| c.value_at(i)).collect();
-        Ok(Series {
+        Series {
             col: Col::Obj(Rc::new(vals)),
             index: Index::from_strings(&self.name_texts()),
             name: self.index.text(i),
-        })
-        .map_err(|e: EvalError| err(fname, e.msg))
+        }
     }
 }
 
@@ -870,9 +869,11 @@ pub(super) fn f_apply(thread: &mut Thread, r: &Value, args: &Args) -> Result<Val
         return Err(err(F, "only axis=1 (each row) is implemented"));
     }
     let f = recv(r)?;
+    let stop = budget::Interrupt::of(thread);
     let mut out = Vec::with_capacity(f.nrows);
     for i in 0..f.nrows {
-        let row = f.row_series(F, i)?;
+        stop.every(i)?;
+        let row = f.row_series(i);
         out.push(thread.call(&func, &Args::positional(vec![Value::native(row)]))?);
     }
     let col = Col::from_values(F, &out, None)?;
