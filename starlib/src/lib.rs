@@ -18,6 +18,7 @@
 pub mod budget;
 pub mod config;
 pub mod csv;
+pub mod dataframe;
 pub mod error;
 pub mod http;
 pub mod json;

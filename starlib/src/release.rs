@@ -26,6 +26,8 @@ pub enum ModuleKind {
     Rand,
     /// `table`: Arrow-backed tables (2.x).
     Table,
+    /// `dataframe`: Qri's pandas-like DataFrame, Series and Index.
+    DataFrame,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -73,6 +75,7 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("csv.star", "csv", ModuleKind::Csv),
     ("math.star", "math", ModuleKind::Math),
     ("time.star", "time", ModuleKind::Time),
+    ("dataframe.star", "dataframe", ModuleKind::DataFrame),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -187,6 +190,7 @@ impl Release {
                 crate::rand::module()
             }
             ModuleKind::Table => crate::table::module(),
+            ModuleKind::DataFrame => crate::dataframe::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

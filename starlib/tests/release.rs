@@ -78,6 +78,7 @@ fn module_names_per_release() {
     assert!(!v1.contains(&"table.star") && !v1.contains(&"rand.star"));
     let v2 = starlib::release::select_str("^2").unwrap().module_names();
     assert!(v2.contains(&"table.star") && v2.contains(&"rand.star") && v2.contains(&"csv.star"));
+    assert!(v1.contains(&"dataframe.star") && v2.contains(&"dataframe.star"));
 }
 
 const LOAD_ALL_V1: &str = r#"
@@ -144,7 +145,7 @@ fn unknown_module_lists_names() {
         "starlib 1.0.0 has no module \"table.star\"",
     );
     assert!(
-        e.contains("loadable modules are: csv.star, encoding/csv.star"),
+        e.contains("loadable modules are: csv.star, dataframe.star, encoding/csv.star"),
         "{e}"
     );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");
