@@ -129,3 +129,78 @@ fn qri_dataset_star_new() {
         "field_1,field_2,field_3\n1,2,3\n"
     );
 }
+
+/// Qri's last shape reads and sets `ds.body` as a DataFrame, printed as Qri
+/// printed it (positional columns labelled 0, 1, ...), in place or
+/// replaced; a body only read is committed exactly as it was.
+#[test]
+fn qri_ds_body_is_a_dataframe() {
+    let env = Env::new();
+    let seed = env.file(
+        "animals.json",
+        r#"[["cat", "meow", 5], ["dog", "bark", 6], ["eel", "zap", 7]]"#,
+    );
+    env.ok(&["save", "me/animals", "--body", &env.path(&seed)]);
+    let get = pinned(
+        &env,
+        "get.star",
+        "ds = dataset.latest()\nprint(ds.body)\ndataset.commit(ds)\n",
+    );
+    let out = env.ok(&["save", "me/animals", "--file", &get]);
+    assert!(
+        out.contains(
+            "       0     1  2\n0    cat  meow  5\n1    dog  bark  6\n2    eel   zap  7\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("body unchanged"), "{out}");
+    let set = pinned(
+        &env,
+        "set.star",
+        "ds = dataset.latest()\nds.body = [['apple', 2, 3, 4], ['banana', 5, 6, 7]]\nprint(ds.body)\n",
+    );
+    let out = env.ok(&["apply", &set, "me/animals"]);
+    assert!(
+        out.contains("          0  1  2  3\n0     apple  2  3  4\n1    banana  5  6  7\n"),
+        "{out}"
+    );
+
+    let movies = env.file("movies.csv", "title,duration\nSpectre,148\nSkyfall,143\n");
+    env.ok(&["save", "me/movies", "--body", &env.path(&movies)]);
+    let add = pinned(
+        &env,
+        "add.star",
+        "ds = dataset.latest()\nds.body = ds.body.append([['Batman', 126]])\ndataset.commit(ds)\n",
+    );
+    env.ok(&["save", "me/movies", "--file", &add]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/movies", "--format", "csv"]),
+        "title,duration\nSpectre,148\nSkyfall,143\nBatman,126\n"
+    );
+    let in_place = pinned(
+        &env,
+        "inplace.star",
+        "ds = dataset.latest()\ndf = ds.body\ndf['duration'] = df['duration'] + 1\ndataset.commit(ds)\n",
+    );
+    env.ok(&["save", "me/movies", "--file", &in_place]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/movies", "--format", "csv"]),
+        "title,duration\nSpectre,149\nSkyfall,144\nBatman,127\n"
+    );
+}
+
+/// Qri's csv_with_header script: `dataframe.parse_csv` into `ds.body`.
+#[test]
+fn qri_parse_csv_into_ds_body() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "csv_with_header.star",
+        "load(\"dataframe.star\", \"dataframe\")\n\ncontent = \"\"\"name,sound\ncat,meow\ndog,bark\n\"\"\"\nresult = dataframe.parse_csv(content)\n\nds = dataset.latest()\nds.body = result\ndataset.commit(ds)\n",
+    );
+    env.ok(&["save", "me/pets", "--file", &t]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/pets", "--format", "csv"]),
+        "name,sound\ncat,meow\ndog,bark\n"
+    );
+}

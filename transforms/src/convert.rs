@@ -85,9 +85,89 @@ pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
     }
 }
 
-/// A body from a Starlark value: a table, a list of dicts, or a list of
+/// Whether `names` are the positional names Quarry gives columns that have
+/// none (`field_1`, `field_2`, ...): Qri's base schema, whose DataFrame
+/// columns are labelled 0, 1, ...
+fn positional(names: &[String]) -> bool {
+    !names.is_empty()
+        && names
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == format!("field_{}", i + 1))
+}
+
+/// A body as Qri's DataFrame (starlib 1.x's `ds.body`): columns named as
+/// stored, or labelled by position when the body has positional names.
+pub fn body_to_frame(body: &Body) -> Result<Value> {
+    let empty;
+    let batches = if body.batches.is_empty() {
+        empty = [RecordBatch::new_empty(body.schema.clone())];
+        &empty[..]
+    } else {
+        &body.batches[..]
+    };
+    let table =
+        Table::from_batches(batches).map_err(|e| EvalError::new(format!("dataset body: {e}")))?;
+    let names: Vec<String> = body
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let frame = starlib::dataframe::dataframe_from_batch(table.batch);
+    if positional(&names) {
+        if let Some(d) = starlib::dataframe::as_frame(&frame) {
+            d.frame.borrow_mut().names = None;
+        }
+    }
+    Ok(frame)
+}
+
+/// The body a DataFrame holds (`None` if `v` is not one): columns labelled
+/// by position get Quarry's positional names (`field_1`, ...).
+pub fn frame_to_body(fname: &str, v: &Value) -> Option<Result<Body>> {
+    let batch = starlib::dataframe::dataframe_to_batch(v)?;
+    let unlabelled = starlib::dataframe::as_frame(v)
+        .map(|d| d.frame.borrow().names.is_none())
+        .unwrap_or(false);
+    Some((|| {
+        let batch = batch.map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
+        let schema = batch.schema();
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let name = if unlabelled {
+                    format!("field_{}", i + 1)
+                } else {
+                    f.name().clone()
+                };
+                Field::new(name, f.data_type().clone(), true)
+            })
+            .collect();
+        let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+        check_unique_names(fname, &names)?;
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new_with_options(
+            schema.clone(),
+            batch.columns().to_vec(),
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )
+        .map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
+        Ok(Body {
+            schema,
+            batches: vec![batch],
+        })
+    })())
+}
+
+/// A body from a Starlark value: a table, a DataFrame, a list of dicts, or a list of
 /// lists (named as `lists` says).
 pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
+    if let Some(body) = frame_to_body(fname, v) {
+        return body;
+    }
     if let Some(t) = as_table(v) {
         let b = t.batch.clone();
         return Ok(Body {

@@ -20,7 +20,9 @@
 //! A dataset bound to a global is frozen when the module finishes: setting
 //! its fields fails, but it can still be returned.
 
-use crate::convert::{body_to_value, json_to_value, parse_body, value_to_body, RowLists};
+use crate::convert::{
+    body_to_frame, body_to_value, frame_to_body, json_to_value, parse_body, value_to_body, RowLists,
+};
 use datasets::Body;
 use engine::args::type_error;
 use engine::error::{ErrorKind, EvalError, Result};
@@ -46,14 +48,48 @@ pub struct DatasetState {
     pub message: Option<String>,
     /// The structure declared with `set_structure`, applied when the run ends.
     pub structure: Option<crate::structure::Declared>,
+    /// Under 1.x, the DataFrame `ds.body` gave or was given (as Qri kept
+    /// it): while set, it is the body, so changes made to it in place count.
+    pub frame: Option<BodyFrame>,
+}
+
+/// The DataFrame a 1.x dataset's `ds.body` holds.
+#[derive(Clone)]
+pub struct BodyFrame {
+    /// The DataFrame value.
+    pub value: Value,
+    /// The body it was made from when read (`None` when assigned): a frame
+    /// the script did not change leaves that body exactly as it was, types
+    /// a DataFrame cannot hold included.
+    pub read_from: Option<Body>,
 }
 
 impl DatasetState {
+    /// The body as it stands: the DataFrame's when `ds.body` holds one.
+    pub fn current_body(&self) -> std::result::Result<Body, String> {
+        let Some(f) = &self.frame else {
+            return Ok(self.body.clone());
+        };
+        let to_body = |v: &Value| match frame_to_body("dataset.body", v) {
+            Some(b) => b.map_err(|e| e.msg),
+            None => Err("dataset.body: expected a DataFrame".to_string()),
+        };
+        let now = to_body(&f.value)?;
+        if let Some(orig) = &f.read_from {
+            let untouched = to_body(&body_to_frame(orig).map_err(|e| e.msg)?)?;
+            if untouched.schema == now.schema && untouched.batches == now.batches {
+                return Ok(orig.clone());
+            }
+        }
+        Ok(now)
+    }
+
     /// The body conformed to the declared structure, if one was set.
     pub fn final_body(&self) -> std::result::Result<Body, String> {
+        let body = self.current_body()?;
         match &self.structure {
-            Some(d) => crate::structure::conform(&self.body, d),
-            None => Ok(self.body.clone()),
+            Some(d) => crate::structure::conform(&body, d),
+            None => Ok(body),
         }
     }
 }
@@ -122,9 +158,58 @@ impl DatasetValue {
         Ok(())
     }
 
+    /// The body as `get_body()` gives it (rows under 1.x, a table under 2.x).
     fn body_value(&self) -> Result<Value> {
-        let body = self.state.borrow().body.clone();
+        let body = self.state.borrow().current_body().map_err(EvalError::new)?;
         body_to_value(self.release.body_form, &body)
+    }
+
+    /// `ds.body`: under 1.x Qri's DataFrame, kept so that changes made to it
+    /// in place are the dataset's; under 2.x the table.
+    fn body_attr(&self) -> Result<Value> {
+        if self.release.body_form == BodyForm::Table {
+            return self.body_value();
+        }
+        if let Some(f) = &self.state.borrow().frame {
+            return Ok(f.value.clone());
+        }
+        let body = self.state.borrow().body.clone();
+        let frame = body_to_frame(&body)?;
+        if self.frozen.get() {
+            frame.freeze();
+        } else {
+            self.state.borrow_mut().frame = Some(BodyFrame {
+                value: frame.clone(),
+                read_from: Some(body),
+            });
+        }
+        Ok(frame)
+    }
+
+    /// `ds.body = v` under 1.x: `v` made a DataFrame as Qri's did (a list
+    /// of rows, a dict of columns, a frame), kept as the body.
+    fn set_body_frame(&self, thread: &mut Thread, v: Value) -> Result<()> {
+        self.check_mutable("body")?;
+        let frame = if starlib::dataframe::as_frame(&v).is_some() {
+            v
+        } else {
+            starlib::dataframe::frame::new_frame(thread, &Args::positional(vec![v])).map_err(
+                |mut e| {
+                    e.msg = format!("dataset.body: {}", e.msg);
+                    e
+                },
+            )?
+        };
+        // Converted now, so a body that cannot be stored fails here.
+        let body = frame_to_body("dataset.body", &frame)
+            .unwrap_or_else(|| Err(EvalError::new("dataset.body: expected a DataFrame")))?;
+        let mut st = self.state.borrow_mut();
+        st.body = body;
+        st.frame = Some(BodyFrame {
+            value: frame,
+            read_from: None,
+        });
+        Ok(())
     }
 
     /// How this dataset reads a list of lists: under 1.x every row is data,
@@ -156,7 +241,9 @@ impl DatasetValue {
             e.kind = ErrorKind::Host;
             e
         })?;
-        self.state.borrow_mut().body = body;
+        let mut st = self.state.borrow_mut();
+        st.body = body;
+        st.frame = None;
         Ok(())
     }
 
@@ -248,7 +335,10 @@ fn this(v: &Value) -> Result<&DatasetValue> {
 fn m_get_body(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
     let [default] = args.bind("get_body", &["default?"])?;
     let ds = this(recv)?;
-    let no_body = ds.state.borrow().body.schema.fields().is_empty();
+    let no_body = {
+        let st = ds.state.borrow();
+        st.frame.is_none() && st.body.schema.fields().is_empty()
+    };
     match (no_body, default) {
         (true, Some(d)) => Ok(d),
         (true, None) if ds.release.body_form == BodyForm::RowLists => Ok(Value::None),
@@ -313,7 +403,9 @@ fn m_set_body(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
             ds.check_mutable("body")?;
             let body = parse_body(thread, "set_body", &text, &fmt, &ds.row_lists())?;
-            ds.state.borrow_mut().body = body;
+            let mut st = ds.state.borrow_mut();
+            st.body = body;
+            st.frame = None;
         }
     }
     Ok(Value::None)
@@ -342,6 +434,9 @@ impl NativeValue for DatasetValue {
     fn deep_copy(&self, copy: &mut dyn FnMut(&Value) -> Value) -> Option<Value> {
         let mut state = self.state.borrow().clone();
         state.meta = copy(&state.meta);
+        if let Some(f) = state.frame.as_mut() {
+            f.value = copy(&f.value);
+        }
         Some(Value::native(DatasetValue {
             release: self.release,
             state: RefCell::new(state),
@@ -361,13 +456,17 @@ impl NativeValue for DatasetValue {
 
     fn freeze(&self) {
         self.frozen.set(true);
-        self.state.borrow().meta.freeze();
+        let st = self.state.borrow();
+        st.meta.freeze();
+        if let Some(f) = &st.frame {
+            f.value.freeze();
+        }
     }
 
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
         let text = |t: &Option<String>| t.as_deref().map(Value::str).unwrap_or(Value::None);
         Ok(Some(match name {
-            "body" => self.body_value()?,
+            "body" => self.body_attr()?,
             "meta" => self.state.borrow().meta.clone(),
             "readme" => text(&self.state.borrow().readme),
             "title" => text(&self.state.borrow().title),
@@ -387,6 +486,13 @@ impl NativeValue for DatasetValue {
             .collect();
         v.sort();
         v
+    }
+
+    fn set_attr_in(&self, thread: &mut Thread, name: &str, value: Value) -> Result<()> {
+        if name == "body" && self.release.body_form == BodyForm::RowLists {
+            return self.set_body_frame(thread, value);
+        }
+        self.set_attr(name, value)
     }
 
     fn set_attr(&self, name: &str, value: Value) -> Result<()> {
@@ -427,6 +533,7 @@ pub fn constructor(release: &'static Release) -> Value {
                 title: None,
                 message: None,
                 structure: None,
+                frame: None,
             },
         );
         if let Some(b) = body.filter(|b| !b.is_none()) {
@@ -501,6 +608,7 @@ pub fn loader(
                 title: None,
                 message: None,
                 structure: None,
+                frame: None,
             },
         );
         ds.freeze();

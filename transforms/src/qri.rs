@@ -88,7 +88,12 @@ fn m_commit(_t: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         ));
     }
     let mut state = d.state();
-    state.meta = DeepCopier::new().copy(&state.meta);
+    // What is committed is the dataset now: later changes do not reach it.
+    let mut copier = DeepCopier::new();
+    state.meta = copier.copy(&state.meta);
+    if let Some(f) = state.frame.as_mut() {
+        f.value = copier.copy(&f.value);
+    }
     *slot = Some(state);
     Ok(Value::None)
 }

@@ -518,6 +518,7 @@ fn initial_state(input: &Input) -> DatasetState {
         title: None,
         message: None,
         structure: None,
+        frame: None,
     }
 }
 

@@ -153,11 +153,15 @@ fn two_transforms_are_refused() {
 
 #[test]
 fn body_v1_rows_and_v2_table() {
+    // 1.x: `get_body()` is rows; `ds.body` is Qri's DataFrame.
     let o = ok(req(
         v1(),
-        "def transform(ds):\n    b = ds.body\n    print(type(b), len(b), b[0])\n",
+        "def transform(ds):\n    b = ds.get_body()\n    print(type(b), len(b), b[0])\n    f = ds.body\n    print(type(f), f.columns, f.shape)\n",
     ));
-    assert_eq!(o.output, "list 3 [1, \"n1\"]\n");
+    assert_eq!(
+        o.output,
+        "list 3 [1, \"n1\"]\ndataframe.DataFrame Index(['id', 'name'], dtype='object') (3, 2)\n"
+    );
     let o = ok(req(
         v2(),
         "def transform(ds):\n    b = ds.get_body()\n    print(type(b), len(b.columns))\n    ds.body = b.head(2)\n",
@@ -234,7 +238,7 @@ fn ragged_body_is_one_clear_line() {
     // Under 1.x every row is data: row 1 sets the width.
     let e = err(req(
         v1(),
-        "def transform(ds):\n    ds.body = [[1, 2, 3], [1, 2]]\n",
+        "def transform(ds):\n    ds.set_body([[1, 2, 3], [1, 2]])\n",
     ));
     assert!(
         e.to_string()
@@ -514,10 +518,17 @@ fn memory_limit_stops_run() {
 fn bad_assignments_fail_clearly() {
     let e = err(req(v1(), "def transform(ds):\n    ds.meta = 3\n"));
     assert_eq!(e.to_string(), "dataset.meta must be a dict, got int");
-    let e = err(req(v1(), "def transform(ds):\n    ds.body = 3\n"));
+    let e = err(req(v1(), "def transform(ds):\n    ds.set_body(3)\n"));
     assert!(
         e.to_string()
             .contains("a body must be a table, a list of dicts or a list of lists, got int"),
+        "{e}"
+    );
+    // 1.x: `ds.body = x` makes x a DataFrame, as Qri did.
+    let e = err(req(v1(), "def transform(ds):\n    ds.body = 3\n"));
+    assert!(
+        e.to_string()
+            .contains("dataset.body: DataFrame: not implemented, constructing DataFrame using int"),
         "{e}"
     );
     let e = err(req(v1(), "def transform(ds):\n    ds.readme = 1\n"));

@@ -105,10 +105,10 @@ pub fn get_attr(x: &Value, name: &str, filter: Option<&AttrFilter>) -> Result<Va
     try_get_attr(x, name, filter)?.ok_or_else(|| no_attr(x, name, filter))
 }
 
-/// `x.name = v`.
-pub fn set_attr(x: &Value, name: &str, v: Value) -> Result<()> {
+/// `x.name = v`, run by `thread`.
+pub fn set_attr(thread: &mut crate::eval::Thread, x: &Value, name: &str, v: Value) -> Result<()> {
     match x {
-        Value::Native(n) => n.set_attr(name, v),
+        Value::Native(n) => n.set_attr_in(thread, name, v),
         _ => Err(EvalError::new(format!(
             "can't assign to .{name} field of {}",
             x.type_name()

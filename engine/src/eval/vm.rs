@@ -451,7 +451,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let x = pop(&mut thread.stack);
                 let v = pop(&mut thread.stack);
                 let name = code.names.get(n as usize).map_or("", |s| s);
-                crate::builtins::set_attr(&x, name, v)?;
+                crate::builtins::set_attr(thread, &x, name, v)?;
             }
             Op::Unpack(n) => {
                 let x = pop(&mut thread.stack);

@@ -64,6 +64,14 @@ pub trait NativeValue {
         )))
     }
 
+    /// `x.name = v` run by `thread` (what the evaluator calls), for a type
+    /// whose assignment builds values to charge to the run's budget or calls
+    /// back into Starlark; by default [`NativeValue::set_attr`].
+    fn set_attr_in(&self, thread: &mut Thread, name: &str, value: Value) -> Result<()> {
+        let _ = thread;
+        self.set_attr(name, value)
+    }
+
     /// `x[key]`.
     fn index(&self, key: &Value) -> Result<Value> {
         let _ = key;
