@@ -69,9 +69,9 @@ enum Command {
     Scheduler(cmd::scheduler::SchedulerArgs),
     /// List runs (`runs [peer/name] [--failed]`) or show one (`runs show ID`).
     Runs(cmd::runs::RunsArgs),
-    /// Run a Starlark script in the transform dialect, with the newest
-    /// starlib's modules, and print its output. The engine alone: no dataset,
-    /// config or fs (use `apply` for transforms).
+    /// Run a Starlark script with a starlib release's dialect and modules
+    /// (the newest unless `--starlib`), and print its output. The engine
+    /// alone: no dataset, config or fs (use `apply` for transforms).
     Run {
         /// The script to run.
         file: PathBuf,
@@ -82,6 +82,10 @@ enum Command {
         /// allocated (as the memory budget counts them) and peak RSS.
         #[arg(long)]
         stats: bool,
+        /// The starlib release to run with, as a semver requirement (`1`,
+        /// `^2`); the newest by default.
+        #[arg(long, value_name = "REQ")]
+        starlib: Option<String>,
     },
     /// Run Starlark test files (chunks split on `---`, `### "regexp"` expected
     /// errors, `load("assert.star", "assert")`) and summarise the results.
@@ -193,7 +197,8 @@ fn main() -> ExitCode {
             file,
             max_steps,
             stats,
-        } => cmd::run::run(&ctx, &file, max_steps, stats),
+            starlib,
+        } => cmd::run::run(&ctx, &file, max_steps, stats, starlib.as_deref()),
         Command::Test {
             files,
             mode,

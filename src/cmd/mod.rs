@@ -114,7 +114,11 @@ pub fn newest_release() -> &'static starlib::Release {
 /// A thread for scripts run from the command line: the newest starlib
 /// release's dialect and modules, output to standard output.
 pub fn script_thread() -> engine::Thread {
-    let release = newest_release();
+    release_thread(newest_release())
+}
+
+/// [`script_thread`] with `release`'s dialect and modules.
+pub fn release_thread(release: &'static starlib::Release) -> engine::Thread {
     let mut thread = release.new_thread();
     thread.set_loader(release.loader(starlib::HostConfig::default()));
     thread.set_print(|s| println!("{s}"));

@@ -18,10 +18,20 @@ fn peak_rss_kib() -> Option<u64> {
 /// Runs the script; exit 1 with the rendered error on failure. With
 /// `--json`, the output, the error and the resource use come as one
 /// [`RunReport`] on standard output instead.
-pub fn run(ctx: &Context, file: &Path, max_steps: u64, stats: bool) -> Result<ExitCode> {
+pub fn run(
+    ctx: &Context,
+    file: &Path,
+    max_steps: u64,
+    stats: bool,
+    starlib: Option<&str>,
+) -> Result<ExitCode> {
     let src =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut thread = super::script_thread();
+    let release = match starlib {
+        Some(req) => starlib::release::select_str(req)?,
+        None => super::newest_release(),
+    };
+    let mut thread = super::release_thread(release);
     let printed = Rc::new(RefCell::new(Vec::new()));
     if ctx.json {
         let printed = printed.clone();

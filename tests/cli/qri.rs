@@ -204,3 +204,18 @@ fn qri_parse_csv_into_ds_body() {
         "name,sound\ncat,meow\ndog,bark\n"
     );
 }
+
+/// `quarry run --starlib 1` runs a script with 1.x's dialect and modules:
+/// top-level `for` (Qri's dialect) and `dataframe.star`, printing as Qri.
+#[test]
+fn run_with_a_chosen_starlib_release() {
+    let env = Env::new();
+    let f = env.file(
+        "df.star",
+        "load('dataframe.star', 'dataframe')\nfor i in range(1):\n  print(dataframe.DataFrame({'a': [10, 20]}))\n",
+    );
+    let out = env.ok(&["run", "--starlib", "1", &env.path(&f)]);
+    assert_eq!(out, "      a\n0    10\n1    20\n");
+    let out = env.run(&["run", "--starlib", "3", &env.path(&f)]);
+    assert_eq!(out.status.code(), Some(1));
+}
