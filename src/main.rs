@@ -232,6 +232,10 @@ fn main() -> ExitCode {
                 let report = report::ErrorReport {
                     error: error_text(&e),
                     hint: hint.map(str::to_string),
+                    output: e
+                        .downcast_ref::<render::failure::FailedRun>()
+                        .map(|f| f.output.clone())
+                        .unwrap_or_default(),
                     exit_code: 1,
                 };
                 eprintln!(

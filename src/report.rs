@@ -448,6 +448,9 @@ pub struct ErrorReport {
     /// What to do about it, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// What a failed run printed before it failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
     /// The process's exit status.
     pub exit_code: u8,
 }

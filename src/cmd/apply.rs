@@ -73,10 +73,18 @@ pub fn run_script(
     run: &RunArgs,
 ) -> Result<Candidate> {
     let script = read_script(file, ctx.json)?;
-    let options = run.options(!ctx.json)?;
+    let mut options = run.options(!ctx.json)?;
+    // Under --json, lines are not shown live: a failure's report keeps them.
+    let printed = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    if ctx.json {
+        let p = printed.clone();
+        options.on_print = Some(Box::new(move |line: &str| {
+            p.borrow_mut().push(line.to_string())
+        }));
+    }
     session
         .run(script, options)
-        .map_err(render::failure::session)
+        .map_err(|e| render::failure::session_with_output(e, printed.take()))
 }
 
 /// Shows a candidate's preview (or its JSON report) and that nothing was

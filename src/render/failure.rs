@@ -92,6 +92,35 @@ pub fn run_failure(f: &RunFailure) -> String {
     format!("{}\nnothing was committed", text.trim_end())
 }
 
+/// A failed run with what the script printed before it failed (shown in the
+/// `--json` error report; without `--json` the lines were shown live).
+#[derive(Debug)]
+pub struct FailedRun {
+    /// The rendered failure.
+    pub message: String,
+    /// The lines printed before the failure.
+    pub output: Vec<String>,
+}
+
+impl std::fmt::Display for FailedRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FailedRun {}
+
+/// [`session`], keeping `output` with a failed run.
+pub fn session_with_output(e: transforms::SessionError, output: Vec<String>) -> anyhow::Error {
+    match e {
+        transforms::SessionError::Run(f) => anyhow::Error::new(FailedRun {
+            message: run_failure(&f),
+            output,
+        }),
+        other => other.into(),
+    }
+}
+
 /// A session error as the command line reports it: a failed run rendered
 /// with [`run_failure`], anything else as its message.
 pub fn session(e: transforms::SessionError) -> anyhow::Error {

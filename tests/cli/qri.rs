@@ -187,6 +187,18 @@ fn qri_ds_body_is_a_dataframe() {
         env.ok(&["get", "body", "me/movies", "--format", "csv"]),
         "title,duration\nSpectre,149\nSkyfall,144\nBatman,127\n"
     );
+    // Rows assigned to `ds.body` keep the replaced body's names when as
+    // wide, as Qri kept its structure's.
+    let count = pinned(
+        &env,
+        "count.star",
+        "ds = dataset.latest()\nprev_body = ds.body\nds.body = [['Number of Movies', len(prev_body.index)]]\ndataset.commit(ds)\n",
+    );
+    env.ok(&["save", "me/movies", "--file", &count]);
+    assert_eq!(
+        env.ok(&["get", "body", "me/movies", "--format", "csv"]),
+        "title,duration\nNumber of Movies,3\n"
+    );
 }
 
 /// Qri's csv_with_header script: `dataframe.parse_csv` into `ds.body`.

@@ -942,3 +942,26 @@ fn toml_config_and_secrets_files() {
     );
     assert!(!err.contains("token"), "{err}");
 }
+
+/// Under `--json` a failed run's report keeps what the script printed
+/// before it failed (lines are not shown live then), and nothing is saved.
+#[test]
+fn a_failed_run_json_report_keeps_its_output() {
+    let env = Env::new();
+    let t = env.file(
+        "fails.star",
+        "def transform(ds):\n    print('step 1 done')\n    print('step 2 done')\n    fail('boom')\n",
+    );
+    let out = env.run(&["--json", "save", "me/f", "--file", &env.path(&t)]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Json = serde_json::from_str(&text(&out.stderr)).unwrap();
+    assert_eq!(
+        report["output"],
+        serde_json::json!(["step 1 done", "step 2 done"])
+    );
+    assert!(
+        report["error"].as_str().unwrap().contains("boom"),
+        "{report}"
+    );
+    assert!(env.fails(&["get", "body", "me/f"]).contains("not found"));
+}

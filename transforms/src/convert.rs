@@ -44,6 +44,17 @@ pub enum RowLists {
     AllData(Vec<Vec<String>>),
 }
 
+impl RowLists {
+    /// The candidate names of data rows (none when the first row is the
+    /// header).
+    pub fn data_names(&self) -> &[Vec<String>] {
+        match self {
+            RowLists::HeaderFirst => &[],
+            RowLists::AllData(c) => c,
+        }
+    }
+}
+
 /// The names of `width` columns of data rows: the first candidate that wide,
 /// else `field_1`, `field_2`, ...
 fn data_row_names(candidates: &[Vec<String>], width: usize) -> Vec<String> {
@@ -123,9 +134,10 @@ pub fn body_to_frame(body: &Body) -> Result<Value> {
     Ok(frame)
 }
 
-/// The body a DataFrame holds (`None` if `v` is not one): columns labelled
-/// by position get Quarry's positional names (`field_1`, ...).
-pub fn frame_to_body(fname: &str, v: &Value) -> Option<Result<Body>> {
+/// The body a DataFrame holds (`None` if `v` is not one). Columns labelled
+/// by position take the first of `names` as wide (as Qri kept the previous
+/// structure's names), else Quarry's positional names (`field_1`, ...).
+pub fn frame_to_body(fname: &str, v: &Value, names: &[Vec<String>]) -> Option<Result<Body>> {
     let batch = starlib::dataframe::dataframe_to_batch(v)?;
     let unlabelled = starlib::dataframe::as_frame(v)
         .map(|d| d.frame.borrow().names.is_none())
@@ -133,15 +145,15 @@ pub fn frame_to_body(fname: &str, v: &Value) -> Option<Result<Body>> {
     Some((|| {
         let batch = batch.map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
         let schema = batch.schema();
+        let given = unlabelled.then(|| data_row_names(names, schema.fields().len()));
         let fields: Vec<Field> = schema
             .fields()
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let name = if unlabelled {
-                    format!("field_{}", i + 1)
-                } else {
-                    f.name().clone()
+                let name = match &given {
+                    Some(g) => g[i].clone(),
+                    None => f.name().clone(),
                 };
                 Field::new(name, f.data_type().clone(), true)
             })
@@ -165,7 +177,7 @@ pub fn frame_to_body(fname: &str, v: &Value) -> Option<Result<Body>> {
 /// A body from a Starlark value: a table, a DataFrame, a list of dicts, or a list of
 /// lists (named as `lists` says).
 pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
-    if let Some(body) = frame_to_body(fname, v) {
+    if let Some(body) = frame_to_body(fname, v, lists.data_names()) {
         return body;
     }
     if let Some(t) = as_table(v) {

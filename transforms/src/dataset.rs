@@ -62,6 +62,9 @@ pub struct BodyFrame {
     /// the script did not change leaves that body exactly as it was, types
     /// a DataFrame cannot hold included.
     pub read_from: Option<Body>,
+    /// Names for a frame whose columns are labelled by position: those of
+    /// the declared structure or of the body it replaced, when as wide.
+    pub names: Vec<Vec<String>>,
 }
 
 impl DatasetState {
@@ -70,7 +73,7 @@ impl DatasetState {
         let Some(f) = &self.frame else {
             return Ok(self.body.clone());
         };
-        let to_body = |v: &Value| match frame_to_body("dataset.body", v) {
+        let to_body = |v: &Value| match frame_to_body("dataset.body", v, &f.names) {
             Some(b) => b.map_err(|e| e.msg),
             None => Err("dataset.body: expected a DataFrame".to_string()),
         };
@@ -181,6 +184,7 @@ impl DatasetValue {
             self.state.borrow_mut().frame = Some(BodyFrame {
                 value: frame.clone(),
                 read_from: Some(body),
+                names: Vec::new(),
             });
         }
         Ok(frame)
@@ -200,14 +204,16 @@ impl DatasetValue {
                 },
             )?
         };
+        let names = self.row_lists().data_names().to_vec();
         // Converted now, so a body that cannot be stored fails here.
-        let body = frame_to_body("dataset.body", &frame)
+        let body = frame_to_body("dataset.body", &frame, &names)
             .unwrap_or_else(|| Err(EvalError::new("dataset.body: expected a DataFrame")))?;
         let mut st = self.state.borrow_mut();
         st.body = body;
         st.frame = Some(BodyFrame {
             value: frame,
             read_from: None,
+            names,
         });
         Ok(())
     }
