@@ -25,6 +25,7 @@ pub mod json;
 pub mod rand;
 pub mod release;
 pub mod table;
+pub mod time;
 
 mod util;
 

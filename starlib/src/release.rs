@@ -184,6 +184,7 @@ impl Release {
             ModuleKind::Json => crate::json::module(major),
             ModuleKind::Csv => crate::csv::module(major),
             ModuleKind::Math => engine::library::math::module(),
+            ModuleKind::Time if major == 1 => crate::time::module(config.clock.clone()),
             ModuleKind::Time => engine::library::time::module(config.clock.clone()),
             ModuleKind::Rand => {
                 crate::rand::install(thread, config.rand_seed);

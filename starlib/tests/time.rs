@@ -316,3 +316,51 @@ fn parse_never_panics_on_odd_input() {
         }
     }
 }
+
+/// starlib 0.4's names under 1.x (Qri v0.9/v0.10 scripts), beside
+/// starlark-go's: a string to `time.time`, `duration`, `fromtimestamp`,
+/// `zero`, `location`, `sleep`, `struct`.
+#[test]
+fn starlib_04_names_under_1x() {
+    ok(
+        "1",
+        r#"
+load("time.star", "time")
+t = time.time("2011-04-22T13:33:48Z")
+assert_eq(t, time.parse_time("2011-04-22T13:33:48Z"))
+assert_eq(time.zero, time.time("0001-01-01T00:00:00Z"))
+assert_true(time.time("2010-04-22T13:33:48Z") < t)
+assert_eq(time.time("2020-06-26T17:38:36Z"), time.fromtimestamp(1593193116))
+assert_eq(time.zero.format("Mon Jan 2 15:04:05 -0700 MST 2006"), "Mon Jan 1 00:00:00 +0000 UTC 0001")
+t2 = time.time("2000-01-02T03:04:05Z")
+assert_eq(t2.year, 2000)
+assert_eq(t2.in_location("US/Eastern"), time.time("2000-01-01T22:04:05-05:00"))
+assert_eq(t2.in_location("US/Eastern").format("3 04 PM"), "10 04 PM")
+local = time.time("2000-01-02 03:04", format = "2006-01-02 15:04", location = "US/Eastern")
+assert_eq(local, time.time("2000-01-02T08:04:00Z"))
+d = time.duration("1s")
+assert_eq(d + d, time.duration("2s"))
+assert_eq(d * 5, time.duration("5s"))
+assert_eq(time.duration("10h").hours, 10.0)
+assert_eq(time.location("US/Eastern"), "US/Eastern")
+time.sleep(1000000)
+time.sleep(time.millisecond)
+assert_eq(time.struct(a = 1).a, 1)
+assert_eq(time.time(year = 2000, month = 6, day = 1).year, 2000)
+"#,
+    );
+    let e = run(
+        "1",
+        "load('time.star', 'time')\ntime.location('Mars/Olympus')\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("location: unknown time zone Mars/Olympus"),
+        "{e}"
+    );
+    let e = run("1", "load('time.star', 'time')\ntime.sleep('1s')\n").unwrap_err();
+    assert!(e.contains("sleep"), "{e}");
+    // 2.x keeps starlark-go's module as it is.
+    let e = run("2", "load('time.star', 'time')\ntime.duration('1s')\n").unwrap_err();
+    assert!(e.contains("duration"), "{e}");
+}

@@ -231,3 +231,25 @@ fn run_with_a_chosen_starlib_release() {
     let out = env.run(&["run", "--starlib", "3", &env.path(&f)]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// starlib 0.4's `time.sleep` is bounded by `--timeout` like any other
+/// work: an hour's sleep ends at the deadline with an error, committing
+/// nothing.
+#[test]
+fn time_sleep_ends_at_the_run_deadline() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "sleepy.star",
+        "load('time.star', 'time')\n\ndef transform(ds, ctx):\n  time.sleep(time.hour)\n  ds.set_body([[1]])\n",
+    );
+    let start = std::time::Instant::now();
+    let out = env.run(&["save", "me/sleepy", "--file", &t, "--timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let err = crate::common::text(&out.stderr);
+    assert!(err.contains("timed out"), "{err}");
+    assert!(env
+        .fails(&["get", "body", "me/sleepy"])
+        .contains("not found"));
+}
