@@ -18,7 +18,9 @@
 pub mod budget;
 pub mod config;
 pub mod csv;
+pub mod encoding;
 pub mod error;
+pub mod hash;
 pub mod http;
 pub mod json;
 pub mod rand;

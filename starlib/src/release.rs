@@ -26,6 +26,10 @@ pub enum ModuleKind {
     Rand,
     /// `table`: Arrow-backed tables (2.x).
     Table,
+    /// `hash`: md5, sha1 and sha256 hex digests (Qri's `hash.star`).
+    Hash,
+    /// `base64`: encode/decode in four alphabets (Qri's `encoding/base64.star`).
+    Base64,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -73,6 +77,8 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("csv.star", "csv", ModuleKind::Csv),
     ("math.star", "math", ModuleKind::Math),
     ("time.star", "time", ModuleKind::Time),
+    ("hash.star", "hash", ModuleKind::Hash),
+    ("encoding/base64.star", "base64", ModuleKind::Base64),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -187,6 +193,8 @@ impl Release {
                 crate::rand::module()
             }
             ModuleKind::Table => crate::table::module(),
+            ModuleKind::Hash => crate::hash::module(),
+            ModuleKind::Base64 => crate::encoding::base64::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }
