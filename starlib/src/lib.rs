@@ -24,6 +24,7 @@ pub mod hash;
 pub mod http;
 pub mod json;
 pub mod rand;
+pub mod re;
 pub mod release;
 pub mod table;
 

@@ -30,6 +30,8 @@ pub enum ModuleKind {
     Hash,
     /// `base64`: encode/decode in four alphabets (Qri's `encoding/base64.star`).
     Base64,
+    /// `re`: RE2 regular expressions with Qri's return shapes (Qri's `re.star`).
+    Re,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -79,6 +81,7 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("time.star", "time", ModuleKind::Time),
     ("hash.star", "hash", ModuleKind::Hash),
     ("encoding/base64.star", "base64", ModuleKind::Base64),
+    ("re.star", "re", ModuleKind::Re),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -195,6 +198,7 @@ impl Release {
             ModuleKind::Table => crate::table::module(),
             ModuleKind::Hash => crate::hash::module(),
             ModuleKind::Base64 => crate::encoding::base64::module(),
+            ModuleKind::Re => crate::re::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

@@ -28,3 +28,16 @@ pub fn dict(items: Vec<(Value, Value)>) -> Result<Value> {
     }
     Ok(Value::Dict(Rc::new(d)))
 }
+
+/// The host value of type `T` inside `v`, if `v` is one.
+pub fn native_ref<T: 'static>(v: &Value) -> Option<&T> {
+    match v {
+        Value::Native(n) => n.as_any().downcast_ref::<T>(),
+        _ => None,
+    }
+}
+
+/// What a new string of `len` bytes costs: its bytes and its header.
+pub fn str_cost(len: usize) -> usize {
+    len.saturating_add(40)
+}

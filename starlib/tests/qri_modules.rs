@@ -71,3 +71,63 @@ base64.encode("x", encoding="hex")"#,
         "base64.encode: unsupported encoding format",
     );
 }
+
+#[test]
+fn re_shapes() {
+    both(
+        r#"
+load("re.star", "re")
+match_pattern = r"(\w*)\s*(ADD|REM|DEL|EXT|TRF)\s*(.*)\s*(NAT|INT)\s*(.*)\s*(\(\w{2}\))\s*(.*)"
+match_test = "EDM ADD FROM INJURED NAT Jordan BEAULIEU (DB) Western University"
+match_r = re.compile(match_pattern)
+want = [(match_test, "EDM", "ADD", "FROM INJURED ", "NAT", "Jordan BEAULIEU ", "(DB)", "Western University")]
+assert_eq(re.match(match_pattern, match_test), want)
+assert_eq(match_r.match(match_test), want)
+assert_eq(re.sub(match_pattern, "", match_test), "")
+assert_eq(match_r.sub("", match_test), "")
+assert_eq(type(match_r), "regexp")
+
+space_r = re.compile(" ")
+assert_eq(re.split(" ", "foo bar baz bat"), ("foo", "bar", "baz", "bat"))
+assert_eq(space_r.split("foo bar baz bat"), ("foo", "bar", "baz", "bat"))
+assert_eq(re.split(" ", "foo bar baz bat", maxsplit=2), ("foo", "bar baz bat"))
+
+foo_r = re.compile("foo")
+assert_eq(re.findall("foo", "foo bar baz"), ("foo",))
+assert_eq(foo_r.findall("foo bar baz"), ("foo",))
+assert_eq(re.findall(r"\d+", "a1 b22 c333"), ("1", "22", "333"))
+
+# search: byte offsets of the first match, or None
+assert_eq(re.search("b+", "aabbbcc"), [2, 5])
+assert_eq(re.search("z", "abc"), None)
+assert_eq(foo_r.search("xxfoo"), [2, 5])
+
+# groups that did not take part are empty strings; one tuple per match
+assert_eq(re.match("(a)|(b)", "ab"), [("a", "a", ""), ("b", "", "b")])
+assert_eq(re.match("x", "abc"), [])
+
+# Go's replacement syntax
+assert_eq(re.sub(r"(\w+)@(\w+)", "$2 at ${1}", "bob@example"), "example at bob")
+assert_eq(re.sub("a", "b", "aaa", count=2), "bba")
+# Go's \w is ASCII, while . and (?i) are Unicode-aware
+assert_eq(re.findall(r"\w+", "héllo"), ("h", "llo"))
+assert_eq(re.findall(r"(?i)É", "éÉ"), ("é", "É"))
+"#,
+    );
+}
+
+#[test]
+fn re_bad_pattern() {
+    fails(
+        "^1",
+        r#"load("re.star", "re")
+re.compile("(unclosed")"#,
+        "re.compile: invalid pattern \"(unclosed\"",
+    );
+    fails(
+        "^2",
+        r#"load("re.star", "re")
+re.findall("a[", "a")"#,
+        "re.findall: invalid pattern",
+    );
+}
