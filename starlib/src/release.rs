@@ -32,6 +32,8 @@ pub enum ModuleKind {
     Base64,
     /// `re`: RE2 regular expressions with Qri's return shapes (Qri's `re.star`).
     Re,
+    /// `yaml`: loads/dumps as go-yaml v2 (Qri's `encoding/yaml.star`).
+    Yaml,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -82,6 +84,7 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("hash.star", "hash", ModuleKind::Hash),
     ("encoding/base64.star", "base64", ModuleKind::Base64),
     ("re.star", "re", ModuleKind::Re),
+    ("encoding/yaml.star", "yaml", ModuleKind::Yaml),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -199,6 +202,7 @@ impl Release {
             ModuleKind::Hash => crate::hash::module(),
             ModuleKind::Base64 => crate::encoding::base64::module(),
             ModuleKind::Re => crate::re::module(),
+            ModuleKind::Yaml => crate::encoding::yaml::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

@@ -131,3 +131,94 @@ re.findall("a[", "a")"#,
         "re.findall: invalid pattern",
     );
 }
+
+#[test]
+fn yaml_round_trips() {
+    both(
+        r#"
+load("encoding/yaml.star", "yaml")
+yaml_list = """- Apple
+- Orange
+- Strawberry
+- Mango
+"""
+native_list = ["Apple", "Orange", "Strawberry", "Mango"]
+assert_eq(yaml.loads(yaml_list), native_list)
+assert_eq(yaml.dumps(native_list), yaml_list)
+
+yaml_dict = """martin:
+  job: Developer
+  name: Martin D'vloper
+  skill: Elite
+"""
+native_dict = {"martin": {"name": "Martin D'vloper", "job": "Developer", "skill": "Elite"}}
+assert_eq(yaml.loads(yaml_dict), native_dict)
+assert_eq(yaml.dumps(native_dict), yaml_dict)
+
+# go-yaml v2's layout: sequences under keys not indented, sorted keys
+# ("y" is quoted: YAML 1.1 reads a bare y as True)
+nested = {"b": [1, 2.5, {"y": True, "x": None}], "a": {"c": [[1, 2], []], "d": {}}}
+want = """a:
+  c:
+  - - 1
+    - 2
+  - []
+  d: {}
+b:
+- 1
+- 2.5
+- x: null
+  "y": true
+"""
+assert_eq(yaml.dumps(nested), want)
+assert_eq(yaml.loads(want), nested)
+
+# strings that would read back as something else are quoted
+assert_eq(yaml.dumps(["yes", "123", "", "1.5", "null", "a: b", "- x", "ok"]),
+          '- "yes"\n- "123"\n- ""\n- "1.5"\n- "null"\n- \'a: b\'\n- \'- x\'\n- ok\n')
+assert_eq(yaml.dumps("tab\there"), '"tab\\there"\n')
+assert_eq(yaml.dumps({"k": "two\nlines"}), "k: 'two\n\n  lines'\n")
+assert_eq(yaml.loads(yaml.dumps({"k": "two\nlines"})), {"k": "two\nlines"})
+assert_eq(yaml.dumps(1000000.0), "1e+06\n")
+
+# YAML 1.1 scalars, as go-yaml v2 reads them
+assert_eq(yaml.loads("[yes, No, on, ~, 0x1f, 010, 1_000, .inf, '010', 2001-12-14]"),
+          [True, False, True, None, 31, 8, 1000, float("inf"), "010", "2001-12-14"])
+# anchors, aliases and merge keys
+doc = """
+base: &b {x: 1, z: 2}
+child:
+  <<: *b
+  z: 3
+again: *b
+"""
+assert_eq(yaml.loads(doc), {"base": {"x": 1, "z": 2}, "child": {"x": 1, "z": 3}, "again": {"x": 1, "z": 2}})
+assert_eq(yaml.loads("y: 1"), {True: 1})
+assert_eq(yaml.loads(""), None)
+"#,
+    );
+}
+
+#[test]
+fn yaml_errors() {
+    fails(
+        "^1",
+        r#"load("encoding/yaml.star", "yaml")
+yaml.loads("a: [1, 2")"#,
+        "yaml.loads: invalid YAML",
+    );
+    fails(
+        "^1",
+        r#"load("encoding/yaml.star", "yaml")
+yaml.dumps({"a": set([1])})"#,
+        "yaml.dumps: unsupported type: set",
+    );
+    fails(
+        "^2",
+        r#"load("encoding/yaml.star", "yaml")
+l = []
+l.append(l)
+yaml.dumps(l)"#,
+        "yaml.dumps: value nested deeper than",
+    );
+}

@@ -2,3 +2,4 @@
 //! (`json` and `csv` live in their own files).
 
 pub mod base64;
+pub mod yaml;
