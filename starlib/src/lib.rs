@@ -16,6 +16,7 @@
 //! ```
 
 pub mod budget;
+pub mod compress;
 pub mod config;
 pub mod csv;
 pub mod encoding;
@@ -27,6 +28,7 @@ pub mod rand;
 pub mod re;
 pub mod release;
 pub mod table;
+pub mod zipfile;
 
 mod util;
 

@@ -34,6 +34,10 @@ pub enum ModuleKind {
     Re,
     /// `yaml`: loads/dumps as go-yaml v2 (Qri's `encoding/yaml.star`).
     Yaml,
+    /// `gzip`: decompress (Qri's `compress/gzip.star`).
+    Gzip,
+    /// `ZipFile`: read zip archives (Qri's `zipfile.star`).
+    ZipFile,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -85,6 +89,8 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("encoding/base64.star", "base64", ModuleKind::Base64),
     ("re.star", "re", ModuleKind::Re),
     ("encoding/yaml.star", "yaml", ModuleKind::Yaml),
+    ("compress/gzip.star", "gzip", ModuleKind::Gzip),
+    ("zipfile.star", "ZipFile", ModuleKind::ZipFile),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -203,6 +209,8 @@ impl Release {
             ModuleKind::Base64 => crate::encoding::base64::module(),
             ModuleKind::Re => crate::re::module(),
             ModuleKind::Yaml => crate::encoding::yaml::module(),
+            ModuleKind::Gzip => crate::compress::gzip::module(),
+            ModuleKind::ZipFile => crate::zipfile::constructor(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

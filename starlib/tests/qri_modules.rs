@@ -222,3 +222,127 @@ yaml.dumps(l)"#,
         "yaml.dumps: value nested deeper than",
     );
 }
+
+/// Runs `src` under `req` with `name` bound to `bytes` (as a bytes value).
+fn run_with_bytes(req: &str, src: &str, name: &str, bytes: Vec<u8>) -> Result<(), String> {
+    let mut p = engine::Predeclared::default();
+    p.insert(
+        name.to_string(),
+        engine::Value::Bytes(std::rc::Rc::new(bytes)),
+    );
+    run_with(req, src, test_config(), p).result.map(|_| ())
+}
+
+fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn gzip_decompresses() {
+    let src = r#"
+load("compress/gzip.star", "gzip")
+out = gzip.decompress(data)
+assert_eq(type(out), "bytes")
+assert_eq(str(out), str(b"hello, gzip\n"))
+assert_eq(len(out), 12)
+"#;
+    for req in ["^1", "^2"] {
+        run_with_bytes(req, src, "data", gzip_bytes(b"hello, gzip\n")).unwrap();
+    }
+    // Two concatenated members read as one stream, as Go's reader does.
+    let mut two = gzip_bytes(b"hello, ");
+    two.extend(gzip_bytes(b"gzip\n"));
+    run_with_bytes("^1", src, "data", two).unwrap();
+}
+
+#[test]
+fn gzip_errors_and_bombs() {
+    let e = run_with_bytes(
+        "^1",
+        r#"load("compress/gzip.star", "gzip")
+gzip.decompress(data)"#,
+        "data",
+        b"not gzip at all".to_vec(),
+    )
+    .unwrap_err();
+    assert!(e.contains("gzip.decompress: gzip: invalid header"), "{e}");
+    // 64 MiB of zeros compress to ~64 KiB; a 16 MiB budget refuses it.
+    let bomb = gzip_bytes(&vec![0u8; 64 << 20]);
+    assert!(bomb.len() < 1 << 20);
+    let release = starlib::release::select_str("^1").unwrap();
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(test_config()));
+    thread.set_memory_limit(16 << 20);
+    let mut p = engine::Predeclared::default();
+    p.insert("data".into(), engine::Value::Bytes(std::rc::Rc::new(bomb)));
+    let r = thread.exec_file(
+        "t.star",
+        "load('compress/gzip.star', 'gzip')\nx = gzip.decompress(data)",
+        p,
+    );
+    let Err(engine::Error::Eval(e)) = r else {
+        panic!("bomb not refused")
+    };
+    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
+    assert!(
+        e.msg.starts_with("gzip.decompress: memory limit exceeded"),
+        "{}",
+        e.msg
+    );
+}
+
+/// A zip archive shaped like Qri's testdata/hello_world.zip.
+fn hello_world_zip() -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    w.add_directory("testdata/", opts).unwrap();
+    w.add_directory("testdata/world/", opts).unwrap();
+    w.start_file("testdata/world/world.txt", opts).unwrap();
+    w.write_all(b"world\n").unwrap();
+    w.start_file(
+        "testdata/hello.txt",
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+    )
+    .unwrap();
+    w.write_all(b"hello\n").unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn zipfile_reads_entries() {
+    let src = r#"
+load("zipfile.star", "ZipFile")
+zr = ZipFile(hello_world_zip)
+assert_eq(zr.namelist(), ["testdata/", "testdata/world/", "testdata/world/world.txt", "testdata/hello.txt"])
+assert_eq(zr.open("testdata/hello.txt").read(), "hello\n")
+assert_eq(zr.open("testdata/world/world.txt").read(), "world\n")
+assert_eq(type(zr), "ZipFile")
+"#;
+    for req in ["^1", "^2"] {
+        run_with_bytes(req, src, "hello_world_zip", hello_world_zip()).unwrap();
+    }
+    let e = run_with_bytes(
+        "^1",
+        r#"load("zipfile.star", "ZipFile")
+ZipFile(hello_world_zip).open("nope.txt")"#,
+        "hello_world_zip",
+        hello_world_zip(),
+    )
+    .unwrap_err();
+    assert!(e.contains("ZipFile.open: not found"), "{e}");
+}
+
+#[test]
+fn zipfile_refuses_non_zip() {
+    fails(
+        "^1",
+        r#"load("zipfile.star", "ZipFile")
+ZipFile("this is not a zip archive")"#,
+        "ZipFile: not a zip archive",
+    );
+}
