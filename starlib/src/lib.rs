@@ -15,6 +15,7 @@
 //! thread.set_loader(release.loader(starlib::HostConfig::default()));
 //! ```
 
+pub mod bsoup;
 pub mod budget;
 pub mod compress;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod csv;
 pub mod encoding;
 pub mod error;
 pub mod hash;
+pub mod html;
 pub mod http;
 pub mod json;
 pub mod rand;

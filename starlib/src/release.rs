@@ -38,6 +38,10 @@ pub enum ModuleKind {
     Gzip,
     /// `ZipFile`: read zip archives (Qri's `zipfile.star`).
     ZipFile,
+    /// `html`: goquery-style selections (Qri's `html.star`).
+    Html,
+    /// `bsoup`: BeautifulSoup-style nodes (Qri's `bsoup.star`).
+    Bsoup,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -91,6 +95,8 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("encoding/yaml.star", "yaml", ModuleKind::Yaml),
     ("compress/gzip.star", "gzip", ModuleKind::Gzip),
     ("zipfile.star", "ZipFile", ModuleKind::ZipFile),
+    ("html.star", "html", ModuleKind::Html),
+    ("bsoup.star", "bsoup", ModuleKind::Bsoup),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -211,6 +217,8 @@ impl Release {
             ModuleKind::Yaml => crate::encoding::yaml::module(),
             ModuleKind::Gzip => crate::compress::gzip::module(),
             ModuleKind::ZipFile => crate::zipfile::constructor(),
+            ModuleKind::Html => crate::html::function(),
+            ModuleKind::Bsoup => crate::bsoup::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

@@ -346,3 +346,140 @@ ZipFile("this is not a zip archive")"#,
         "ZipFile: not a zip archive",
     );
 }
+
+const HTML_DOC: &str = r##"
+htmlstr = """
+<!DOCTYPE html>
+<html>
+<head>
+  <title>example page</title>
+</head>
+<body id="A" class="le_body">
+  <header id="B">Header Tag</header>
+  <section id="C">
+    <div id="D" class="le_div">
+      <h1 id="E" data-name="foo">Heading One</h1>
+      <p id="F" class="paragraph">Paragraph</p>
+    </div>
+  </section>
+  <footer id="G">
+    <a id="H" href="http://foo.com">link</a>
+  </footer>
+</body>
+</html>
+"""
+"##;
+
+#[test]
+fn html_selections() {
+    both(&format!(
+        r##"
+load("html.star", "html")
+{HTML_DOC}
+doc = html(htmlstr)
+all_text = "\n  example page\n\n\n  Header Tag\n  \n    \n      Heading One\n      Paragraph\n    \n  \n  \n    link\n  \n\n\n"
+assert_eq(doc.children().text(), all_text)
+assert_eq(doc.contents().text(), all_text)
+assert_eq(doc.find("#E").text(), "Heading One")
+assert_eq(doc.find("body header").text(), "Header Tag")
+assert_eq(doc.find("#F").text(), "Paragraph")
+assert_eq(doc.find("#E").attr("data-name"), "foo")
+assert_eq(doc.find("#E").attr("missing"), None)
+assert_eq(doc.find("footer").children().attr("href"), "http://foo.com")
+assert_eq(doc.find("#D").children_filtered("#E").attr("data-name"), "foo")
+assert_eq(doc.find("#D").children().filter("h1").attr("data-name"), "foo")
+assert_eq(doc.has("#B").find("header").text(), "Header Tag")
+assert_eq(doc.find("#A").children().first().text(), "Header Tag")
+assert_eq(doc.find("#A").children().last().text(), "\n    link\n  ")
+assert_eq(doc.find("#A").children().eq(0).text(), "Header Tag")
+assert_eq(doc.find("#A").children().eq(-1).get(), ("footer",))
+assert_eq(doc.find("#A").children().len(), 3)
+p = doc.find("p")
+assert_eq(p.parent().attr("class"), "le_div")
+assert_eq(p.parents_until("body").attr("class"), "le_div")
+assert_eq(p.parents_until("body").get(), ("div", "section"))
+assert_eq(p.siblings().text(), "Heading One")
+assert_eq(p.get(), ("p",))
+assert_eq(p.get(0), "p")
+assert_eq(p.get(5), None)
+assert_eq(p.is_selector("p"), True)
+assert_eq(p.is_selector("div"), False)
+assert_eq(doc.find("h1, p").get(), ("h1", "p"))
+"##
+    ));
+}
+
+#[test]
+fn html_bad_selector() {
+    fails(
+        "^1",
+        r#"load("html.star", "html")
+html("<p>x</p>").find("p[")"#,
+        "find: invalid selector \"p[\"",
+    );
+}
+
+const SOUP_PAGE: &str = r#"
+page = """<html>
+  <head>
+    <title>Sample page</title>
+  </head>
+  <body>
+    <div id="header">header</div>
+    <div id="content">
+      <ul>
+        <li>one</li>
+        <li>two</li>
+        <li>
+          <b>three</b>
+        </li>
+      </ul>
+    </div>
+    <div class="footer main">
+      <span id="abc" style="color:red;">foot</span>
+    </div>
+  </body>
+</html>"""
+def squash(v):
+    return str(v).replace(" ", "").replace("\n", "")
+"#;
+
+#[test]
+fn bsoup_nodes() {
+    both(&format!(
+        r##"
+load("bsoup.star", "bsoup")
+{SOUP_PAGE}
+doc = bsoup.parseHtml(page)
+assert_eq(squash(doc.find("ul")), "<ul><li>one</li><li>two</li><li><b>three</b></li></ul>")
+assert_eq(squash(doc.find("ul").child("li")), "<li>one</li>")
+assert_eq(squash(doc.find("ul").contents()), "[,<li>one</li>,,<li>two</li>,,<li><b>three</b></li>,]")
+assert_eq(squash(doc.find("b").parent()), "<li><b>three</b></li>")
+footer = '<divclass="footermain"><spanid="abc"style="color:red;">foot</span></div>'
+assert_eq(squash(doc.find("div", {{"class": "footer"}})), footer)
+assert_eq(squash(doc.find("", {{"class": "footer"}})), footer)
+content = '<divid="content"><ul><li>one</li><li>two</li><li><b>three</b></li></ul></div>'
+assert_eq(squash(doc.find("", {{"id": "content"}})), content)
+assert_eq(squash(doc.find("", id="content")), content)
+assert_eq(squash(doc.find(id="content")), content)
+assert_eq(squash(doc.find(id="content").next_sibling().next_sibling()), footer)
+assert_eq(squash(doc.find(id="content").prev_sibling().prev_sibling()), '<divid="header">header</div>')
+assert_eq(doc.find("span").attrs(), {{"id": "abc", "style": "color:red;"}})
+assert_eq([n.get_text() for n in doc.find_all("li")], ["one", "two", ""])
+assert_eq(doc.find("title").get_text(), "Sample page")
+assert_eq(doc.find("table"), None)
+assert_eq(doc.find("ul").child("p"), None)
+assert_eq(type(doc), "SoupNode")
+"##
+    ));
+}
+
+#[test]
+fn bsoup_bad_arguments() {
+    fails(
+        "^1",
+        r#"load("bsoup.star", "bsoup")
+bsoup.parseHtml("<p>x</p>").find("p", "div")"#,
+        "find: only one tagName parameter is allowed",
+    );
+}
