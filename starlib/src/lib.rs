@@ -30,6 +30,7 @@ pub mod rand;
 pub mod re;
 pub mod release;
 pub mod table;
+pub mod xlsx;
 pub mod zipfile;
 
 mod util;

@@ -42,6 +42,8 @@ pub enum ModuleKind {
     Html,
     /// `bsoup`: BeautifulSoup-style nodes (Qri's `bsoup.star`).
     Bsoup,
+    /// `xlsx`: Excel workbooks fetched over HTTP (Qri's `xlsx.star`).
+    Xlsx,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -97,6 +99,7 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("zipfile.star", "ZipFile", ModuleKind::ZipFile),
     ("html.star", "html", ModuleKind::Html),
     ("bsoup.star", "bsoup", ModuleKind::Bsoup),
+    ("xlsx.star", "xlsx", ModuleKind::Xlsx),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -219,6 +222,7 @@ impl Release {
             ModuleKind::ZipFile => crate::zipfile::constructor(),
             ModuleKind::Html => crate::html::function(),
             ModuleKind::Bsoup => crate::bsoup::module(),
+            ModuleKind::Xlsx => crate::xlsx::module(config),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

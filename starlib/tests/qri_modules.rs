@@ -483,3 +483,127 @@ bsoup.parseHtml("<p>x</p>").find("p", "div")"#,
         "find: only one tagName parameter is allowed",
     );
 }
+
+/// A minimal two-sheet xlsx workbook, written part by part.
+fn tiny_xlsx() -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let parts: &[(&str, &str)] = &[
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/><sheet name="Numbers" sheetId="2" r:id="rId2"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>foo</t></is></c><c r="B1" t="inlineStr"><is><t>bar</t></is></c><c r="C1" t="inlineStr"><is><t>baz</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>bat</t></is></c><c r="B2" t="inlineStr"><is><t>cat</t></is></c><c r="C2" t="inlineStr"><is><t>mouse</t></is></c></row></sheetData></worksheet>"#,
+        ),
+        (
+            "xl/worksheets/sheet2.xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"><c r="B2"><v>1.5</v></c><c r="C2"><v>42</v></c><c r="D2" t="b"><v>1</v></c></row></sheetData></worksheet>"#,
+        ),
+    ];
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in parts {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Serves `files` (path → body; anything else 404) on 127.0.0.1 from a
+/// background thread, one connection at a time; returns the base URL.
+fn serve(files: Vec<(&'static str, Vec<u8>)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            if r.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                    break;
+                }
+            }
+            let (status, body) = match files.iter().find(|(p, _)| *p == path) {
+                Some((_, b)) => ("200 OK", b.clone()),
+                None => ("404 Not Found", b"not found".to_vec()),
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn xlsx_over_http() {
+    let url = serve(vec![
+        ("/eg_one.xlsx", tiny_xlsx()),
+        ("/not.xlsx", b"plain text".to_vec()),
+    ]);
+    let src = r#"
+load("xlsx.star", "xlsx")
+file_1 = xlsx.get_url(test_server_url + "/eg_one.xlsx")
+assert_eq(file_1.get_sheets(), {1: "Sheet1", 2: "Numbers"})
+assert_eq(file_1.get_rows("Sheet1"), [["foo", "bar", "baz"], ["bat", "cat", "mouse"]])
+assert_eq(file_1.get_rows("Numbers"), [["", "", "", ""], ["", "1.5", "42", "1"]])
+"#;
+    for req in ["^1", "^2"] {
+        let mut p = engine::Predeclared::default();
+        p.insert("test_server_url".into(), engine::Value::str(&url));
+        run_with(req, src, test_config(), p).result.unwrap();
+    }
+    for (path, want) in [
+        ("/not.xlsx", "xlsx.get_url: not an xlsx workbook"),
+        ("/missing.xlsx", "returned status 404"),
+    ] {
+        let mut p = engine::Predeclared::default();
+        p.insert("test_server_url".into(), engine::Value::str(&url));
+        let src =
+            format!("load(\"xlsx.star\", \"xlsx\")\nxlsx.get_url(test_server_url + \"{path}\")");
+        let e = run_with("^1", &src, test_config(), p).result.unwrap_err();
+        assert!(e.contains(want), "{e}");
+    }
+    // The host's guard applies: loopback is refused by default.
+    let mut p = engine::Predeclared::default();
+    p.insert("test_server_url".into(), engine::Value::str(&url));
+    let e = run_with(
+        "^1",
+        "load(\"xlsx.star\", \"xlsx\")\nxlsx.get_url(test_server_url + \"/eg_one.xlsx\")",
+        starlib::HostConfig::default(),
+        p,
+    )
+    .result
+    .unwrap_err();
+    assert!(e.starts_with("xlsx.get_url: "), "{e}");
+}
