@@ -22,6 +22,7 @@ pub mod config;
 pub mod csv;
 pub mod encoding;
 pub mod error;
+pub mod geo;
 pub mod hash;
 pub mod html;
 pub mod http;

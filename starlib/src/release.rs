@@ -44,6 +44,8 @@ pub enum ModuleKind {
     Bsoup,
     /// `xlsx`: Excel workbooks fetched over HTTP (Qri's `xlsx.star`).
     Xlsx,
+    /// `geo`: points, lines and polygons (Qri's `geo.star`).
+    Geo,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -100,6 +102,7 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("html.star", "html", ModuleKind::Html),
     ("bsoup.star", "bsoup", ModuleKind::Bsoup),
     ("xlsx.star", "xlsx", ModuleKind::Xlsx),
+    ("geo.star", "geo", ModuleKind::Geo),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -223,6 +226,7 @@ impl Release {
             ModuleKind::Html => crate::html::function(),
             ModuleKind::Bsoup => crate::bsoup::module(),
             ModuleKind::Xlsx => crate::xlsx::module(config),
+            ModuleKind::Geo => crate::geo::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

@@ -607,3 +607,86 @@ assert_eq(file_1.get_rows("Numbers"), [["", "", "", ""], ["", "1.5", "42", "1"]]
     .unwrap_err();
     assert!(e.starts_with("xlsx.get_url: "), "{e}");
 }
+
+#[test]
+fn geo_measures() {
+    both(
+        r#"
+load("geo.star", "geo")
+p1 = geo.Point(-44.34, 33)
+assert_eq(p1.x, -44.34)
+assert_eq(p1.lat, -44.34)
+assert_eq(p1.y, 33)
+assert_eq(p1.lng, 33)
+p2 = geo.Point(-44, 33)
+assert_eq(p1.distanceGeodesic(p2), 31742.52939277697)
+assert_eq(geo.Point(1, 1).distance(geo.Point(2, 1)), 1)
+assert_eq(geo.Point(1, 2), geo.Point(1, 2))
+assert_eq(str(geo.Point(1, 2)), "(1.000000,2.000000)")
+
+line = geo.Line([[1, 2], geo.Point(2, 2)])
+assert_eq(line.length(), 1)
+assert_eq(line.lengthGeodesic(), 111251.67796723428)
+assert_eq(len(line), 2)
+assert_eq(line[1].x, 2)
+
+outer = [
+    [-93.515625, 54.16243396806779],
+    [-99.49218749999999, 42.5530802889558],
+    [-72.0703125, 32.24997445586331],
+    [-72.0703125, 43.83452678223682],
+    [-72.0703125, 54.36775852406841],
+    [-80.85937499999999, 57.326521225217064],
+    [-93.515625, 54.16243396806779],
+]
+hole = [
+    [-87.1875, 49.61070993807422],
+    [-87.890625, 44.59046718130883],
+    [-81.2109375, 43.83452678223682],
+    [-80.5078125, 48.22467264956519],
+    [-87.1875, 49.61070993807422],
+]
+p = geo.Polygon([outer, hole])
+poly1 = geo.Polygon([outer])
+assert_eq(geo.within(geo.Point(-65.390625, 48.45835188280866), poly1), False)
+assert_eq(geo.within(geo.Point(-93.5, 53.1), poly1), True)
+in_hole = geo.Point(-84, 47)
+assert_eq(geo.within(in_hole, poly1), True)
+assert_eq(geo.within(in_hole, p), False)
+combine_poly = geo.MultiPolygon([poly1, p])
+assert_eq(len(combine_poly), 2)
+assert_eq(geo.within(in_hole, combine_poly), True)
+assert_eq(geo.within(geo.Line([[-93.5, 53.1], [-84, 47]]), p), False)
+
+geoms, properties = geo.parseGeoJSON('''{
+  "type": "FeatureCollection",
+  "features": [
+    {"type": "Feature", "properties": {"ufo_sightings": 20, "population": 40},
+     "geometry": {"type": "Point", "coordinates": [-103.0078125, 38.272688535980976]}},
+    {"type": "Feature", "properties": {"ufo_sightings": 100, "population": 2},
+     "geometry": {"type": "LineString", "coordinates": [[-87.1875, 47.989921667414194], [1, 2]]}}
+  ]
+}''')
+assert_eq(geoms[0].lat, -103.0078125)
+assert_eq(geoms[0].lng, 38.272688535980976)
+assert_eq(type(geoms[1]), "Line")
+assert_eq(properties[1]["ufo_sightings"], 100)
+"#,
+    );
+}
+
+#[test]
+fn geo_errors() {
+    fails(
+        "^1",
+        r#"load("geo.star", "geo")
+geo.Polygon([[[0, 0], [1, 1], [1, 0]]])"#,
+        "geo.Polygon: line 0 is not closed",
+    );
+    fails(
+        "^1",
+        r#"load("geo.star", "geo")
+geo.parseGeoJSON("{not json")"#,
+        "geo.parseGeoJSON: invalid JSON",
+    );
+}
