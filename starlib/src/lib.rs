@@ -27,6 +27,7 @@ pub mod hash;
 pub mod html;
 pub mod http;
 pub mod json;
+pub mod math;
 pub mod rand;
 pub mod re;
 pub mod release;

@@ -210,7 +210,7 @@ impl Release {
             ModuleKind::Http => crate::http::module(config),
             ModuleKind::Json => crate::json::module(major),
             ModuleKind::Csv => crate::csv::module(major),
-            ModuleKind::Math => engine::library::math::module(),
+            ModuleKind::Math => crate::math::module(major),
             ModuleKind::Time => engine::library::time::module(config.clock.clone()),
             ModuleKind::Rand => {
                 crate::rand::install(thread, config.rand_seed);

@@ -690,3 +690,33 @@ geo.parseGeoJSON("{not json")"#,
         "geo.parseGeoJSON: invalid JSON",
     );
 }
+
+#[test]
+fn v04_json_and_math_names_in_1x_only() {
+    ok(
+        "^1",
+        r#"
+load("encoding/json.star", "json")
+load("math.star", "math")
+assert_eq(json.loads('{"a": [1, 2.5, null]}'), {"a": [1, 2.5, None]})
+assert_eq(json.dumps({"a": [1, True]}), '{"a":[1,true]}')
+assert_eq(json.dumps({"a": 1}, indent=2), '{\n  "a": 1\n}')
+assert_eq(math.tau, 2 * math.pi)
+assert_eq(math.phi, 1.618033988749895)
+assert_eq(math.inf, float("inf"))
+assert_eq(str(math.nan), "nan")
+"#,
+    );
+    fails(
+        "^2",
+        r#"load("encoding/json.star", "json")
+json.loads("1")"#,
+        "loads",
+    );
+    fails(
+        "^2",
+        r#"load("math.star", "math")
+math.tau"#,
+        "tau",
+    );
+}
