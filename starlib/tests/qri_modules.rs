@@ -52,6 +52,8 @@ assert_eq(base64.decode("aGVsbG8gZnJpZW5kIQ", encoding="url_raw"), "hello friend
 # the two alphabets differ in 62 and 63
 assert_eq(base64.encode("\xfb\xff", encoding="standard"), "+/8=")
 assert_eq(base64.encode("\xfb\xff", encoding="url"), "-_8=")
+# line breaks are ignored when decoding, as in Go
+assert_eq(base64.decode("aGVs\r\nbG8="), "hello")
 "#,
     );
 }
@@ -718,5 +720,42 @@ json.loads("1")"#,
         r#"load("math.star", "math")
 math.tau"#,
         "tau",
+    );
+}
+
+#[test]
+fn zipfile_bomb_refused() {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
+    w.start_file("zeros.bin", opts).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        w.write_all(&chunk).unwrap();
+    }
+    let bomb = w.finish().unwrap().into_inner();
+    assert!(bomb.len() < 1 << 20);
+    let release = starlib::release::select_str("^1").unwrap();
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(test_config()));
+    thread.set_memory_limit(16 << 20);
+    let mut p = engine::Predeclared::default();
+    p.insert("data".into(), engine::Value::Bytes(std::rc::Rc::new(bomb)));
+    let r = thread.exec_file(
+        "t.star",
+        "load('zipfile.star', 'ZipFile')\nx = ZipFile(data).open('zeros.bin').read()",
+        p,
+    );
+    let Err(engine::Error::Eval(e)) = r else {
+        panic!("bomb not refused")
+    };
+    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
+    assert!(
+        e.msg.starts_with("ZipInfo.read: memory limit exceeded"),
+        "{}",
+        e.msg
     );
 }

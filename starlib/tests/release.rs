@@ -145,7 +145,9 @@ fn unknown_module_lists_names() {
         "starlib 1.0.0 has no module \"table.star\"",
     );
     assert!(
-        e.contains("loadable modules are: bsoup.star, compress/gzip.star, csv.star, encoding/base64.star"),
+        e.contains(
+            "loadable modules are: bsoup.star, compress/gzip.star, csv.star, encoding/base64.star"
+        ),
         "{e}"
     );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");

@@ -2,7 +2,8 @@
 //! `base64.encode(data, encoding="standard")` and
 //! `base64.decode(data, encoding="standard")`, where `encoding` is one of
 //! `"standard"`, `"standard_raw"` (no padding), `"url"` and `"url_raw"`
-//! (RFC 4648's URL-safe alphabet), as Go's `encoding/base64`.
+//! (RFC 4648's URL-safe alphabet), as Go's `encoding/base64`. Decoding
+//! ignores line breaks, as Go's does.
 
 use crate::util::{err, module as make_module};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -59,6 +60,11 @@ fn decode(thread: &mut Thread, args: &Args) -> Result<Value> {
     const F: &str = "base64.decode";
     let (data, eng) = read_args(F, args)?;
     crate::budget::charge(thread, F, data.len() / 4 * 3 + 3)?;
+    // Go's decoder ignores line breaks.
+    let data: Vec<u8> = data
+        .into_iter()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect();
     let out = eng
         .decode(&data)
         .map_err(|e| err(F, format!("illegal base64 data: {e}")))?;
