@@ -759,3 +759,43 @@ fn zipfile_bomb_refused() {
         e.msg
     );
 }
+
+#[test]
+fn yaml_aliases_copy_and_laughs_run_out_of_budget() {
+    ok(
+        "^1",
+        r#"
+load("encoding/yaml.star", "yaml")
+d = yaml.loads("a: &x [1, 2]\nb: *x\n")
+d["b"].append(3)
+assert_eq(d["a"], [1, 2])
+"#,
+    );
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let release = starlib::release::select_str("^1").unwrap();
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(test_config()));
+    thread.set_memory_limit(16 << 20);
+    let mut p = engine::Predeclared::default();
+    p.insert("doc".into(), engine::Value::str(&doc));
+    let r = thread.exec_file(
+        "t.star",
+        "load('encoding/yaml.star', 'yaml')\nx = yaml.loads(doc)",
+        p,
+    );
+    let Err(engine::Error::Eval(e)) = r else {
+        panic!("billion laughs not refused")
+    };
+    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
+    assert!(
+        e.msg.starts_with("yaml.loads: memory limit exceeded"),
+        "{}",
+        e.msg
+    );
+}

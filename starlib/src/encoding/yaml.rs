@@ -6,7 +6,7 @@
 //! `null` are `None`, `0x1f`, `010` (octal) and `1_000` are ints,
 //! `.inf`/`.nan` are floats; date-like scalars stay strings. Mappings become
 //! dicts in document order, merge keys (`<<`) are applied, and an alias
-//! shares the value its anchor made.
+//! is a copy of the value its anchor made (charged to the budget).
 //!
 //! `dumps` writes block-style YAML as go-yaml v2 does: mapping keys sorted
 //! (numbers before strings, digit runs compared as numbers), two-space
@@ -74,10 +74,13 @@ fn loads(thread: &mut Thread, args: &Args) -> Result<Value> {
             Event::Nothing | Event::StreamStart | Event::DocumentStart | Event::DocumentEnd => {
                 continue
             }
-            Event::Alias(id) => anchors
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| err(F, format!("unknown alias at {}", at())))?,
+            Event::Alias(id) => {
+                let anchored = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| err(F, format!("unknown alias at {}", at())))?;
+                copy_node(thread, F, &anchored)?
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 crate::budget::charge(thread, F, str_cost(text.len()))?;
                 let v = scalar(F, text, style, tag.as_ref())?;
@@ -128,6 +131,38 @@ fn loads(thread: &mut Thread, args: &Args) -> Result<Value> {
             },
         }
     }
+}
+
+/// A copy of an anchored node for an alias (its own lists and dicts, as
+/// go-yaml makes; strings are immutable and shared), charged to the budget
+/// so that exponential alias expansion ("billion laughs") runs out of
+/// budget instead of memory.
+fn copy_node(thread: &mut Thread, fname: &str, v: &Value) -> Result<Value> {
+    Ok(match v {
+        Value::List(l) => {
+            let items = l.items().clone();
+            crate::budget::charge(thread, fname, 64 + 16 * items.len())?;
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                out.push(copy_node(thread, fname, item)?);
+            }
+            Value::list(out)
+        }
+        Value::Dict(d) => {
+            let entries: Vec<(Value, Value)> = d
+                .entries()
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.clone()))
+                .collect();
+            crate::budget::charge(thread, fname, 64 + 48 * entries.len())?;
+            let out = Dict::with_capacity(entries.len());
+            for (k, val) in entries {
+                out.insert(k, copy_node(thread, fname, &val)?)?;
+            }
+            Value::Dict(Rc::new(out))
+        }
+        other => other.clone(),
+    })
 }
 
 /// Adds `k: v` to a mapping; a `<<` key merges the mapping (or list of
