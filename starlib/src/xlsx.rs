@@ -2,7 +2,8 @@
 //! Excel workbook through starlib's guarded HTTP client (the host's guard,
 //! timeouts, size cap and memory budget apply as for `http.get`) and
 //! returns a `File` with `get_sheets()`, a dict from 1-based position to
-//! sheet name, and `get_rows(sheet)`, the sheet's rows from A1 as lists of
+//! sheet name, and `get_rows(sheet)`, the sheet's rows from A1 to the
+//! last non-empty row, each as wide as the widest, as lists of
 //! strings (numbers as their shortest text, booleans `"1"`/`"0"`, dates as
 //! their serial number, empty cells `""`), as Qri's excelize gave them.
 //! Workbooks are read with `calamine`.
@@ -160,7 +161,9 @@ fn get_rows(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
         rows.saturating_mul(cols).saturating_mul(str_cost(0)),
     )?;
     let stop = crate::budget::Interrupt::of(thread);
-    let mut out = Vec::with_capacity(rows);
+    let mut out: Vec<Vec<String>> = Vec::with_capacity(rows);
+    // As excelize: rows after the last one with a non-empty cell are dropped.
+    let mut used = 0;
     for r in 0..rows {
         stop.every(r)?;
         let mut row = Vec::with_capacity(cols);
@@ -171,10 +174,18 @@ fn get_rows(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .map(cell_text)
                 .unwrap_or_default();
             bytes += text.len();
-            row.push(Value::str(&text));
+            row.push(text);
+        }
+        if bytes > 0 {
+            used = r + 1;
         }
         crate::budget::charge(thread, F, bytes)?;
-        out.push(Value::list(row));
+        out.push(row);
     }
+    out.truncate(used);
+    let out = out
+        .into_iter()
+        .map(|row| Value::list(row.iter().map(|t| Value::str(t)).collect()))
+        .collect();
     Ok(Value::list(out))
 }
