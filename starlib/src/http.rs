@@ -239,7 +239,8 @@ pub fn check_url(guard: &Guard, url: &Url) -> std::result::Result<(), String> {
     Ok(())
 }
 
-type ClientCell = Rc<RefCell<Option<reqwest::blocking::Client>>>;
+/// A module's HTTP client, built on first use and shared by its functions.
+pub(crate) type ClientCell = Rc<RefCell<Option<reqwest::blocking::Client>>>;
 
 /// The resolver the client connects through: it re-checks every address a
 /// name resolves to at connection time, so a name that resolved to a public
@@ -338,6 +339,47 @@ pub fn module(config: &Rc<HostConfig>) -> Value {
         members.push((name, f));
     }
     make_module("http", members)
+}
+
+/// `GET url` through the guarded client, for modules that read a document
+/// from the web (`xlsx.get_url`): the host's guard, retries, deadlines,
+/// response size cap and memory budget apply as for `http.get`. Returns the
+/// final URL, the status code and the body.
+pub(crate) fn get_bytes(
+    thread: &mut Thread,
+    fname: &str,
+    url: &str,
+    config: &HostConfig,
+    cell: &ClientCell,
+) -> Result<(String, u16, Vec<u8>)> {
+    let shown = url.to_string();
+    let url = Url::parse(url).map_err(|e| err(fname, format!("invalid URL {url:?}: {e}")))?;
+    let spec = RequestSpec {
+        method: reqwest::Method::GET,
+        url,
+        shown,
+        headers: Vec::new(),
+        auth: None,
+        body: None,
+        content_type: None,
+    };
+    check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
+    let client = shared_client(fname, config, cell)?;
+    let (mut resp, limit) = send_with_retries(fname, config, &client, &spec)?;
+    let final_url = resp.url().to_string();
+    let status = resp.status().as_u16();
+    let cap = config.http.max_response_bytes;
+    let total = resp.content_length();
+    if let Some(n) = total.filter(|n| *n > cap) {
+        return Err(err(
+            fname,
+            format!(
+                "response body from {final_url} is {n} bytes, larger than the limit of {cap} bytes"
+            ),
+        ));
+    }
+    let body = read_body(thread, fname, &mut resp, config, &limit, &final_url, total)?;
+    Ok((final_url, status, body))
 }
 
 /// A request body as the arguments gave it, before encoding.

@@ -28,6 +28,26 @@ pub enum ModuleKind {
     Table,
     /// `dataframe`: Qri's pandas-like DataFrame, Series and Index.
     DataFrame,
+    /// `hash`: md5, sha1 and sha256 hex digests (Qri's `hash.star`).
+    Hash,
+    /// `base64`: encode/decode in four alphabets (Qri's `encoding/base64.star`).
+    Base64,
+    /// `re`: RE2 regular expressions with Qri's return shapes (Qri's `re.star`).
+    Re,
+    /// `yaml`: loads/dumps as go-yaml v2 (Qri's `encoding/yaml.star`).
+    Yaml,
+    /// `gzip`: decompress (Qri's `compress/gzip.star`).
+    Gzip,
+    /// `ZipFile`: read zip archives (Qri's `zipfile.star`).
+    ZipFile,
+    /// `html`: goquery-style selections (Qri's `html.star`).
+    Html,
+    /// `bsoup`: BeautifulSoup-style nodes (Qri's `bsoup.star`).
+    Bsoup,
+    /// `xlsx`: Excel workbooks fetched over HTTP (Qri's `xlsx.star`).
+    Xlsx,
+    /// `geo`: points, lines and polygons (Qri's `geo.star`).
+    Geo,
 }
 
 /// One loadable name: `load(name, member)`.
@@ -76,6 +96,16 @@ const V1_BINDINGS: &[(&str, &str, ModuleKind)] = &[
     ("math.star", "math", ModuleKind::Math),
     ("time.star", "time", ModuleKind::Time),
     ("dataframe.star", "dataframe", ModuleKind::DataFrame),
+    ("hash.star", "hash", ModuleKind::Hash),
+    ("encoding/base64.star", "base64", ModuleKind::Base64),
+    ("re.star", "re", ModuleKind::Re),
+    ("encoding/yaml.star", "yaml", ModuleKind::Yaml),
+    ("compress/gzip.star", "gzip", ModuleKind::Gzip),
+    ("zipfile.star", "ZipFile", ModuleKind::ZipFile),
+    ("html.star", "html", ModuleKind::Html),
+    ("bsoup.star", "bsoup", ModuleKind::Bsoup),
+    ("xlsx.star", "xlsx", ModuleKind::Xlsx),
+    ("geo.star", "geo", ModuleKind::Geo),
 ];
 
 const V2_EXTRA: &[(&str, &str, ModuleKind)] = &[
@@ -183,7 +213,7 @@ impl Release {
             ModuleKind::Http => crate::http::module(config),
             ModuleKind::Json => crate::json::module(major),
             ModuleKind::Csv => crate::csv::module(major),
-            ModuleKind::Math => engine::library::math::module(),
+            ModuleKind::Math => crate::math::module(major),
             ModuleKind::Time if major == 1 => crate::time::module(config.clock.clone()),
             ModuleKind::Time => engine::library::time::module(config.clock.clone()),
             ModuleKind::Rand => {
@@ -192,6 +222,16 @@ impl Release {
             }
             ModuleKind::Table => crate::table::module(),
             ModuleKind::DataFrame => crate::dataframe::module(),
+            ModuleKind::Hash => crate::hash::module(),
+            ModuleKind::Base64 => crate::encoding::base64::module(),
+            ModuleKind::Re => crate::re::module(),
+            ModuleKind::Yaml => crate::encoding::yaml::module(),
+            ModuleKind::Gzip => crate::compress::gzip::module(),
+            ModuleKind::ZipFile => crate::zipfile::constructor(),
+            ModuleKind::Html => crate::html::function(),
+            ModuleKind::Bsoup => crate::bsoup::module(),
+            ModuleKind::Xlsx => crate::xlsx::module(config),
+            ModuleKind::Geo => crate::geo::module(),
         };
         Ok([(b.member.to_string(), value)].into_iter().collect())
     }

@@ -3,6 +3,7 @@
 
 use engine::error::{EvalError, Result};
 use engine::values::{Dict, HashKey, Module, Value};
+use engine::Thread;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -27,4 +28,45 @@ pub fn dict(items: Vec<(Value, Value)>) -> Result<Value> {
         d.insert_key(HashKey::new(k)?, v)?;
     }
     Ok(Value::Dict(Rc::new(d)))
+}
+
+/// The host value of type `T` inside `v`, if `v` is one.
+pub fn native_ref<T: 'static>(v: &Value) -> Option<&T> {
+    match v {
+        Value::Native(n) => n.as_any().downcast_ref::<T>(),
+        _ => None,
+    }
+}
+
+/// What a new string of `len` bytes costs: its bytes and its header.
+pub fn str_cost(len: usize) -> usize {
+    len.saturating_add(40)
+}
+
+/// Reads `r` to the end, charging the run's budget for each chunk before
+/// it is kept and checking for cancellation, so a decompression bomb is
+/// refused with a memory error instead of exhausting the process.
+pub fn read_charged(
+    thread: &mut Thread,
+    fname: &str,
+    mut r: impl std::io::Read,
+    what: &str,
+) -> Result<Vec<u8>> {
+    const CHUNK: usize = 64 * 1024;
+    let stop = crate::budget::Interrupt::of(thread);
+    let mut reservation = crate::budget::Reservation::new(thread, fname, str_cost(0))?;
+    let mut out: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        stop.check()?;
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(err(fname, format!("{what}: {e}"))),
+        };
+        reservation.cover(thread, str_cost(out.len() + n))?;
+        out.extend_from_slice(&buf[..n]);
+    }
+    Ok(out)
 }

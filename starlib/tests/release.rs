@@ -101,12 +101,13 @@ assert_eq(time.parse_duration("1s"), time.second)
 #[test]
 fn loads_every_module_v1() {
     ok("^1", LOAD_ALL_V1);
-    // 1.x csv and json have no table functions.
+    // 1.x csv and json have no table functions; json keeps starlib v0.4's
+    // loads and dumps.
     let m = ok("^1", "load('encoding/csv.star', 'csv')\nload('encoding/json.star', 'json')\nd = dir(csv)\nj = dir(json)");
     assert_eq!(get_str(&m, "d"), r#"["read_all", "write_all"]"#);
     assert_eq!(
         get_str(&m, "j"),
-        r#"["decode", "encode", "encode_indent", "indent"]"#
+        r#"["decode", "dumps", "encode", "encode_indent", "indent", "loads"]"#
     );
 }
 
@@ -145,8 +146,31 @@ fn unknown_module_lists_names() {
         "starlib 1.0.0 has no module \"table.star\"",
     );
     assert!(
-        e.contains("loadable modules are: csv.star, dataframe.star, encoding/csv.star"),
+        e.contains(
+            "loadable modules are: bsoup.star, compress/gzip.star, csv.star, dataframe.star, encoding/base64.star"
+        ),
         "{e}"
     );
     fails("^2", r#"load("nope.star", "x")"#, "loadable modules are:");
+}
+
+#[test]
+fn qri_extra_modules_load_in_both_majors() {
+    for req in ["^1", "^2"] {
+        let names = starlib::release::select_str(req).unwrap().module_names();
+        for n in [
+            "hash.star",
+            "encoding/base64.star",
+            "re.star",
+            "encoding/yaml.star",
+            "compress/gzip.star",
+            "zipfile.star",
+            "html.star",
+            "bsoup.star",
+            "xlsx.star",
+            "geo.star",
+        ] {
+            assert!(names.contains(&n), "{req} lacks {n}");
+        }
+    }
 }

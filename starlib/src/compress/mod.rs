@@ -1,0 +1,3 @@
+//! Compression modules Qri loaded under `compress/`: `gzip`.
+
+pub mod gzip;
