@@ -109,6 +109,14 @@ enum Command {
         /// against a local server.
         #[arg(long)]
         allow_private_network: bool,
+        /// Predeclare NAME as the string TEXT in every file (e.g. a test
+        /// server's URL); repeatable.
+        #[arg(long = "var", value_name = "NAME=TEXT", value_parser = cmd::options::parse_key_value)]
+        vars: Vec<(String, String)>,
+        /// Predeclare NAME as the contents of the file PATH (bytes as a
+        /// string, e.g. a zip archive); repeatable.
+        #[arg(long = "var-file", value_name = "NAME=PATH", value_parser = cmd::options::parse_key_value)]
+        var_files: Vec<(String, String)>,
     },
     /// An interactive Starlark session with line editing and history.
     Repl,
@@ -205,6 +213,8 @@ fn main() -> ExitCode {
             legacy_api,
             starlib,
             allow_private_network,
+            vars,
+            var_files,
         } => cmd::test::run(
             &ctx,
             &files,
@@ -213,6 +223,8 @@ fn main() -> ExitCode {
                 legacy_api,
                 starlib,
                 allow_private_network,
+                vars,
+                var_files,
             },
         ),
         Command::Repl => cmd::repl::run(),

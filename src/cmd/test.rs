@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::report::{TestFileReport, TestReport};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use engine::starlarktest::{conformance_predeclared, Harness, Mode, ASSERT_STAR};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +30,10 @@ pub struct TestOptions {
     pub starlib: Option<String>,
     /// Whether `http` may reach loopback and private addresses.
     pub allow_private_network: bool,
+    /// Names predeclared as strings (`--var NAME=TEXT`).
+    pub vars: Vec<(String, String)>,
+    /// Names predeclared as a file's bytes (`--var-file NAME=PATH`).
+    pub var_files: Vec<(String, String)>,
 }
 
 /// Test files load the chosen starlib release's modules; under the legacy
@@ -69,10 +73,29 @@ pub fn run(ctx: &Context, files: &[PathBuf], o: TestOptions) -> Result<ExitCode>
         ..Default::default()
     });
     let legacy_api = o.legacy_api;
+    // What a test's Go harness would have predeclared: values given on
+    // the command line.
+    let mut given: Vec<(String, Vec<u8>)> = o
+        .vars
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
+    for (name, path) in o.var_files {
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("--var-file {name}: cannot read {path}"))?;
+        given.push((name, bytes));
+    }
+    let predeclared = move || {
+        let mut p = conformance_predeclared();
+        for (name, bytes) in &given {
+            p.insert(name.clone(), engine::Value::str_bytes(bytes.as_slice()));
+        }
+        p
+    };
     let harness = Harness {
         assert_source: ASSERT_STAR,
         modules: Rc::new(move |thread, name| modules(legacy_api, release, &host, thread, name)),
-        predeclared: &conformance_predeclared,
+        predeclared: &predeclared,
         max_steps: 0,
         legacy_api,
     };

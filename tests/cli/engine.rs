@@ -273,3 +273,49 @@ fn test_command_reaches_a_loopback_server_only_when_allowed_and_picks_a_release(
         .unwrap();
     assert_eq!(v2.status.code(), Some(0), "{}", text(&v2.stdout));
 }
+
+/// `quarry test --var NAME=TEXT --var-file NAME=PATH` predeclares what a
+/// test's Go harness would have (a server's URL, a file's bytes); without
+/// them the names are undefined.
+#[test]
+fn test_command_predeclares_given_values() {
+    let data = tmp("blob.bin", "\u{1}PK\u{0}bytes\n");
+    let file = tmp(
+        "vars_test.star",
+        "load('assert.star', 'assert')\nassert.eq(server_url, 'http://127.0.0.1:1')\nassert.eq(len(blob), 10)\nassert.true(blob.startswith('\\x01PK'))\n",
+    );
+    let with = quarry()
+        .args([
+            "test",
+            "--var",
+            "server_url=http://127.0.0.1:1",
+            "--var-file",
+        ])
+        .arg(format!("blob={}", data.display()))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stdout));
+    let without = quarry().arg("test").arg(&file).output().unwrap();
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        text(&without.stdout).contains("server_url"),
+        "{}",
+        text(&without.stdout)
+    );
+    let missing = quarry()
+        .args([
+            "test",
+            "--var-file",
+            "blob=/nonexistent/x",
+            &file.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("--var-file blob: cannot read"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
