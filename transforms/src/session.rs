@@ -419,6 +419,7 @@ impl Session {
                         }),
                         error: Some(error.to_string()),
                         starlib: Some(script.release().version.to_string()),
+                        script_hash: Some(script.hash()),
                         ..Default::default()
                     });
                 }
@@ -664,6 +665,7 @@ impl Candidate {
             output: o.output.clone(),
             starlib: Some(o.starlib_version.clone()),
             rand_seed: o.rand_seed,
+            script_hash: Some(crate::lockfile::script_hash(o.transform.script.as_bytes())),
             ..Default::default()
         });
         let result = self.commit_unlogged(options);

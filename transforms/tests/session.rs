@@ -245,3 +245,34 @@ fn a_body_import_previews_and_commits_keeping_other_components() {
     assert_eq!(head.commit.title, "import b.csv");
     assert_eq!(head.meta.and_then(|m| m.title).as_deref(), Some("kept"));
 }
+
+/// A run a scheduler recorded (with the hash of the file as it was then)
+/// ends recording the hash of the text that actually ran: the file may
+/// have changed before the child read it.
+#[test]
+fn a_handed_out_run_records_the_hash_of_what_ran() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = store(tmp.path());
+    store
+        .start_run(&datasets::NewRun {
+            run_id: "r1".into(),
+            dataset: "me/sq".into(),
+            trigger: "schedule".into(),
+            attempt: 1,
+            script_hash: "blake3:the-file-before-it-changed".into(),
+            ..Default::default()
+        })
+        .expect("start run");
+    let s = script(tmp.path(), "t.star", ROWS);
+    let session = Session::open(store.clone(), "me/sq")
+        .expect("open")
+        .recording(transforms::RunLog {
+            trigger: "schedule".into(),
+            run_id: Some("r1".into()),
+        });
+    let candidate = session.run(s.clone(), RunOptions::default()).expect("run");
+    candidate.commit(CommitOptions::default()).expect("commit");
+    let entry = store.run_entry("r1").expect("read").expect("the run");
+    assert_eq!(entry.script_hash, s.hash());
+    assert_eq!(entry.status.as_str(), "succeeded");
+}

@@ -126,6 +126,10 @@ pub struct RunEnd {
     pub starlib: Option<String>,
     /// The seed of its `rand` generator.
     pub rand_seed: Option<u64>,
+    /// The hash of the script text that ran. A scheduler records the hash
+    /// of the file when it starts a run, and its child reads the file
+    /// again: if the file changed in between, this is what ran.
+    pub script_hash: Option<String>,
 }
 
 /// One run, as `quarry runs` shows it.
@@ -517,7 +521,8 @@ fn finish(conn: &rusqlite::Connection, run_id: &str, end: &RunEnd) -> Result<boo
     Ok(conn.execute(
         "UPDATE run_log SET status = ?2, ended_at = ?3, error = ?4,
             version_id = COALESCE(?5, version_id), output = ?6,
-            starlib = COALESCE(?7, starlib), rand_seed = COALESCE(?8, rand_seed)
+            starlib = COALESCE(?7, starlib), rand_seed = COALESCE(?8, rand_seed),
+            script_hash = COALESCE(?9, script_hash)
          WHERE run_id = ?1 AND (status = 'running'
             OR (status = ?2 AND ?5 IS NOT NULL AND version_id IS ?5))",
         params![
@@ -529,6 +534,7 @@ fn finish(conn: &rusqlite::Connection, run_id: &str, end: &RunEnd) -> Result<boo
             end.output,
             end.starlib,
             end.rand_seed.map(|s| s as i64),
+            end.script_hash,
         ],
     )? > 0)
 }
