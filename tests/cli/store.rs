@@ -368,3 +368,23 @@ open(sys.argv[2], "wb").write(b)
     let cause = err.rsplit(": ").next().unwrap();
     assert_eq!(err.matches(cause).count(), 1, "{err}");
 }
+
+/// `export -o x.tsv` writes tabs, as the file's name says (`.csv` commas);
+/// a field holding a tab is quoted.
+#[test]
+fn export_to_a_tsv_file_writes_tabs() {
+    let env = Env::new();
+    env.save_csv("me/x", "name,note\nada,\"a\tb\"\nbob,plain\n");
+    let tsv = env.out("x.tsv");
+    env.ok(&["export", "me/x", "-o", &tsv]);
+    assert_eq!(
+        std::fs::read_to_string(&tsv).unwrap(),
+        "name\tnote\nada\t\"a\tb\"\nbob\tplain\n"
+    );
+    let csv = env.out("x.csv");
+    env.ok(&["export", "me/x", "-o", &csv]);
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "name,note\nada,a\tb\nbob,plain\n"
+    );
+}

@@ -176,7 +176,8 @@ impl FsRoot {
         Ok(Some((file.into_std(), md)))
     }
 
-    /// The sorted names in a directory beneath the root.
+    /// The sorted names in a directory beneath the root, the hidden files
+    /// left out.
     pub fn list(&self, rel: &str) -> std::result::Result<Option<Vec<String>>, String> {
         let p = Self::check(rel)?;
         let entries = match self.dir.read_dir(p) {
@@ -186,7 +187,13 @@ impl FsRoot {
         let mut names = Vec::new();
         for e in entries {
             let e = e.map_err(|e| format!("{rel:?}: {e}"))?;
-            names.push(e.file_name().to_string_lossy().into_owned());
+            let name = e.file_name().to_string_lossy().into_owned();
+            let hidden = e
+                .metadata()
+                .is_ok_and(|md| self.check_visible(&name, &md).is_err());
+            if !hidden {
+                names.push(name);
+            }
         }
         names.sort();
         Ok(Some(names))
@@ -325,6 +332,12 @@ mod tests {
             .metadata("sec.json")
             .unwrap_err()
             .contains("secrets file"));
+        // Listing leaves the secrets file out (the symlinks stay: reading
+        // through one is refused above).
+        assert_eq!(
+            root.list(".").unwrap().unwrap(),
+            ["alias", "dirlink", "link"]
+        );
     }
 
     #[cfg(unix)]

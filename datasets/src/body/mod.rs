@@ -97,23 +97,31 @@ fn csv_body(read: tabular::CsvData) -> Result<Body> {
 /// CSV writes a header row.
 pub fn write_body<W: Write + Send>(body: &Body, format: Format, out: W) -> Result<()> {
     match format {
-        Format::Csv => {
-            let mut w = arrow_csv::WriterBuilder::new().with_header(true).build(out);
-            if body.batches.is_empty() {
-                w.write(&RecordBatch::new_empty(body.schema.clone()))?;
-            }
-            for b in &body.batches {
-                w.write(b)?;
-            }
-            let mut out = w.into_inner();
-            out.flush().ctx(|| "flushing csv output".into())?;
-        }
+        Format::Csv => write_csv(body, b',', out)?,
         Format::Json => write_json::<_, arrow_json::writer::JsonArray>(body, out, "json", true)?,
         Format::Ndjson => {
             write_json::<_, arrow_json::writer::LineDelimited>(body, out, "ndjson", false)?
         }
         Format::Parquet => self::parquet::write_parquet(body, out)?,
     }
+    Ok(())
+}
+
+/// Write a body as CSV with a header line, fields separated by `delimiter`
+/// (a tab for `.tsv` files).
+pub fn write_csv<W: Write>(body: &Body, delimiter: u8, out: W) -> Result<()> {
+    let mut w = arrow_csv::WriterBuilder::new()
+        .with_header(true)
+        .with_delimiter(delimiter)
+        .build(out);
+    if body.batches.is_empty() {
+        w.write(&RecordBatch::new_empty(body.schema.clone()))?;
+    }
+    for b in &body.batches {
+        w.write(b)?;
+    }
+    let mut out = w.into_inner();
+    out.flush().ctx(|| "flushing csv output".into())?;
     Ok(())
 }
 

@@ -283,7 +283,12 @@ impl Store {
         })?;
         let v = self.resolve(r)?;
         let at = DatasetRef::at(v.name, v.id);
-        body::write_file_atomically(path, |w| self.export_body(&at, format, w))
+        // A `.tsv` file gets tabs, as its name says.
+        let delimiter = Format::delimiter_of(path);
+        body::write_file_atomically(path, |w| match (format, delimiter) {
+            (Format::Csv, Some(d)) => body::write_csv(&self.body(&at)?, d, w),
+            _ => self.export_body(&at, format, w),
+        })
     }
 
     /// The log of a dataset, newest first.
