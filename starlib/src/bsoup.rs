@@ -132,13 +132,10 @@ impl NativeValue for SoupNode {
             .is_some_and(|o| Rc::ptr_eq(&o.doc, &self.doc) && o.id == self.id))
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        Ok(METHODS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, f)| Builtin::method(n, this.clone(), *f)))
+        Ok(crate::util::bound_method(METHODS, this, name))
     }
     fn attr_names(&self) -> Vec<String> {
-        METHODS.iter().map(|(n, _)| n.to_string()).collect()
+        crate::util::method_names(METHODS)
     }
     fn as_any(&self) -> &dyn Any {
         self

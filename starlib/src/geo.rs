@@ -18,6 +18,7 @@
 //!   them).
 //! - `geo.intersects` is not implemented (nor was it in Qri).
 
+use crate::util::bound_method as bound;
 use crate::util::{err, module as make_module, native_ref};
 use engine::args::{convert, required};
 use engine::error::Result;
@@ -164,13 +165,6 @@ pub struct MultiPolygon(Vec<Rc<Polygon>>);
 /// Go's `%f`: six decimals.
 fn point_text(p: Pt) -> String {
     format!("({:.6},{:.6})", p[0], p[1])
-}
-
-fn bound(methods: &[(&str, MethodFn)], this: &Value, name: &str) -> Option<Value> {
-    methods
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, f)| Builtin::method(n, this.clone(), *f))
 }
 
 const POINT_METHODS: &[(&str, MethodFn)] = &[

@@ -124,13 +124,10 @@ impl NativeValue for Selection {
         out.push_str(&format!("<Selection of {} nodes>", self.nodes.len()));
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        Ok(METHODS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, f)| Builtin::method(n, this.clone(), *f)))
+        Ok(crate::util::bound_method(METHODS, this, name))
     }
     fn attr_names(&self) -> Vec<String> {
-        METHODS.iter().map(|(n, _)| n.to_string()).collect()
+        crate::util::method_names(METHODS)
     }
     fn len(&self) -> Option<usize> {
         Some(self.nodes.len())

@@ -2,7 +2,7 @@
 //! that name the function. Arguments are read with `engine::args`.
 
 use engine::error::{EvalError, Result};
-use engine::values::{Dict, HashKey, Module, Value};
+use engine::values::{Builtin, Dict, HashKey, MethodFn, Module, Value};
 use engine::Thread;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -69,4 +69,18 @@ pub fn read_charged(
         out.extend_from_slice(&buf[..n]);
     }
     Ok(out)
+}
+
+/// The method called `name` in a native type's method table, bound to
+/// `this` (what a `get_attr` returns for a method).
+pub fn bound_method(methods: &[(&str, MethodFn)], this: &Value, name: &str) -> Option<Value> {
+    methods
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, f)| Builtin::method(n, this.clone(), *f))
+}
+
+/// The names in a native type's method table (for `dir()` and hints).
+pub fn method_names(methods: &[(&str, MethodFn)]) -> Vec<String> {
+    methods.iter().map(|(n, _)| n.to_string()).collect()
 }

@@ -5,6 +5,7 @@
 //! as a string. Stored and deflated entries are supported. Contents are
 //! charged to the run's memory budget as they are inflated.
 
+use crate::util::bound_method as method;
 use crate::util::{err, native_ref, read_charged, str_cost};
 use engine::args::required;
 use engine::error::Result;
@@ -49,13 +50,6 @@ fn new_zipfile(thread: &mut Thread, args: &Args) -> Result<Value> {
 
 const ZIP_METHODS: &[(&str, MethodFn)] = &[("namelist", namelist), ("open", open)];
 const INFO_METHODS: &[(&str, MethodFn)] = &[("read", read)];
-
-fn method(methods: &[(&str, MethodFn)], this: &Value, name: &str) -> Option<Value> {
-    methods
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, f)| Builtin::method(n, this.clone(), *f))
-}
 
 impl NativeValue for ZipFile {
     fn type_name(&self) -> &str {

@@ -16,7 +16,7 @@ use crate::budget;
 use crate::util::err;
 use engine::error::{EvalError, Result};
 use engine::syntax::ast::BinaryOp;
-use engine::values::{Builtin, NativeIter, NativeValue};
+use engine::values::{NativeIter, NativeValue};
 use engine::{Args, Thread, Value};
 use std::any::Any;
 use std::cell::RefCell;
@@ -473,8 +473,8 @@ impl NativeValue for DataFrame {
                 frame: this.clone(),
             }),
             _ => {
-                if let Some((n, m)) = FRAME_METHODS.iter().find(|(n, _)| *n == name) {
-                    return Ok(Some(Builtin::method(n, this.clone(), *m)));
+                if let Some(m) = crate::util::bound_method(FRAME_METHODS, this, name) {
+                    return Ok(Some(m));
                 }
                 if let Some(j) = f.find(name) {
                     return Ok(Some(Value::native(f.series(j))));

@@ -11,7 +11,7 @@ use crate::budget;
 use crate::util::err;
 use arrow_array::{Array, Float64Array, Int64Array};
 use engine::error::{EvalError, Result};
-use engine::values::{Builtin, MethodFn, NativeValue};
+use engine::values::{MethodFn, NativeValue};
 use engine::{Args, Thread, Value};
 use std::any::Any;
 use std::collections::HashMap;
@@ -126,8 +126,8 @@ impl NativeValue for SeriesGroupBy {
         out.push_str(&format!("<SeriesGroupByResult {}>", self.series.name));
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        if let Some((n, f)) = GROUP_METHODS.iter().find(|(n, _)| *n == name) {
-            return Ok(Some(Builtin::method(n, this.clone(), *f)));
+        if let Some(m) = crate::util::bound_method(GROUP_METHODS, this, name) {
+            return Ok(Some(m));
         }
         Ok(method_not_implemented(name))
     }

@@ -15,7 +15,7 @@ use arrow_array::types::Float64Type;
 use arrow_array::{Array, BooleanArray, DurationNanosecondArray, Float64Array, Int64Array};
 use engine::error::{EvalError, Result};
 use engine::syntax::ast::{BinaryOp, UnaryOp};
-use engine::values::{Builtin, NativeIter, NativeValue};
+use engine::values::{NativeIter, NativeValue};
 use engine::{Args, Thread, Value};
 use std::any::Any;
 use std::rc::Rc;
@@ -305,8 +305,8 @@ impl NativeValue for Series {
                 subject: this.clone(),
             }),
             _ => {
-                if let Some((n, f)) = SERIES_METHODS.iter().find(|(n, _)| *n == name) {
-                    return Ok(Some(Builtin::method(n, this.clone(), *f)));
+                if let Some(m) = crate::util::bound_method(SERIES_METHODS, this, name) {
+                    return Ok(Some(m));
                 }
                 return Ok(method_not_implemented(name));
             }

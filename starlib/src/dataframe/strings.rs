@@ -9,7 +9,7 @@ use super::{as_index, as_series, method_not_implemented, opt_str};
 use crate::util::err;
 use arrow_array::{BooleanArray, Int64Array, StringArray};
 use engine::error::{EvalError, Result};
-use engine::values::{Builtin, MethodFn, NativeValue};
+use engine::values::{MethodFn, NativeValue};
 use engine::{Args, Thread, Value};
 use std::any::Any;
 
@@ -95,8 +95,8 @@ impl NativeValue for StrAccessor {
         "dataframe.StringMethods"
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        if let Some((n, f)) = STR_METHODS.iter().find(|(n, _)| *n == name) {
-            return Ok(Some(Builtin::method(n, this.clone(), *f)));
+        if let Some(m) = crate::util::bound_method(STR_METHODS, this, name) {
+            return Ok(Some(m));
         }
         Ok(method_not_implemented(name))
     }

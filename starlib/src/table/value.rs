@@ -8,6 +8,7 @@ use super::convert::{self, arrow_err, cell_value, scalar_array, type_name};
 use super::preview::preview;
 use super::table_methods::{g_agg, TABLE_METHODS};
 use super::types::{col_value, Column, GroupBy, Table};
+use crate::util::bound_method;
 use crate::util::err;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, Scalar};
@@ -403,14 +404,6 @@ pub(super) fn cmp_mask(c: &Column, other: &Value, op: &str) -> Result<Value> {
     }
     .map_err(|e| arrow_err(op, e))?;
     Ok(col_value(&c.name, Arc::new(res)))
-}
-
-/// The method called `name` in `methods`, bound to `this`.
-fn bound_method(methods: &[(&str, MethodFn)], this: &Value, name: &str) -> Option<Value> {
-    methods
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, f)| Builtin::method(n, this.clone(), *f))
 }
 
 /// The field names and method names of a value, sorted.
