@@ -18,7 +18,7 @@
 //!   them).
 //! - `geo.intersects` is not implemented (nor was it in Qri).
 
-use crate::util::bound_method as bound;
+use crate::util::bound_method;
 use crate::util::{err, module as make_module, native_ref};
 use engine::args::{convert, required};
 use engine::error::Result;
@@ -192,7 +192,7 @@ impl NativeValue for Point {
         Ok(match name {
             "x" | "lat" => Some(Value::Float(self.0[0])),
             "y" | "lng" => Some(Value::Float(self.0[1])),
-            _ => bound(POINT_METHODS, this, name),
+            _ => bound_method(POINT_METHODS, this, name),
         })
     }
     fn attr_names(&self) -> Vec<String> {
@@ -237,7 +237,7 @@ impl NativeValue for Line {
         !self.0.is_empty()
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        Ok(bound(LINE_METHODS, this, name))
+        Ok(bound_method(LINE_METHODS, this, name))
     }
     fn attr_names(&self) -> Vec<String> {
         vec!["length".into(), "lengthGeodesic".into()]

@@ -5,7 +5,7 @@
 //! as a string. Stored and deflated entries are supported. Contents are
 //! charged to the run's memory budget as they are inflated.
 
-use crate::util::bound_method as method;
+use crate::util::bound_method;
 use crate::util::{err, native_ref, read_charged, str_cost};
 use engine::args::required;
 use engine::error::Result;
@@ -56,7 +56,7 @@ impl NativeValue for ZipFile {
         "ZipFile"
     }
     fn get_attr(&self, this: &Value, name: &str) -> Result<Option<Value>> {
-        Ok(method(ZIP_METHODS, this, name))
+        Ok(bound_method(ZIP_METHODS, this, name))
     }
     fn attr_names(&self) -> Vec<String> {
         ZIP_METHODS.iter().map(|(n, _)| n.to_string()).collect()
@@ -79,7 +79,7 @@ impl NativeValue for ZipInfo {
         if name == "name" {
             return Ok(Some(Value::str_bytes(self.name.clone())));
         }
-        Ok(method(INFO_METHODS, this, name))
+        Ok(bound_method(INFO_METHODS, this, name))
     }
     fn attr_names(&self) -> Vec<String> {
         vec!["name".into(), "read".into()]
