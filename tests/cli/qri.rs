@@ -253,3 +253,35 @@ fn time_sleep_ends_at_the_run_deadline() {
         .fails(&["get", "body", "me/sleepy"])
         .contains("not found"));
 }
+
+/// Qri stored any JSON array: under 1.x a column whose values mix kinds
+/// (ints, floats, bools, strings, a dict, a list) is a JSON column, read back
+/// as the values it held.
+#[test]
+fn qri_mixed_values_are_a_json_column() {
+    let env = Env::new();
+    let t = pinned(
+        &env,
+        "tf.star",
+        "def transform(ds, ctx):\n  ds.set_body([1, 1.5, False, 'a', {'a': 1, 'b': True}, [1, 2], None])\n",
+    );
+    env.ok(&["save", "me/mixed", "--file", &t]);
+    let read = pinned(
+        &env,
+        "read.star",
+        "ds = dataset.latest()\nprint(ds.get_body())\n",
+    );
+    let out = env.ok(&["apply", &read, "me/mixed"]);
+    assert!(
+        out.contains("[[1], [1.5], [False], [\"a\"], [{\"a\": 1, \"b\": True}], [[1, 2]], [None]]"),
+        "{out}"
+    );
+    // 2.x keeps bodies typed: the same values are refused, naming the column.
+    let v2 = env.file(
+        "v2.star",
+        "def transform(ds):\n    ds.body = [{'x': 1}, {'x': 'a'}]\n",
+    );
+    env.ok(&["lock", &env.path(&v2), "--starlib", "2"]);
+    let err = env.fails(&["save", "me/typed", "--file", &env.path(&v2)]);
+    assert!(err.contains("mixes int and string"), "{err}");
+}

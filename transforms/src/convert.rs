@@ -45,6 +45,14 @@ pub enum RowLists {
 }
 
 impl RowLists {
+    /// How columns that mix kinds are made: JSON columns for Qri's rows.
+    pub fn mixed(&self) -> Mixed {
+        match self {
+            RowLists::HeaderFirst => Mixed::Refuse,
+            RowLists::AllData(_) => Mixed::Json,
+        }
+    }
+
     /// The candidate names of data rows (none when the first row is the
     /// header).
     pub fn data_names(&self) -> &[Vec<String>] {
@@ -80,13 +88,28 @@ pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
             .map(Value::native)
             .map_err(|e| EvalError::new(format!("dataset body: {e}"))),
         BodyForm::RowLists => {
+            let json: Vec<bool> = body
+                .schema
+                .fields()
+                .iter()
+                .map(|f| is_json_field(f))
+                .collect();
             let mut rows = Vec::with_capacity(body.num_rows());
             for b in batches {
                 for i in 0..b.num_rows() {
                     let row: Vec<Value> = b
                         .columns()
                         .iter()
-                        .map(|c| starlib::table::cell_value(c.as_ref(), i))
+                        .zip(&json)
+                        .map(|(c, &is_json)| {
+                            let v = starlib::table::cell_value(c.as_ref(), i);
+                            match (&v, is_json) {
+                                (Value::Str(s), true) => serde_json::from_slice(s.as_bytes())
+                                    .map(|j| json_to_value(&j))
+                                    .unwrap_or(v),
+                                _ => v,
+                            }
+                        })
                         .collect();
                     rows.push(Value::list(row));
                 }
@@ -227,22 +250,13 @@ pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
                 }
             }
         }
-        return columns_to_body(fname, header, cols);
+        return columns_to_body_as(fname, header, cols, lists.mixed());
     }
     if let (RowLists::AllData(candidates), None) = (lists, items(first)) {
-        // Qri's one-dimensional body: `[1, 2, 3]` is one column.
+        // Qri's one-dimensional body: `[1, 2, 3]` is one column; its values
+        // may mix kinds, lists and dicts included (a JSON column).
         let name = data_row_names(candidates, 1).remove(0);
-        for (i, v) in rows.iter().enumerate() {
-            if items(v).is_some() || matches!(v, Value::Dict(_)) {
-                return Err(EvalError::new(format!(
-                    "{fname}: body row {} is a {}, but row 1 is a {}: a body is rows of one kind",
-                    i + 1,
-                    v.type_name(),
-                    first.type_name()
-                )));
-            }
-        }
-        return columns_to_body(fname, vec![name], vec![rows]);
+        return columns_to_body_as(fname, vec![name], vec![rows], Mixed::Json);
     }
     let first_row = items(first).ok_or_else(|| {
         let want = match lists {
@@ -290,19 +304,83 @@ pub fn value_to_body(fname: &str, v: &Value, lists: &RowLists) -> Result<Body> {
             cols[c].push(cell);
         }
     }
-    columns_to_body(fname, header, cols)
+    columns_to_body_as(fname, header, cols, lists.mixed())
 }
 
 /// A body from named columns of Starlark values (types inferred).
 pub fn columns_to_body(fname: &str, header: Vec<String>, cols: Vec<Vec<Value>>) -> Result<Body> {
+    columns_to_body_as(fname, header, cols, Mixed::Refuse)
+}
+
+/// What a column whose values cannot share one type becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mixed {
+    /// An error naming the column (typed bodies, starlib 2.x).
+    Refuse,
+    /// A JSON column (Arrow's `arrow.json` extension: each cell its JSON
+    /// text), read back as the values it held: Qri stored any JSON array,
+    /// so 1.x bodies may mix ints, strings, lists and dicts in a column.
+    Json,
+}
+
+/// The extension name Arrow gives JSON text columns.
+pub const JSON_EXTENSION: &str = "arrow.json";
+
+/// Whether `field` is a JSON column ([`Mixed::Json`]).
+pub fn is_json_field(field: &Field) -> bool {
+    field
+        .metadata()
+        .get("ARROW:extension:name")
+        .map(String::as_str)
+        == Some(JSON_EXTENSION)
+}
+
+/// A JSON column of `values` (None stays null).
+fn json_column(fname: &str, name: &str, values: &[Value]) -> Result<(Field, ArrayRef)> {
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(values.len());
+    for v in values {
+        texts.push(match v {
+            Value::None => None,
+            v => Some(value_to_json(&format!("{fname}: column {name:?}"), v)?.to_string()),
+        });
+    }
+    let array: ArrayRef = Arc::new(arrow_array::StringArray::from(texts));
+    let field = Field::new(name, arrow_schema::DataType::Utf8, true).with_metadata(
+        [(
+            "ARROW:extension:name".to_string(),
+            JSON_EXTENSION.to_string(),
+        )]
+        .into_iter()
+        .collect::<std::collections::HashMap<String, String>>(),
+    );
+    Ok((field, array))
+}
+
+/// [`columns_to_body`], with columns that cannot share a type made as
+/// `mixed` says.
+pub fn columns_to_body_as(
+    fname: &str,
+    header: Vec<String>,
+    cols: Vec<Vec<Value>>,
+    mixed: Mixed,
+) -> Result<Body> {
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
     check_unique_names(fname, &names)?;
     let mut fields = Vec::with_capacity(header.len());
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(header.len());
     for (name, values) in header.into_iter().zip(cols) {
-        let a = values_to_array(fname, &name, &values)?;
-        fields.push(Field::new(name, a.data_type().clone(), true));
-        arrays.push(a);
+        match values_to_array(fname, &name, &values) {
+            Ok(a) => {
+                fields.push(Field::new(name, a.data_type().clone(), true));
+                arrays.push(a);
+            }
+            Err(_) if mixed == Mixed::Json => {
+                let (f, a) = json_column(fname, &name, &values)?;
+                fields.push(f);
+                arrays.push(a);
+            }
+            Err(e) => return Err(e),
+        }
     }
     let schema = Arc::new(Schema::new(fields));
     if arrays.is_empty() {
