@@ -89,35 +89,7 @@ enum Command {
     },
     /// Run Starlark test files (chunks split on `---`, `### "regexp"` expected
     /// errors, `load("assert.star", "assert")`) and summarise the results.
-    Test {
-        /// Test files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// What to check: run the chunks (exec), or only resolve or parse them.
-        #[arg(long, value_enum, default_value_t = cmd::test::TestMode::Exec)]
-        mode: cmd::test::TestMode,
-        /// Use starlark-go 2021's API surface (sets with only `union`, json
-        /// without `encode_indent`, `# option:recursion` also allowing while
-        /// loops), as the packaged starlark-go test files expect.
-        #[arg(long)]
-        legacy_api: bool,
-        /// The starlib release whose modules the files load (a semver
-        /// requirement such as `1`; default: the newest).
-        #[arg(long, value_name = "REQ")]
-        starlib: Option<String>,
-        /// Let `http` reach loopback and private addresses, for tests
-        /// against a local server.
-        #[arg(long)]
-        allow_private_network: bool,
-        /// Predeclare NAME as the string TEXT in every file (e.g. a test
-        /// server's URL); repeatable.
-        #[arg(long = "var", value_name = "NAME=TEXT", value_parser = cmd::options::parse_key_value)]
-        vars: Vec<(String, String)>,
-        /// Predeclare NAME as the contents of the file PATH (bytes as a
-        /// string, e.g. a zip archive); repeatable.
-        #[arg(long = "var-file", value_name = "NAME=PATH", value_parser = cmd::options::parse_key_value)]
-        var_files: Vec<(String, String)>,
-    },
+    Test(cmd::test::TestArgs),
     /// An interactive Starlark session with line editing and history.
     Repl,
     /// Print a shell completion script: `quarry completions bash > /etc/bash_completion.d/quarry`.
@@ -207,26 +179,7 @@ fn main() -> ExitCode {
             stats,
             starlib,
         } => cmd::run::run(&ctx, &file, max_steps, stats, starlib.as_deref()),
-        Command::Test {
-            files,
-            mode,
-            legacy_api,
-            starlib,
-            allow_private_network,
-            vars,
-            var_files,
-        } => cmd::test::run(
-            &ctx,
-            &files,
-            cmd::test::TestOptions {
-                mode,
-                legacy_api,
-                starlib,
-                allow_private_network,
-                vars,
-                var_files,
-            },
-        ),
+        Command::Test(a) => cmd::test::run(&ctx, a),
         Command::Repl => cmd::repl::run(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "quarry", &mut std::io::stdout());

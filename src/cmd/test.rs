@@ -20,19 +20,35 @@ pub enum TestMode {
     Parse,
 }
 
-/// How `quarry test` runs its files.
-pub struct TestOptions {
-    /// What to check in each chunk.
+/// `quarry test`'s arguments: the files and how to run them.
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Test files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What to check: run the chunks (exec), or only resolve or parse them.
+    #[arg(long, value_enum, default_value_t = TestMode::Exec)]
     pub mode: TestMode,
-    /// starlark-go 2021's API surface.
+    /// Use starlark-go 2021's API surface (sets with only `union`, json
+    /// without `encode_indent`, `# option:recursion` also allowing while
+    /// loops), as the packaged starlark-go test files expect.
+    #[arg(long)]
     pub legacy_api: bool,
-    /// The starlib release to load modules from (`None`: the newest).
+    /// The starlib release whose modules the files load (a semver
+    /// requirement such as `1`; default: the newest).
+    #[arg(long, value_name = "REQ")]
     pub starlib: Option<String>,
-    /// Whether `http` may reach loopback and private addresses.
+    /// Let `http` reach loopback and private addresses, for tests
+    /// against a local server.
+    #[arg(long)]
     pub allow_private_network: bool,
-    /// Names predeclared as strings (`--var NAME=TEXT`).
+    /// Predeclare NAME as the string TEXT in every file (e.g. a test
+    /// server's URL); repeatable.
+    #[arg(long = "var", value_name = "NAME=TEXT", value_parser = super::options::parse_key_value)]
     pub vars: Vec<(String, String)>,
-    /// Names predeclared as a file's bytes (`--var-file NAME=PATH`).
+    /// Predeclare NAME as the contents of the file PATH (bytes as a
+    /// string, e.g. a zip archive); repeatable.
+    #[arg(long = "var-file", value_name = "NAME=PATH", value_parser = super::options::parse_key_value)]
     pub var_files: Vec<(String, String)>,
 }
 
@@ -55,7 +71,7 @@ fn modules(
 }
 
 /// Runs each file, prints a line per file and a summary; exit 1 if any failed.
-pub fn run(ctx: &Context, files: &[PathBuf], o: TestOptions) -> Result<ExitCode> {
+pub fn run(ctx: &Context, o: TestArgs) -> Result<ExitCode> {
     let mode = match o.mode {
         TestMode::Exec => Mode::Exec,
         TestMode::Resolve => Mode::Resolve,
@@ -99,7 +115,8 @@ pub fn run(ctx: &Context, files: &[PathBuf], o: TestOptions) -> Result<ExitCode>
         max_steps: 0,
         legacy_api,
     };
-    let results: Vec<TestFileReport> = files
+    let results: Vec<TestFileReport> = o
+        .files
         .iter()
         .map(|f| {
             let path = f.display().to_string();

@@ -124,8 +124,5 @@ pub fn session_with_output(e: transforms::SessionError, output: Vec<String>) -> 
 /// A session error as the command line reports it: a failed run rendered
 /// with [`run_failure`], anything else as its message.
 pub fn session(e: transforms::SessionError) -> anyhow::Error {
-    match e {
-        transforms::SessionError::Run(f) => anyhow::anyhow!(run_failure(&f)),
-        other => other.into(),
-    }
+    session_with_output(e, Vec::new())
 }

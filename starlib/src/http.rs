@@ -344,7 +344,7 @@ pub fn module(config: &Rc<HostConfig>) -> Value {
 /// `GET url` through the guarded client, for modules that read a document
 /// from the web (`xlsx.get_url`): the host's guard, retries, deadlines,
 /// response size cap and memory budget apply as for `http.get`. Returns the
-/// final URL, the status code and the body.
+/// URL as reported, the status code and the body.
 pub(crate) fn get_bytes(
     thread: &mut Thread,
     fname: &str,
@@ -352,34 +352,67 @@ pub(crate) fn get_bytes(
     config: &HostConfig,
     cell: &ClientCell,
 ) -> Result<(String, u16, Vec<u8>)> {
-    let shown = url.to_string();
-    let url = Url::parse(url).map_err(|e| err(fname, format!("invalid URL {url:?}: {e}")))?;
     let spec = RequestSpec {
         method: reqwest::Method::GET,
-        url,
-        shown,
+        url: Url::parse(url).map_err(|e| err(fname, format!("invalid URL {url:?}: {e}")))?,
+        shown: url.to_string(),
         headers: Vec::new(),
         auth: None,
         body: None,
         content_type: None,
     };
+    let got = fetch(thread, fname, &spec, config, cell)?;
+    Ok((got.url, got.status, got.body))
+}
+
+/// A response as read: the URL it reports, its status, headers (Go's
+/// canonical names), transfer encodings and body.
+struct Fetched {
+    url: String,
+    status: u16,
+    headers: BTreeMap<String, Vec<String>>,
+    encoding: Vec<String>,
+    body: Vec<u8>,
+}
+
+/// Checks `spec`'s URL against the guard, sends it (with retries) and reads
+/// the response, refusing bodies over the host's size cap. The response
+/// reports the URL as the script wrote it, as Qri did, unless a redirect
+/// took it elsewhere (the fragment is not sent, so it is not compared).
+fn fetch(
+    thread: &mut Thread,
+    fname: &str,
+    spec: &RequestSpec,
+    config: &HostConfig,
+    cell: &ClientCell,
+) -> Result<Fetched> {
     check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
     let client = shared_client(fname, config, cell)?;
-    let (mut resp, limit) = send_with_retries(fname, config, &client, &spec)?;
-    let final_url = resp.url().to_string();
+    let (mut resp, limit) = send_with_retries(fname, config, &client, spec)?;
+    let unfragmented = |u: &Url| u.as_str().split('#').next().map(str::to_string);
+    let url = if unfragmented(resp.url()) == unfragmented(&spec.url) {
+        spec.shown.clone()
+    } else {
+        resp.url().to_string()
+    };
     let status = resp.status().as_u16();
     let cap = config.http.max_response_bytes;
     let total = resp.content_length();
     if let Some(n) = total.filter(|n| *n > cap) {
         return Err(err(
             fname,
-            format!(
-                "response body from {final_url} is {n} bytes, larger than the limit of {cap} bytes"
-            ),
+            format!("response body from {url} is {n} bytes, larger than the limit of {cap} bytes"),
         ));
     }
-    let body = read_body(thread, fname, &mut resp, config, &limit, &final_url, total)?;
-    Ok((final_url, status, body))
+    let (headers, encoding) = response_headers(resp.headers());
+    let body = read_body(thread, fname, &mut resp, config, &limit, &url, total)?;
+    Ok(Fetched {
+        url,
+        status,
+        headers,
+        encoding,
+        body,
+    })
 }
 
 /// A request body as the arguments gave it, before encoding.
@@ -415,15 +448,7 @@ fn request(
     cell: &ClientCell,
 ) -> Result<Value> {
     let spec = read_request(thread, args, fname, method)?;
-    check_url(&config.guard, &spec.url).map_err(|e| err(fname, e))?;
-    let client = shared_client(fname, config, cell)?;
-    let (resp, limit) = send_with_retries(fname, config, &client, &spec)?;
-    // After a redirect the response reports where it ended; otherwise the
-    // URL as the script wrote it, as Qri reported it.
-    // (The fragment is not sent, so the response's URL lacks it.)
-    let same = |u: &Url| u.as_str().split('#').next() == spec.url.as_str().split('#').next();
-    let shown = same(resp.url()).then_some(spec.shown);
-    read_response(thread, fname, resp, config, &limit, shown)
+    response_value(fetch(thread, fname, &spec, config, cell)?)
 }
 
 /// Reads the arguments into a request description: the URL with `params`
@@ -825,33 +850,6 @@ fn canonical_header(name: &str) -> String {
     out
 }
 
-/// Reads a response into the response value: status, headers and the body,
-/// refusing bodies over the host's size cap.
-fn read_response(
-    thread: &mut Thread,
-    fname: &str,
-    mut resp: reqwest::blocking::Response,
-    config: &HostConfig,
-    limit: &Limit,
-    shown: Option<String>,
-) -> Result<Value> {
-    let final_url = shown.unwrap_or_else(|| resp.url().to_string());
-    let status = resp.status().as_u16() as i64;
-    let cap = config.http.max_response_bytes;
-    let total = resp.content_length();
-    if let Some(n) = total {
-        if n > cap {
-            return Err(err(
-                fname,
-                format!("response body from {final_url} is {n} bytes, larger than the limit of {cap} bytes"),
-            ));
-        }
-    }
-    let (header_map, encoding) = response_headers(resp.headers());
-    let body = read_body(thread, fname, &mut resp, config, limit, &final_url, total)?;
-    response_value(final_url, status, header_map, encoding, body)
-}
-
 /// The response headers under Go's canonical names (values of repeated
 /// headers in order), and the transfer encodings, kept apart as Go does.
 fn response_headers(
@@ -966,15 +964,16 @@ const CHUNK: usize = 64 * 1024;
 /// joined with commas), `encoding`, and the `body()` and `json()` methods.
 /// Each call of `body()` or `json()` makes a new string of the body, and is
 /// charged for it.
-fn response_value(
-    final_url: String,
-    status: i64,
-    header_map: BTreeMap<String, Vec<String>>,
-    encoding: Vec<String>,
-    body: Vec<u8>,
-) -> Result<Value> {
+fn response_value(got: Fetched) -> Result<Value> {
+    let Fetched {
+        url: final_url,
+        status,
+        headers,
+        encoding,
+        body,
+    } = got;
     let headers = crate::util::dict(
-        header_map
+        headers
             .into_iter()
             .map(|(k, v)| (Value::from(k), Value::from(v.join(","))))
             .collect(),
@@ -1002,7 +1001,7 @@ fn response_value(
     });
     let mut fields = BTreeMap::new();
     fields.insert("url".to_string(), Value::from(final_url));
-    fields.insert("status_code".to_string(), Value::Int(status));
+    fields.insert("status_code".to_string(), Value::Int(i64::from(status)));
     fields.insert("headers".to_string(), headers);
     fields.insert("encoding".to_string(), Value::from(encoding.join(",")));
     fields.insert("body".to_string(), body_fn);

@@ -235,6 +235,28 @@ fn run_with_bytes(req: &str, src: &str, name: &str, bytes: Vec<u8>) -> Result<()
     run_with(req, src, test_config(), p).result.map(|_| ())
 }
 
+/// Runs `src` under 1.x with a 16 MiB budget and `name` bound to `value`;
+/// asserts it fails on the budget inside `fname`.
+#[track_caller]
+fn refused_on_budget(src: &str, name: &str, value: engine::Value, fname: &str) {
+    let release = starlib::release::select_str("^1").unwrap();
+    let mut thread = release.new_thread();
+    thread.set_loader(release.loader(test_config()));
+    thread.set_memory_limit(16 << 20);
+    let mut p = engine::Predeclared::default();
+    p.insert(name.into(), value);
+    let Err(engine::Error::Eval(e)) = thread.exec_file("t.star", src, p) else {
+        panic!("{fname}: not refused")
+    };
+    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
+    assert!(
+        e.msg
+            .starts_with(&format!("{fname}: memory limit exceeded")),
+        "{}",
+        e.msg
+    );
+}
+
 fn gzip_bytes(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -274,25 +296,11 @@ gzip.decompress(data)"#,
     // 64 MiB of zeros compress to ~64 KiB; a 16 MiB budget refuses it.
     let bomb = gzip_bytes(&vec![0u8; 64 << 20]);
     assert!(bomb.len() < 1 << 20);
-    let release = starlib::release::select_str("^1").unwrap();
-    let mut thread = release.new_thread();
-    thread.set_loader(release.loader(test_config()));
-    thread.set_memory_limit(16 << 20);
-    let mut p = engine::Predeclared::default();
-    p.insert("data".into(), engine::Value::Bytes(std::rc::Rc::new(bomb)));
-    let r = thread.exec_file(
-        "t.star",
+    refused_on_budget(
         "load('compress/gzip.star', 'gzip')\nx = gzip.decompress(data)",
-        p,
-    );
-    let Err(engine::Error::Eval(e)) = r else {
-        panic!("bomb not refused")
-    };
-    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
-    assert!(
-        e.msg.starts_with("gzip.decompress: memory limit exceeded"),
-        "{}",
-        e.msg
+        "data",
+        engine::Value::Bytes(std::rc::Rc::new(bomb)),
+        "gzip.decompress",
     );
 }
 
@@ -738,25 +746,11 @@ fn zipfile_bomb_refused() {
     }
     let bomb = w.finish().unwrap().into_inner();
     assert!(bomb.len() < 1 << 20);
-    let release = starlib::release::select_str("^1").unwrap();
-    let mut thread = release.new_thread();
-    thread.set_loader(release.loader(test_config()));
-    thread.set_memory_limit(16 << 20);
-    let mut p = engine::Predeclared::default();
-    p.insert("data".into(), engine::Value::Bytes(std::rc::Rc::new(bomb)));
-    let r = thread.exec_file(
-        "t.star",
+    refused_on_budget(
         "load('zipfile.star', 'ZipFile')\nx = ZipFile(data).open('zeros.bin').read()",
-        p,
-    );
-    let Err(engine::Error::Eval(e)) = r else {
-        panic!("bomb not refused")
-    };
-    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
-    assert!(
-        e.msg.starts_with("ZipInfo.read: memory limit exceeded"),
-        "{}",
-        e.msg
+        "data",
+        engine::Value::Bytes(std::rc::Rc::new(bomb)),
+        "ZipInfo.read",
     );
 }
 
@@ -778,24 +772,10 @@ assert_eq(d["a"], [1, 2])
             "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
         ));
     }
-    let release = starlib::release::select_str("^1").unwrap();
-    let mut thread = release.new_thread();
-    thread.set_loader(release.loader(test_config()));
-    thread.set_memory_limit(16 << 20);
-    let mut p = engine::Predeclared::default();
-    p.insert("doc".into(), engine::Value::str(&doc));
-    let r = thread.exec_file(
-        "t.star",
+    refused_on_budget(
         "load('encoding/yaml.star', 'yaml')\nx = yaml.loads(doc)",
-        p,
-    );
-    let Err(engine::Error::Eval(e)) = r else {
-        panic!("billion laughs not refused")
-    };
-    assert_eq!(e.kind, engine::error::ErrorKind::Memory, "{}", e.msg);
-    assert!(
-        e.msg.starts_with("yaml.loads: memory limit exceeded"),
-        "{}",
-        e.msg
+        "doc",
+        engine::Value::str(&doc),
+        "yaml.loads",
     );
 }

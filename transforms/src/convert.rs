@@ -72,21 +72,23 @@ fn data_row_names(candidates: &[Vec<String>], width: usize) -> Vec<String> {
     }
 }
 
-/// A body as a release hands it to scripts ([`BodyForm`]): a `Table`, or
-/// Qri's list of rows, each a list of values (strings, ints, floats,
-/// bools, None). A body with no rows keeps its columns.
-pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
-    let empty;
+/// A body as one table (a body with no rows keeps its columns).
+fn body_table(body: &Body) -> Result<Table> {
+    let empty = [RecordBatch::new_empty(body.schema.clone())];
     let batches = if body.batches.is_empty() {
-        empty = [RecordBatch::new_empty(body.schema.clone())];
         &empty[..]
     } else {
         &body.batches[..]
     };
+    Table::from_batches(batches).map_err(|e| EvalError::new(format!("dataset body: {e}")))
+}
+
+/// A body as a release hands it to scripts ([`BodyForm`]): a `Table`, or
+/// Qri's list of rows, each a list of values (strings, ints, floats,
+/// bools, None). A body with no rows keeps its columns.
+pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
     match form {
-        BodyForm::Table => Table::from_batches(batches)
-            .map(Value::native)
-            .map_err(|e| EvalError::new(format!("dataset body: {e}"))),
+        BodyForm::Table => body_table(body).map(Value::native),
         BodyForm::RowLists => {
             let json: Vec<bool> = body
                 .schema
@@ -95,7 +97,7 @@ pub fn body_to_value(form: BodyForm, body: &Body) -> Result<Value> {
                 .map(|f| is_json_field(f))
                 .collect();
             let mut rows = Vec::with_capacity(body.num_rows());
-            for b in batches {
+            for b in &body.batches {
                 for i in 0..b.num_rows() {
                     let row: Vec<Value> = b
                         .columns()
@@ -133,15 +135,7 @@ fn positional(names: &[String]) -> bool {
 /// A body as Qri's DataFrame (starlib 1.x's `ds.body`): columns named as
 /// stored, or labelled by position when the body has positional names.
 pub fn body_to_frame(body: &Body) -> Result<Value> {
-    let empty;
-    let batches = if body.batches.is_empty() {
-        empty = [RecordBatch::new_empty(body.schema.clone())];
-        &empty[..]
-    } else {
-        &body.batches[..]
-    };
-    let table =
-        Table::from_batches(batches).map_err(|e| EvalError::new(format!("dataset body: {e}")))?;
+    let table = body_table(body)?;
     let names: Vec<String> = body
         .schema
         .fields()
@@ -162,39 +156,49 @@ pub fn body_to_frame(body: &Body) -> Result<Value> {
 /// structure's names), else Quarry's positional names (`field_1`, ...).
 pub fn frame_to_body(fname: &str, v: &Value, names: &[Vec<String>]) -> Option<Result<Body>> {
     let batch = starlib::dataframe::dataframe_to_batch(v)?;
-    let unlabelled = starlib::dataframe::as_frame(v)
-        .map(|d| d.frame.borrow().names.is_none())
-        .unwrap_or(false);
-    Some((|| {
-        let batch = batch.map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
-        let schema = batch.schema();
-        let given = unlabelled.then(|| data_row_names(names, schema.fields().len()));
-        let fields: Vec<Field> = schema
-            .fields()
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let name = match &given {
-                    Some(g) => g[i].clone(),
-                    None => f.name().clone(),
-                };
-                Field::new(name, f.data_type().clone(), true)
-            })
-            .collect();
-        let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
-        check_unique_names(fname, &names)?;
-        let schema = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new_with_options(
-            schema.clone(),
-            batch.columns().to_vec(),
-            &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-        )
-        .map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
-        Ok(Body {
-            schema,
-            batches: vec![batch],
+    let unlabelled =
+        starlib::dataframe::as_frame(v).is_some_and(|d| d.frame.borrow().names.is_none());
+    Some(
+        batch
+            .map_err(|e| EvalError::new(format!("{fname}: {e}")))
+            .and_then(|b| frame_batch_to_body(fname, b, unlabelled.then_some(names))),
+    )
+}
+
+/// A frame's batch as a body; with `names`, its columns are positional and
+/// take the first of them as wide, else `field_1`, `field_2`, ...
+fn frame_batch_to_body(
+    fname: &str,
+    batch: RecordBatch,
+    names: Option<&[Vec<String>]>,
+) -> Result<Body> {
+    let schema = batch.schema();
+    let given = names.map(|n| data_row_names(n, schema.fields().len()));
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let name = match &given {
+                Some(g) => g[i].clone(),
+                None => f.name().clone(),
+            };
+            Field::new(name, f.data_type().clone(), true)
         })
-    })())
+        .collect();
+    let field_names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+    check_unique_names(fname, &field_names)?;
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new_with_options(
+        schema.clone(),
+        batch.columns().to_vec(),
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )
+    .map_err(|e| EvalError::new(format!("{fname}: {e}")))?;
+    Ok(Body {
+        schema,
+        batches: vec![batch],
+    })
 }
 
 /// A body from a Starlark value: a table, a DataFrame, a list of dicts, or a list of

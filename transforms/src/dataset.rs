@@ -58,13 +58,31 @@ pub struct DatasetState {
 pub struct BodyFrame {
     /// The DataFrame value.
     pub value: Value,
-    /// The body it was made from when read (`None` when assigned): a frame
+    /// Where a frame that was read came from (`None` when assigned): a frame
     /// the script did not change leaves that body exactly as it was, types
     /// a DataFrame cannot hold included.
-    pub read_from: Option<Body>,
+    pub read_from: Option<ReadFrom>,
     /// Names for a frame whose columns are labelled by position: those of
     /// the declared structure or of the body it replaced, when as wide.
     pub names: Vec<Vec<String>>,
+}
+
+/// The body a read frame was made from, and what the frame gave back when
+/// it was made (computed once, at the read).
+#[derive(Clone)]
+pub struct ReadFrom {
+    /// The body as stored.
+    pub body: Body,
+    /// The untouched frame's body, or why it could not be made.
+    pub round_trip: std::result::Result<Body, String>,
+}
+
+/// The body the DataFrame `v` holds, as a `ds.body` frame gives it back.
+fn frame_body(v: &Value, names: &[Vec<String>]) -> std::result::Result<Body, String> {
+    match frame_to_body("dataset.body", v, names) {
+        Some(b) => b.map_err(|e| e.msg),
+        None => Err("dataset.body: expected a DataFrame".to_string()),
+    }
 }
 
 impl DatasetState {
@@ -73,18 +91,20 @@ impl DatasetState {
         let Some(f) = &self.frame else {
             return Ok(self.body.clone());
         };
-        let to_body = |v: &Value| match frame_to_body("dataset.body", v, &f.names) {
-            Some(b) => b.map_err(|e| e.msg),
-            None => Err("dataset.body: expected a DataFrame".to_string()),
-        };
-        let now = to_body(&f.value)?;
-        if let Some(orig) = &f.read_from {
-            let untouched = to_body(&body_to_frame(orig).map_err(|e| e.msg)?)?;
+        let now = frame_body(&f.value, &f.names)?;
+        if let Some(read) = &f.read_from {
+            let untouched = read.round_trip.as_ref().map_err(String::clone)?;
             if untouched.schema == now.schema && untouched.batches == now.batches {
-                return Ok(orig.clone());
+                return Ok(read.body.clone());
             }
         }
         Ok(now)
+    }
+
+    /// Replaces the body (and the frame that stands for it, if any).
+    fn set_body(&mut self, body: Body, frame: Option<BodyFrame>) {
+        self.body = body;
+        self.frame = frame;
     }
 
     /// The body conformed to the declared structure, if one was set.
@@ -181,9 +201,10 @@ impl DatasetValue {
         if self.frozen.get() {
             frame.freeze();
         } else {
+            let round_trip = frame_body(&frame, &[]);
             self.state.borrow_mut().frame = Some(BodyFrame {
                 value: frame.clone(),
-                read_from: Some(body),
+                read_from: Some(ReadFrom { body, round_trip }),
                 names: Vec::new(),
             });
         }
@@ -208,13 +229,14 @@ impl DatasetValue {
         // Converted now, so a body that cannot be stored fails here.
         let body = frame_to_body("dataset.body", &frame, &names)
             .unwrap_or_else(|| Err(EvalError::new("dataset.body: expected a DataFrame")))?;
-        let mut st = self.state.borrow_mut();
-        st.body = body;
-        st.frame = Some(BodyFrame {
-            value: frame,
-            read_from: None,
-            names,
-        });
+        self.state.borrow_mut().set_body(
+            body,
+            Some(BodyFrame {
+                value: frame,
+                read_from: None,
+                names,
+            }),
+        );
         Ok(())
     }
 
@@ -247,9 +269,7 @@ impl DatasetValue {
             e.kind = ErrorKind::Host;
             e
         })?;
-        let mut st = self.state.borrow_mut();
-        st.body = body;
-        st.frame = None;
+        self.state.borrow_mut().set_body(body, None);
         Ok(())
     }
 
@@ -409,9 +429,7 @@ fn m_set_body(thread: &mut Thread, recv: &Value, args: &Args) -> Result<Value> {
                 .ok_or_else(|| type_error("set_body", "data", &data, "string"))?;
             ds.check_mutable("body")?;
             let body = parse_body(thread, "set_body", &text, &fmt, &ds.row_lists())?;
-            let mut st = ds.state.borrow_mut();
-            st.body = body;
-            st.frame = None;
+            ds.state.borrow_mut().set_body(body, None);
         }
     }
     Ok(Value::None)

@@ -131,11 +131,7 @@ impl Console {
             }
             Value::Tuple(t) => self.seq("(", ")", t),
             Value::Dict(d) => {
-                let entries: Vec<(Value, Value)> = d
-                    .entries()
-                    .iter()
-                    .map(|(k, x)| (k.value.clone(), x.clone()))
-                    .collect();
+                let entries = d.items();
                 if entries.is_empty() {
                     self.out.push_str("{}");
                 } else {

@@ -84,6 +84,7 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         )
     });
     let resumed = kept.as_ref().and_then(|(m, key)| resume(m, key, &cells));
+    let mut fresh_dataset = None;
     let (mut module, start, host, reused) = match resumed {
         Some(r) => r,
         None => {
@@ -98,10 +99,10 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
                 "print".into(),
                 print::print_builtin(style, redactor.clone()),
             );
-            pre.insert(
-                "dataset".into(),
-                qri::DatasetModule::value(release, initial_state(&input), host.committed.clone()),
-            );
+            let dataset =
+                qri::DatasetModule::value(release, initial_state(&input), host.committed.clone());
+            pre.insert("dataset".into(), dataset.clone());
+            fresh_dataset = Some(dataset);
             pre.insert("config".into(), Settings::config(&config));
             pre.insert("secrets".into(), Settings::secrets(&secrets));
             pre.insert(
@@ -137,13 +138,11 @@ pub fn run(req: RunRequest) -> Result<RunOutcome, TransformError> {
         host: host.clone(),
     };
     steps.replay(reused);
-    // `load("dataset.star", "dataset")` binds the run's `dataset` (a kept
-    // module's own is equivalent: same release, input and commit slot).
-    *dataset_cell.borrow_mut() = Some(qri::DatasetModule::value(
-        release,
-        initial_state(&input),
-        host.committed.clone(),
-    ));
+    // `load("dataset.star", "dataset")` binds the run's `dataset` (for a
+    // kept module, an equivalent one: same release, input and commit slot).
+    *dataset_cell.borrow_mut() = Some(fresh_dataset.unwrap_or_else(|| {
+        qri::DatasetModule::value(release, initial_state(&input), host.committed.clone())
+    }));
     let result = match qri::second_transform(&script) {
         Some((first, second)) => Err(Failure::Contract(format!(
             "{path}:{second}:1: transform is defined twice (first at line {first}); a script defines zero or one transform"

@@ -195,11 +195,7 @@ pub(crate) fn update_dict(
     if let Some(u) = updates {
         match u {
             Value::Dict(d) => {
-                let items: Vec<(Value, Value)> = d
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), v.clone()))
-                    .collect();
+                let items = d.items();
                 for (k, v) in items {
                     dict.insert(k, v)?;
                 }

@@ -95,6 +95,16 @@ impl Dict {
         self.map.borrow().keys().map(|k| k.value.clone()).collect()
     }
 
+    /// The entries as (key, value) pairs, in order: a snapshot, so the dict
+    /// may change while they are used.
+    pub fn items(&self) -> Vec<(Value, Value)> {
+        self.map
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.clone()))
+            .collect()
+    }
+
     /// The entry at position `i`, if any.
     pub fn get_index(&self, i: usize) -> Option<(Value, Value)> {
         self.map

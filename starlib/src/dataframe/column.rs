@@ -375,14 +375,7 @@ impl Col {
     pub fn from_arrow(fname: &str, a: &ArrayRef) -> Result<Col> {
         let cast = |to: &DataType| arrow_cast::cast::cast(a, to).map_err(|e| err(fname, e));
         Ok(match a.data_type() {
-            DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64 => {
+            dt if dt.is_integer() => {
                 if a.null_count() > 0 {
                     Col::Float(fill_nan(
                         cast(&DataType::Float64)?.as_primitive::<Float64Type>(),

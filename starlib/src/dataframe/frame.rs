@@ -228,11 +228,7 @@ pub fn frame_from_data(
             ..Frame::empty()
         }),
         Value::Dict(d) => {
-            let entries: Vec<(Value, Value)> = d
-                .entries()
-                .iter()
-                .map(|(k, v)| (k.value.clone(), v.clone()))
-                .collect();
+            let entries = d.items();
             let mut names = Vec::new();
             let mut cols: Vec<Option<Col>> = Vec::new();
             let mut nrows = None;

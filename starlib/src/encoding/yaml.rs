@@ -149,11 +149,7 @@ fn copy_node(thread: &mut Thread, fname: &str, v: &Value) -> Result<Value> {
             Value::list(out)
         }
         Value::Dict(d) => {
-            let entries: Vec<(Value, Value)> = d
-                .entries()
-                .iter()
-                .map(|(k, v)| (k.value.clone(), v.clone()))
-                .collect();
+            let entries = d.items();
             crate::budget::charge(thread, fname, 64 + 48 * entries.len())?;
             let out = Dict::with_capacity(entries.len());
             for (k, val) in entries {
@@ -862,11 +858,7 @@ impl Emitter {
                 Ok(())
             }
             Value::Dict(d) => {
-                let mut entries: Vec<(Value, Value)> = d
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), v.clone()))
-                    .collect();
+                let mut entries = d.items();
                 if entries.is_empty() {
                     self.inline_prefix(ctx);
                     self.out.push_str("{}");
