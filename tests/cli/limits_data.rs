@@ -99,6 +99,51 @@ def transform(ds):
     over_budget(&attack(&env, "parse_as.star", script, &[]), "set_body");
 }
 
+/// A YAML "billion laughs" document (12 levels of ten aliases: 10^12
+/// values from a few hundred bytes) stops at the budget: aliases are
+/// copied, and every copy is charged before it is made.
+#[test]
+fn a_yaml_alias_bomb_stops_at_the_budget() {
+    let env = Env::new();
+    let script = r#"
+load("encoding/yaml.star", "yaml")
+def transform(ds):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        p = "*a%d" % (i - 1)
+        lines.append("a%d: &a%d [%s]" % (i, i, ", ".join([p] * 10)))
+    doc = yaml.loads("\n".join(lines))
+    print(len(doc))
+"#;
+    over_budget(&attack(&env, "laughs.star", script, &[]), "yaml.loads");
+}
+
+/// A gzip bomb read from the transform's directory (256 MiB of zeros in
+/// a few hundred kilobytes) stops at the budget as it inflates.
+#[test]
+fn a_gzip_bomb_stops_at_the_budget() {
+    use std::io::Write as _;
+    let env = Env::new();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 1 << 20);
+    std::fs::write(env.dir.path().join("bomb.gz"), bomb).unwrap();
+    let script = r#"
+load("fs.star", "fs")
+load("compress/gzip.star", "gzip")
+def transform(ds):
+    print(len(gzip.decompress(fs.read("bomb.gz"))))
+"#;
+    over_budget(
+        &attack(&env, "gzip_bomb.star", script, &[]),
+        "gzip.decompress",
+    );
+}
+
 /// Doubling a table by concatenation stops at the budget.
 #[test]
 fn concatenating_a_table_with_itself_stops_at_the_budget() {
