@@ -36,8 +36,16 @@ pub struct Frame {
 
 /// A Starlark run-time error: a message plus the frames it unwound through,
 /// innermost last (the order in which a Python-style traceback prints them).
+///
+/// Boxed, so that `Result<Value, EvalError>` (what every operation returns)
+/// is no larger than a value and comes back in registers; the fields are
+/// reached through `Deref` ([`ErrorData`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError {
+pub struct EvalError(Box<ErrorData>);
+
+/// What an [`EvalError`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorData {
     /// The message, as starlark-go words it.
     pub msg: String,
     /// The kind of failure.
@@ -46,23 +54,38 @@ pub struct EvalError {
     pub backtrace: Vec<Frame>,
 }
 
+impl std::ops::Deref for EvalError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EvalError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
 impl EvalError {
     /// An ordinary error with a message.
     pub fn new(msg: impl Into<String>) -> EvalError {
-        EvalError {
-            msg: msg.into(),
-            kind: ErrorKind::Value,
-            backtrace: Vec::new(),
-        }
+        EvalError::with_kind(ErrorKind::Value, msg)
     }
 
     /// An error of a particular kind.
+    #[cold]
     pub fn with_kind(kind: ErrorKind, msg: impl Into<String>) -> EvalError {
-        EvalError {
+        EvalError(Box::new(ErrorData {
             msg: msg.into(),
             kind,
             backtrace: Vec::new(),
-        }
+        }))
+    }
+
+    /// The error's parts, by value.
+    pub fn into_data(self) -> ErrorData {
+        *self.0
     }
 
     /// The Python-style traceback: `Traceback (most recent call last):`, one

@@ -39,7 +39,7 @@ pub use builtins::{make_module, make_struct};
 pub use compile::{DecodeError, Program};
 pub use dialect::Dialect;
 pub use embed::{compile, ChunkOutcome, Error, Session, Snapshot};
-pub use error::{ErrorKind, EvalError};
+pub use error::{ErrorData, ErrorKind, EvalError};
 pub use eval::{AttrFilter, CancelHandle, Loader, Members, Predeclared, Thread};
 pub use resolve::ResolveError;
 pub use stack::guard as stack_guard;

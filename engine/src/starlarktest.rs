@@ -383,7 +383,7 @@ fn native_catch(thread: &mut Thread, args: &Args) -> Result<Value> {
     let f = f.unwrap_or(Value::None);
     match thread.call(&f, &Args::default()) {
         Ok(_) => Ok(Value::None),
-        Err(e) => Ok(Value::from(e.msg)),
+        Err(e) => Ok(Value::from(e.into_data().msg)),
     }
 }
 

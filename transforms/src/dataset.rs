@@ -80,7 +80,7 @@ pub struct ReadFrom {
 /// The body the DataFrame `v` holds, as a `ds.body` frame gives it back.
 fn frame_body(v: &Value, names: &[Vec<String>]) -> std::result::Result<Body, String> {
     match frame_to_body("dataset.body", v, names) {
-        Some(b) => b.map_err(|e| e.msg),
+        Some(b) => b.map_err(|e| e.into_data().msg),
         None => Err("dataset.body: expected a DataFrame".to_string()),
     }
 }

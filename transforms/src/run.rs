@@ -607,7 +607,7 @@ impl Loader for HostLoader {
 }
 
 fn meta_from_value(v: &Value, redactor: &Redactor) -> Result<Option<Meta>, String> {
-    let mut j = crate::convert::value_to_json("meta", v).map_err(|e| e.msg)?;
+    let mut j = crate::convert::value_to_json("meta", v).map_err(|e| e.into_data().msg)?;
     redactor.redact_json(&mut j);
     match &mut j {
         serde_json::Value::Null => return Ok(None),

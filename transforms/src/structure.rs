@@ -87,7 +87,7 @@ pub fn parse(v: &Json) -> Result<Declared, String> {
                     None | Some(Json::Null) => None,
                     Some(Json::String(t)) => Some(
                         starlib::table::convert::parse_type("set_structure", t)
-                            .map_err(|e| e.msg)?,
+                            .map_err(|e| e.into_data().msg)?,
                     ),
                     Some(other) => {
                         return Err(format!(

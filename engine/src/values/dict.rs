@@ -1,13 +1,11 @@
 //! Dicts: insertion-ordered hash maps with a frozen flag and an iteration guard.
 
-use super::hashkey::{HashKey, KeyHasher};
+use super::hashkey::{hash_value, HashKey};
 use super::{MutGuard, Value};
 use crate::error::Result;
-use indexmap::IndexMap;
 use std::cell::{Ref, RefCell};
 
-/// The map type behind dicts.
-pub type DictMap = IndexMap<HashKey, Value, KeyHasher>;
+pub use super::dict_map::DictMap;
 
 /// The payload of a dict value.
 #[derive(Default)]
@@ -21,7 +19,7 @@ impl Dict {
     /// A dict with room for `n` entries.
     pub fn with_capacity(n: usize) -> Dict {
         Dict {
-            map: RefCell::new(DictMap::with_capacity_and_hasher(n, KeyHasher::default())),
+            map: RefCell::new(DictMap::with_capacity(n)),
             guard: MutGuard::default(),
         }
     }
@@ -43,13 +41,17 @@ impl Dict {
 
     /// Looks up a key (an error if it is unhashable).
     pub fn get(&self, key: &Value) -> Result<Option<Value>> {
-        let k = HashKey::new(key.clone())?;
-        Ok(self.map.borrow().get(&k).cloned())
+        let hash = hash_value(key)?;
+        Ok(self.map.borrow().get_hashed(hash, key).cloned())
     }
 
     /// Looks up a string key.
     pub fn get_str(&self, key: &str) -> Option<Value> {
-        self.get(&Value::str(key)).ok().flatten()
+        let map = self.map.borrow();
+        let found = map
+            .find_str(super::str::bytes_hash(key.as_bytes()), key.as_bytes())
+            .cloned();
+        found
     }
 
     /// Inserts or replaces (checking mutability).

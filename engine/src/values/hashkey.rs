@@ -41,18 +41,19 @@ impl Hash for HashKey {
 
 impl PartialEq for HashKey {
     fn eq(&self, other: &HashKey) -> bool {
-        if self.hash != other.hash {
-            return false;
-        }
-        // The common keys compare directly; the same string constant is
-        // often the very same allocation.
-        match (&self.value, &other.value) {
-            (Value::Str(a), Value::Str(b)) => {
-                std::rc::Rc::ptr_eq(a, b) || a.as_bytes() == b.as_bytes()
-            }
-            (Value::Int(a), Value::Int(b)) => a == b,
-            (x, y) => equals(x, y).unwrap_or(false),
-        }
+        self.hash == other.hash && key_eq(&self.value, &other.value)
+    }
+}
+
+/// Equality of two keys already known to share a hash. The common keys
+/// compare directly; the same string constant is often the very same
+/// allocation.
+#[inline]
+pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(a), Value::Str(b)) => std::rc::Rc::ptr_eq(a, b) || a.as_bytes() == b.as_bytes(),
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (x, y) => equals(x, y).unwrap_or(false),
     }
 }
 

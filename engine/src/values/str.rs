@@ -49,14 +49,19 @@ impl StrValue {
         if let Some(h) = self.hash.get() {
             return h;
         }
-        use std::hash::Hasher;
-        let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(&self.bytes);
-        hasher.write_u8(0xff);
-        let h = hasher.finish();
+        let h = bytes_hash(&self.bytes);
         self.hash.set(Some(h));
         h
     }
+}
+
+/// The internal hash of a string with these bytes ([`StrValue::fast_hash`]).
+pub(crate) fn bytes_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(bytes);
+    hasher.write_u8(0xff);
+    hasher.finish()
 }
 
 impl From<&str> for StrValue {
