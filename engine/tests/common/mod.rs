@@ -24,7 +24,7 @@ pub fn predeclared() -> Predeclared {
 
 pub fn message(e: Error) -> String {
     match e {
-        Error::Eval(e) => e.msg,
+        Error::Eval(e) => e.into_data().msg,
         other => format!("static error: {other}"),
     }
 }
