@@ -212,6 +212,48 @@ fn print_and_fail() {
     ]);
 }
 
+/// Keys of one shape (numbers of either kind, strings, tuples of one layout)
+/// sort through a total order; any other mix goes through the general,
+/// fallible comparison. Both must give the same answers.
+#[test]
+fn sorted_keys_of_one_shape_and_of_mixed_shapes() {
+    check(&[
+        // Ints, floats and big ints mixed are one shape: numbers, exactly.
+        (
+            "sorted([2, 1.5, -1, 9223372036854775808, float(\"nan\"), 1])",
+            Ok("[-1, 1, 1.5, 2, 9223372036854775808, nan]"),
+        ),
+        // Tuples of (string, number), reversed, equal keys kept in order.
+        (
+            "sorted([(\"b\", 1), (\"a\", 2.5), (\"b\", 0), (\"a\", 2.5, )], reverse=True)",
+            Ok("[(\"b\", 1), (\"b\", 0), (\"a\", 2.5), (\"a\", 2.5)]"),
+        ),
+        (
+            "[p[1] for p in sorted([(\"x\", 1), (\"x\", 0)], key=lambda p: (p[0], -p[1]))]",
+            Ok("[1, 0]"),
+        ),
+        // Tuples of different lengths order by their common prefix, then length.
+        (
+            "sorted([(1, 2), (1,), (0, 5, 5)])",
+            Ok("[(0, 5, 5), (1,), (1, 2)]"),
+        ),
+        // Equal unordered elements let the comparison go on to the next.
+        (
+            "sorted([(None, 2), (None, 1)])",
+            Ok("[(None, 1), (None, 2)]"),
+        ),
+        // Tuples whose elements differ in kind at one position fail there.
+        (
+            "sorted([(1, \"a\"), (\"a\", 1)])",
+            Err("string < int not implemented"),
+        ),
+        (
+            "sorted([(None, 1), (1, 2)])",
+            Err("int < NoneType not implemented"),
+        ),
+    ]);
+}
+
 #[test]
 fn sorted_is_stable_and_reports_go_s_last_comparison_error() {
     check(&[

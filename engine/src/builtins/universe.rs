@@ -983,43 +983,27 @@ fn sort_values<T: Clone>(
     stable_sort(v, less)
 }
 
-/// Sorts (key, value) pairs stably when every key is a small int, every key
-/// a float, or every key a string: such keys have a total order that cannot
+/// Sorts (key, value) pairs stably when every key has the first key's
+/// [`OrderShape`](crate::values::OrderShape) (all numbers, all strings,
+/// tuples of one layout, ...): such keys have a total order that cannot
 /// fail, so the standard library's stable sort gives the result the generic
 /// path would, without dispatching each comparison. False (pairs untouched)
 /// for any other mix of keys.
-fn sort_uniform_keys(pairs: &mut [(Value, Value)], reverse: bool) -> bool {
-    use std::cmp::Ordering;
-    fn run(pairs: &mut [(Value, Value)], reverse: bool, cmp: impl Fn(&Value, &Value) -> Ordering) {
-        if reverse {
-            pairs.sort_by(|a, b| cmp(&b.0, &a.0));
-        } else {
-            pairs.sort_by(|a, b| cmp(&a.0, &b.0));
-        }
-    }
+fn sort_same_shape_keys(pairs: &mut [(Value, Value)], reverse: bool) -> bool {
+    use crate::values::{has_shape, order_shape, total_cmp};
     let Some(first) = pairs.first() else {
         return true;
     };
-    match &first.0 {
-        Value::Int(_) if pairs.iter().all(|p| matches!(p.0, Value::Int(_))) => {
-            run(pairs, reverse, |a, b| match (a, b) {
-                (Value::Int(x), Value::Int(y)) => x.cmp(y),
-                _ => Ordering::Equal,
-            })
-        }
-        Value::Float(_) if pairs.iter().all(|p| matches!(p.0, Value::Float(_))) => {
-            run(pairs, reverse, |a, b| match (a, b) {
-                (Value::Float(x), Value::Float(y)) => crate::values::float_cmp(*x, *y),
-                _ => Ordering::Equal,
-            })
-        }
-        Value::Str(_) if pairs.iter().all(|p| matches!(p.0, Value::Str(_))) => {
-            run(pairs, reverse, |a, b| match (a, b) {
-                (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
-                _ => Ordering::Equal,
-            })
-        }
-        _ => return false,
+    let Some(shape) = order_shape(&first.0) else {
+        return false;
+    };
+    if !pairs.iter().all(|p| has_shape(&p.0, &shape)) {
+        return false;
+    }
+    if reverse {
+        pairs.sort_by(|a, b| total_cmp(&b.0, &a.0));
+    } else {
+        pairs.sort_by(|a, b| total_cmp(&a.0, &b.0));
     }
     true
 }
@@ -1051,7 +1035,7 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
         };
         pairs.push((k, v));
     }
-    if !sort_uniform_keys(&mut pairs, reverse) {
+    if !sort_same_shape_keys(&mut pairs, reverse) {
         let mut less = |a: &(Value, Value), b: &(Value, Value)| -> Result<bool> {
             // Each comparison is a step: long sorts obey the budget and cancellation.
             thread.step()?;

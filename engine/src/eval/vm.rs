@@ -804,7 +804,8 @@ fn do_call_method(
         return Err(EvalError::new("internal error: stack underflow in call"));
     }
     let fpos = len - nargs - 1;
-    let recv = thread.stack[fpos].clone();
+    // The receiver moves off the stack (the slot is rewritten or truncated below).
+    let recv = std::mem::replace(&mut thread.stack[fpos], Value::None);
     let table = crate::builtins::methods(&recv);
     let addr = table.as_ptr() as usize;
     let found = match cache.map(|c| c.get()) {
@@ -844,6 +845,13 @@ fn do_call_method(
 fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args> {
     let mut args = thread.args_pool.pop().unwrap_or_default();
     let mut at = fpos + 1;
+    if shape.named == 0 && !shape.star && !shape.star_star {
+        // Positional arguments only: move them off the stack (no count
+        // traffic), then drop the callee.
+        args.positional.extend(thread.stack.drain(at..));
+        thread.stack.truncate(fpos);
+        return Ok(args);
+    }
     args.positional
         .extend_from_slice(&thread.stack[at..at + shape.positional as usize]);
     at += shape.positional as usize;

@@ -191,12 +191,93 @@ fn cmp_inner(x: &Value, y: &Value, depth: u32) -> Result<Option<Ordering>> {
 
 fn seq_cmp(a: &[Value], b: &[Value], depth: u32) -> Result<Option<Ordering>> {
     for (x, y) in a.iter().zip(b.iter()) {
-        if !eq_depth(x, y, depth + 1)? {
-            return match cmp_depth(x, y, depth + 1)? {
-                Some(o) => Ok(Some(o)),
-                None => Err(not_implemented(BinaryOp::Lt, x, y)),
-            };
+        // The first unequal pair decides. Where an order is defined it agrees
+        // with equality, so one comparison finds both; unordered values
+        // (dicts, None, ...) may still be equal and let the scan go on.
+        match cmp_depth(x, y, depth + 1)? {
+            Some(Ordering::Equal) => {}
+            Some(o) => return Ok(Some(o)),
+            None if eq_depth(x, y, depth + 1)? => {}
+            None => return Err(not_implemented(BinaryOp::Lt, x, y)),
         }
     }
     Ok(Some(a.len().cmp(&b.len())))
+}
+
+/// The class of a value under ordering: values of one shape always compare
+/// without error and in a total order (numbers of either kind, strings,
+/// bytes, bools, and tuples of one length whose elements share shapes), so
+/// a sort whose keys share one shape can use [`total_cmp`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum OrderShape {
+    /// An int or a float.
+    Number,
+    /// A string.
+    Str,
+    /// A bytes value.
+    Bytes,
+    /// A bool.
+    Bool,
+    /// A tuple, element by element.
+    Tuple(Vec<OrderShape>),
+}
+
+/// Tuple nesting beyond which [`order_shape`] gives up (the general path then sorts).
+const SHAPE_DEPTH: u32 = 4;
+
+/// The ordering shape of `v`, or None when it has none (or nests too deeply).
+pub(crate) fn order_shape(v: &Value) -> Option<OrderShape> {
+    shape_depth(v, 0)
+}
+
+fn shape_depth(v: &Value, depth: u32) -> Option<OrderShape> {
+    Some(match v {
+        Value::Int(_) | Value::BigInt(_) | Value::Float(_) => OrderShape::Number,
+        Value::Str(_) => OrderShape::Str,
+        Value::Bytes(_) => OrderShape::Bytes,
+        Value::Bool(_) => OrderShape::Bool,
+        Value::Tuple(items) if depth < SHAPE_DEPTH => OrderShape::Tuple(
+            items
+                .iter()
+                .map(|x| shape_depth(x, depth + 1))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        _ => return None,
+    })
+}
+
+/// True when `v` has exactly `shape`, without building its shape.
+pub(crate) fn has_shape(v: &Value, shape: &OrderShape) -> bool {
+    match (v, shape) {
+        (Value::Int(_) | Value::BigInt(_) | Value::Float(_), OrderShape::Number) => true,
+        (Value::Str(_), OrderShape::Str) => true,
+        (Value::Bytes(_), OrderShape::Bytes) => true,
+        (Value::Bool(_), OrderShape::Bool) => true,
+        (Value::Tuple(items), OrderShape::Tuple(shapes)) => {
+            items.len() == shapes.len() && items.iter().zip(shapes).all(|(x, s)| has_shape(x, s))
+        }
+        _ => false,
+    }
+}
+
+/// The order of two values of one [`OrderShape`]: the order `<` gives them,
+/// without the possibility of failure.
+pub(crate) fn total_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Float(x), Value::Float(y)) => float_cmp(*x, *y),
+        (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                match total_cmp(p, q) {
+                    Ordering::Equal => {}
+                    o => return o,
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        // Mixed numbers, bytes and bools: the general comparison, which
+        // cannot fail for them (nor nest).
+        _ => cmp_inner(a, b, 0).ok().flatten().unwrap_or(Ordering::Equal),
+    }
 }
