@@ -30,7 +30,7 @@ pub use list::List;
 pub use native::{NativeIter, NativeValue};
 pub use repr::{repr, repr_limited, to_str, to_str_limited, write_repr};
 pub use set::Set;
-pub use str::StrValue;
+pub use str::{IntoStrValue, StrValue};
 pub use structs::{Module, Struct};
 
 pub(crate) use compare::{equals, has_shape, order_shape, total_cmp};
@@ -214,8 +214,8 @@ impl Value {
     }
 
     /// A string value from bytes (which need not be UTF-8).
-    pub fn str_bytes(b: impl Into<Box<[u8]>>) -> Value {
-        Value::Str(Rc::new(StrValue::from_bytes(b.into())))
+    pub fn str_bytes(b: impl IntoStrValue) -> Value {
+        Value::Str(Rc::new(b.into_str_value()))
     }
 
     /// An int value from a big integer, normalised to the small form when it fits.
@@ -431,7 +431,7 @@ impl From<&str> for Value {
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::Str(Rc::new(StrValue::from_bytes(s.into_bytes().into())))
+        Value::Str(Rc::new(StrValue::from_vec(s.into_bytes())))
     }
 }
 
@@ -444,5 +444,7 @@ impl From<Vec<Value>> for Value {
 // A value is two words, and so is the result of an operation: both travel
 // in registers, never through memory (see `EvalError`).
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+// A short string is one allocation of 48 bytes with its count.
+const _: () = assert!(std::mem::size_of::<StrValue>() == 32);
 const _: () = assert!(std::mem::size_of::<Result<Value>>() == 16);
 const _: () = assert!(std::mem::size_of::<Result<Option<Value>>>() == 16);
