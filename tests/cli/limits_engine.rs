@@ -152,6 +152,24 @@ fn deeply_nested_values_do_not_crash() {
 }
 
 #[test]
+fn functions_capturing_functions_do_not_crash() {
+    // A recursive nested function captures itself: freezing it (bound to a
+    // global) must stop at the cycle. A chain of 300 000 closures, each
+    // capturing the last, and a tuple chain, kept as globals: frozen, then
+    // freed by the host after the run, without recursion.
+    let src = "def outer():\n    def rec(n):\n        return rec(n - 1) if n > 0 else 0\n    return rec\n\nr = outer()\n\n\
+def mk(prev):\n    def g():\n        return prev\n    return g\n\n\
+def chain(n):\n    h = None\n    for i in range(n):\n        h = mk(h)\n    return h\n\n\
+def tuples(n):\n    t = ()\n    for i in range(n):\n        t = (t,)\n    return t\n\n\
+h = chain(300000)\nt = tuples(300000)\n\n\
+def transform(ds):\n    print(r(5), h() != None, len(t))\n    chain(300000)\n    return ds\n";
+    let env = Env::new();
+    let (code, out, _) = apply_script(&env, src, "20s", "500MB");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("0 True 1"), "{out}");
+}
+
+#[test]
 fn big_int_growth_is_capped() {
     expect_memory_error("x = 3\nfor i in range(27):\n    x = x * x");
 }

@@ -739,6 +739,7 @@ fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Va
         module: f.module.clone(),
         defaults,
         freevars,
+        frozen: std::cell::Cell::new(false),
     })))
 }
 

@@ -12,7 +12,7 @@
 
 use super::dict::DictMap;
 use super::set::SetMap;
-use super::{Dict, List, Set, Struct, Value};
+use super::{Closure, Dict, List, Set, Struct, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -59,6 +59,10 @@ fn take_children(v: &mut Value) -> Option<Children> {
         Value::Struct(s) => {
             let s = Rc::get_mut(s)?;
             (!s.fields.is_empty()).then(|| Children::Fields(std::mem::take(&mut s.fields)))
+        }
+        Value::Function(f) => {
+            let items = Rc::get_mut(f)?.take_captured();
+            (!items.is_empty()).then_some(Children::Seq(items))
         }
         _ => None,
     }
@@ -137,13 +141,19 @@ pub(crate) fn dispose(children: Children) {
     }
 }
 
-/// Whether freeing `v` can free other containers (and so recurse). Strings,
-/// numbers and functions cannot nest; host values hold at most one level.
+/// Whether freeing `v` can free other containers (and so recurse). Strings
+/// and numbers cannot nest; functions hold what they captured; host values
+/// hold at most one level.
 #[inline]
 fn may_nest(v: &Value) -> bool {
     matches!(
         v,
-        Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Tuple(_) | Value::Struct(_)
+        Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Tuple(_)
+            | Value::Struct(_)
+            | Value::Function(_)
     )
 }
 
@@ -182,6 +192,23 @@ impl Drop for Set {
         let m = self.take_set();
         if !m.is_empty() {
             dispose(Children::Set(m));
+        }
+    }
+}
+
+impl Drop for Closure {
+    fn drop(&mut self) {
+        let nests = self.defaults.iter().flatten().any(may_nest)
+            || self
+                .freevars
+                .iter()
+                .any(|c| Rc::strong_count(c) == 1 && c.borrow().as_ref().is_some_and(may_nest));
+        if !nests {
+            return;
+        }
+        let items = self.take_captured();
+        if !items.is_empty() {
+            dispose(Children::Seq(items));
         }
     }
 }

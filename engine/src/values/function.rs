@@ -25,6 +25,9 @@ pub struct Closure {
     pub(crate) defaults: Vec<Option<Value>>,
     /// Captured cells of enclosing functions, in `code.free_vars` order.
     pub(crate) freevars: Vec<Cell>,
+    /// Set once freezing has reached this function (a recursive nested
+    /// function captures itself: freezing must stop there).
+    pub(crate) frozen: std::cell::Cell<bool>,
 }
 
 impl Closure {
@@ -54,16 +57,33 @@ impl Closure {
         )
     }
 
-    /// Freezes the defaults and captured values.
-    pub fn freeze(&self) {
-        for v in self.defaults.iter().flatten() {
-            v.freeze();
+    /// Marks the function frozen and, the first time, queues its defaults
+    /// and captured values on `work` for [`Value::freeze`]'s loop.
+    pub(crate) fn freeze_into(&self, work: &mut Vec<Value>) {
+        if self.frozen.replace(true) {
+            return;
         }
+        work.extend(self.defaults.iter().flatten().cloned());
         for c in &self.freevars {
             if let Some(v) = c.borrow().as_ref() {
-                v.freeze();
+                work.push(v.clone());
             }
         }
+    }
+
+    /// Takes out the defaults and the captured values no other function
+    /// shares (for freeing without recursion).
+    pub(crate) fn take_captured(&mut self) -> Vec<Value> {
+        let mut out: Vec<Value> = std::mem::take(&mut self.defaults)
+            .into_iter()
+            .flatten()
+            .collect();
+        for c in &mut self.freevars {
+            if let Some(v) = Rc::get_mut(c).and_then(|c| c.get_mut().take()) {
+                out.push(v);
+            }
+        }
+        out
     }
 }
 

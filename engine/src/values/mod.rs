@@ -341,7 +341,7 @@ impl Value {
             Value::Set(s) => {
                 s.guard.freeze();
             }
-            Value::Function(f) => f.freeze(),
+            Value::Function(f) => f.freeze_into(work),
             Value::Builtin(b) => queue(work, b.recv.iter()),
             Value::Struct(s) => queue(work, s.fields.values()),
             Value::Native(n) => n.freeze(),
