@@ -97,6 +97,16 @@ fn building_strings_is_charged_to_the_budget() {
     expect_memory_error(
         "x = 'ab' * 1000\nl = [x] * 100000\nfor i in range(100):\n    s = ','.join(l)",
     );
+    // A value whose text is 1.5 GB (a list of one shared 10 kB string) is
+    // refused while it is formatted, not after: the ulimit is 1.5 GB.
+    for fmt in [
+        "'%s' % (l,)",
+        "'%r' % (l,)",
+        "'{}'.format(l)",
+        "'{!r}'.format(l)",
+    ] {
+        expect_memory_error(&format!("x = 'a' * 10000\nl = [x] * 150000\ns = {fmt}"));
+    }
 }
 
 #[test]

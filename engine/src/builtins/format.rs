@@ -128,17 +128,37 @@ fn int_in_radix(v: &Value, radix: u32, upper: bool) -> String {
 }
 
 /// Appends `str(x)` for `%s`/`!s` (a string's own bytes) or `repr(x)`.
-fn write_value(out: &mut Vec<u8>, x: &Value, as_str: bool) {
+/// Appends `str(x)` or `repr(x)` to `out` unless the result would pass
+/// `limit` bytes (false then, with nothing large built).
+fn write_value(out: &mut Vec<u8>, x: &Value, as_str: bool, limit: usize) -> bool {
+    let room = limit.saturating_sub(out.len());
     match x {
-        Value::Str(s) if as_str => out.extend_from_slice(s.as_bytes()),
-        _ => out.extend_from_slice(repr(x).as_bytes()),
+        Value::Str(s) if as_str => {
+            if s.len() > room {
+                return false;
+            }
+            out.extend_from_slice(s.as_bytes());
+        }
+        _ => match crate::values::repr_limited(x, room) {
+            Some(r) => out.extend_from_slice(r.as_bytes()),
+            None => return false,
+        },
     }
+    true
 }
 
 /// Evaluates `format % args` for a string `format`, as starlark-go's
 /// `interpolate`: conversions `%s %r %d %i %o %x %X %e %E %f %F %g %G %c %%`,
 /// `%(name)s` keys into a dict, a tuple of arguments or a single value.
 pub fn percent(format: &Value, args: &Value) -> Result<Value> {
+    percent_limited(format, args, MAX_RESULT)?.ok_or_else(excessive)
+}
+
+/// [`percent`], giving up (None) as soon as the result would pass `limit`
+/// bytes: an interpreter passes what is left of its memory budget, so a
+/// result too large for it is refused before it is built.
+pub fn percent_limited(format: &Value, args: &Value, limit: usize) -> Result<Option<Value>> {
+    let limit = limit.min(MAX_RESULT);
     let fmt = match format {
         Value::Str(s) => s.as_bytes(),
         _ => {
@@ -207,7 +227,11 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
             .get(i)
             .ok_or_else(|| EvalError::new("incomplete format"))?;
         match c {
-            b's' | b'r' => write_value(&mut out, &arg, c == b's'),
+            b's' | b'r' => {
+                if !write_value(&mut out, &arg, c == b's', limit) {
+                    return Ok(None);
+                }
+            }
             b'd' | b'i' | b'o' | b'x' | b'X' => {
                 let n = number_to_int(&arg).map_err(|e| {
                     EvalError::new(format!("%{} format requires integer: {e}", c as char))
@@ -263,8 +287,8 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
             b'%' => out.push(b'%'),
             _ => return Err(EvalError::new(format!("unknown conversion %{}", c as char))),
         }
-        if out.len() > MAX_RESULT {
-            return Err(excessive());
+        if out.len() > limit {
+            return Ok(None);
         }
         i += 1;
         index += 1;
@@ -272,7 +296,7 @@ pub fn percent(format: &Value, args: &Value) -> Result<Value> {
     if index < nargs {
         return Err(EvalError::new("too many arguments for format string"));
     }
-    Ok(Value::str_bytes(out))
+    Ok(Some(Value::str_bytes(out)))
 }
 
 /// Interprets `s` as a decimal number (digits only), as starlark-go's `decimal`.
@@ -410,18 +434,26 @@ pub(crate) fn format_method(thread: &mut Thread, recv: &StrValue, args: &Args) -
                 lossy(spec)
             )));
         }
-        match conv {
-            b"s" => write_value(&mut out, &arg, true),
-            b"r" => write_value(&mut out, &arg, false),
+        // What is not yet charged may use what is left of the budget.
+        let limit = charged
+            .saturating_add(thread.memory_remaining())
+            .min(MAX_RESULT);
+        let written = match conv {
+            b"s" => write_value(&mut out, &arg, true, limit),
+            b"r" => write_value(&mut out, &arg, false, limit),
             _ => {
                 return Err(fmt_err(format!(
                     "unknown conversion {}",
                     repr(&Value::str_bytes(conv.to_vec()))
                 )))
             }
-        }
-        if out.len() > MAX_RESULT {
-            return Err(excessive());
+        };
+        if !written {
+            return Err(if limit == MAX_RESULT {
+                excessive()
+            } else {
+                thread.memory_error()
+            });
         }
         if out.len() - charged > 1 << 16 {
             thread.account(out.len() - charged)?;

@@ -530,20 +530,24 @@ fn binary_operand(thread: &mut Thread, b: BinaryOp, inplace: bool, y: &Value) ->
 /// the stack and the result pushed.
 fn binary_general(thread: &mut Thread, b: BinaryOp, inplace: bool, y: Value) -> Result<()> {
     let x = pop(&mut thread.stack);
-    // Charged before the operation allocates; `str % x` after formatting.
+    // Charged before the operation allocates; `str % x` stops formatting
+    // at what is left of the budget, then its result is charged.
     let mut sz = budget::binary_cost(b, inplace, &x, &y)?;
     if sz > 0 {
         thread.account(sz)?;
     }
-    let r = if inplace {
+    let r = if let (BinaryOp::Mod, Value::Str(_)) = (b, &x) {
+        let limit = thread.memory_remaining();
+        let r = crate::builtins::format::percent_limited(&x, &y, limit)?
+            .ok_or_else(|| thread.memory_error())?;
+        sz = fresh_size(&r);
+        thread.account(sz)?;
+        r
+    } else if inplace {
         ops::inplace_binary(b, &x, &y)?
     } else {
         ops::binary(b, &x, &y)?
     };
-    if let (BinaryOp::Mod, Value::Str(_)) = (b, &x) {
-        sz = fresh_size(&r);
-        thread.account(sz)?;
-    }
     thread.after_large_work(sz)?;
     thread.stack.push(r);
     Ok(())
