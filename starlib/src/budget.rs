@@ -17,9 +17,11 @@
 //!   cannot borrow the thread; [`Interrupt::run`] runs an Arrow kernel that
 //!   cannot poll on a worker thread and stops waiting when the run is
 //!   cancelled.
-//! - Column operators (`c + 1`, `c > 0`) get no thread from the engine:
-//!   they record what they allocated with [`owe`], and the next charge on
-//!   the same thread settles it.
+//! - Column operators (`c + 1`, `c > 0`) run by the evaluator get the
+//!   thread (`NativeValue::binary_in`) and charge before they build; the
+//!   same operators called by a host without a thread record what they
+//!   allocated with [`owe`], and the next charge on the same thread
+//!   settles it.
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
@@ -51,8 +53,8 @@ fn thread_id(thread: &Thread) -> usize {
     thread as *const Thread as usize
 }
 
-/// Records `bytes` allocated by a column operator, which has no thread to
-/// charge; the next [`charge`] on this OS thread settles it.
+/// Records `bytes` allocated by a column operator called without a thread
+/// to charge; the next [`charge`] on this OS thread settles it.
 pub fn owe(bytes: usize) {
     DEBT.with(|d| {
         let (id, owed) = d.get();

@@ -25,7 +25,7 @@ fn with_budget(limit: usize, src: &str) -> (Option<String>, usize) {
     let msg = r.err().map(|e| match e {
         engine::Error::Eval(e) => {
             assert_eq!(e.kind, ErrorKind::Memory, "{}", e.msg);
-            e.msg
+            e.into_data().msg
         }
         other => panic!("{other}"),
     });

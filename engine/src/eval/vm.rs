@@ -267,7 +267,13 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::Unary(u) => {
                 let x = pop(&mut thread.stack);
-                let r = ops::unary(u, &x)?;
+                let r = match &x {
+                    Value::Native(n) => match n.unary_in(thread, u)? {
+                        Some(r) => r,
+                        None => ops::unary(u, &x)?,
+                    },
+                    _ => ops::unary(u, &x)?,
+                };
                 thread.stack.push(r);
             }
             Op::Binary(b) | Op::InplaceBinary(b) => {
@@ -543,6 +549,17 @@ fn binary_general(thread: &mut Thread, b: BinaryOp, inplace: bool, y: Value) -> 
         sz = fresh_size(&r);
         thread.account(sz)?;
         r
+    } else if matches!(x, Value::Native(_)) || matches!(y, Value::Native(_)) {
+        // Native operands (table columns, frames) are asked with the thread,
+        // so what they build is charged before it is made.
+        let mut native = |n: &dyn crate::values::NativeValue, op, other: &Value, left| {
+            n.binary_in(thread, op, other, left)
+        };
+        if inplace {
+            ops::inplace_binary_with(b, &x, &y, &mut native)?
+        } else {
+            ops::binary_with(b, &x, &y, &mut native)?
+        }
     } else if inplace {
         ops::inplace_binary(b, &x, &y)?
     } else {

@@ -107,6 +107,27 @@ pub trait NativeValue {
         Ok(None)
     }
 
+    /// `x op y` run by `thread` (what the evaluator calls), for a type whose
+    /// result is large enough to charge to the run's budget before it is
+    /// built; by default [`NativeValue::binary`].
+    fn binary_in(
+        &self,
+        thread: &mut Thread,
+        op: BinaryOp,
+        other: &Value,
+        left: bool,
+    ) -> Result<Option<Value>> {
+        let _ = thread;
+        self.binary(op, other, left)
+    }
+
+    /// `op x` run by `thread`, as [`NativeValue::binary_in`]; by default
+    /// [`NativeValue::unary`].
+    fn unary_in(&self, thread: &mut Thread, op: UnaryOp) -> Result<Option<Value>> {
+        let _ = thread;
+        self.unary(op)
+    }
+
     /// `op x`; `Ok(None)` if unsupported.
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
         let _ = op;

@@ -76,6 +76,24 @@ pub fn float_mod(x: f64, y: f64) -> f64 {
 /// Evaluates `x op y` for every operator except `and`/`or` (compiled as jumps).
 /// `%` on a string is left to the caller (see [`crate::builtins::format`]).
 pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
+    binary_with(op, x, y, &mut |n, op, other, left| {
+        n.binary(op, other, left)
+    })
+}
+
+/// How a native operand is asked for `x op y`: its `binary`, or in the
+/// evaluator its `binary_in` with the running thread (to charge the result
+/// before it is built).
+pub(crate) type NativeBinary<'a> =
+    &'a mut dyn FnMut(&dyn super::NativeValue, BinaryOp, &Value, bool) -> Result<Option<Value>>;
+
+/// [`binary`], asking native operands through `native`.
+pub(crate) fn binary_with(
+    op: BinaryOp,
+    x: &Value,
+    y: &Value,
+    native: NativeBinary<'_>,
+) -> Result<Value> {
     use BinaryOp::*;
     // Fast paths for small ints.
     if let (Value::Int(a), Value::Int(b)) = (x, y) {
@@ -108,7 +126,7 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
         Eq | Ne | Lt | Le | Gt | Ge => {
             // A native type may define comparisons that are not booleans
             // (a table column compared with a scalar gives a mask).
-            if let Some(v) = native_binary(op, x, y)? {
+            if let Some(v) = native_binary(op, x, y, native)? {
                 return Ok(v);
             }
             return Ok(Value::Bool(compare_op(op, x, y)?));
@@ -194,21 +212,26 @@ pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
     if let Some(v) = r {
         return Ok(v);
     }
-    if let Some(v) = native_binary(op, x, y)? {
+    if let Some(v) = native_binary(op, x, y, native)? {
         return Ok(v);
     }
     Err(unknown_binary(op, x, y))
 }
 
 /// `x op y` as defined by a native operand, left operand first.
-fn native_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Option<Value>> {
+fn native_binary(
+    op: BinaryOp,
+    x: &Value,
+    y: &Value,
+    native: NativeBinary<'_>,
+) -> Result<Option<Value>> {
     if let Value::Native(n) = x {
-        if let Some(v) = n.binary(op, y, true)? {
+        if let Some(v) = native(n.as_ref().as_ref(), op, y, true)? {
             return Ok(Some(v));
         }
     }
     if let Value::Native(n) = y {
-        if let Some(v) = n.binary(op, x, false)? {
+        if let Some(v) = native(n.as_ref().as_ref(), op, x, false)? {
             return Ok(Some(v));
         }
     }
@@ -381,6 +404,18 @@ fn set_op(op: BinaryOp, a: &Set, b: &Set) -> Result<Value> {
 /// `x op= y`: like [`binary`], except that `list += iterable` extends the
 /// list and `dict |= dict` updates the dict, in place.
 pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
+    inplace_binary_with(op, x, y, &mut |n, op, other, left| {
+        n.binary(op, other, left)
+    })
+}
+
+/// [`inplace_binary`], asking native operands through `native`.
+pub(crate) fn inplace_binary_with(
+    op: BinaryOp,
+    x: &Value,
+    y: &Value,
+    native: NativeBinary<'_>,
+) -> Result<Value> {
     if op == BinaryOp::BitOr {
         if let (Value::Dict(d), Value::Dict(other)) = (x, y) {
             d.guard.check("apply |= to", "hash table")?;
@@ -426,7 +461,7 @@ pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
             }
         }
     }
-    binary(op, x, y)
+    binary_with(op, x, y, native)
 }
 
 /// `y in x`: whether container `x` holds `y`.

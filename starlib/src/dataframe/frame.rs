@@ -445,6 +445,35 @@ pub fn new_frame(thread: &mut Thread, args: &Args) -> Result<Value> {
     Ok(DataFrame::value(f))
 }
 
+impl DataFrame {
+    /// What `self + other` (frames appended) builds, one value slot a cell;
+    /// None when the operator is not that.
+    fn append_cost(&self, op: BinaryOp, other: &Value, left: bool) -> Option<usize> {
+        if op != BinaryOp::Add || !left {
+            return None;
+        }
+        let o = as_frame(other)?;
+        let (a, b) = (self.frame.borrow(), o.frame.borrow());
+        let rows = a.nrows.saturating_add(b.nrows);
+        Some(
+            rows.saturating_mul(a.cols.len().max(b.cols.len()))
+                .saturating_mul(16),
+        )
+    }
+
+    /// `self + other`: the rows of both, indexed afresh.
+    fn append(&self, other: &Value) -> Result<Option<Value>> {
+        let Some(o) = as_frame(other) else {
+            return Ok(None);
+        };
+        let a = self.frame.borrow().clone();
+        let b = o.frame.borrow().clone();
+        let mut f = append_frames("DataFrame +", &a, &b)?;
+        f.index = Index::range(f.nrows);
+        Ok(Some(DataFrame::value(f)))
+    }
+}
+
 impl NativeValue for DataFrame {
     fn type_name(&self) -> &str {
         "dataframe.DataFrame"
@@ -576,18 +605,25 @@ impl NativeValue for DataFrame {
             .set_column("DataFrame setkey", &name, &value)
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
-        if op != BinaryOp::Add || !left {
-            return Ok(None);
-        }
-        let Some(o) = as_frame(other) else {
+        // Without a thread (a host's comparison): charged at the next charge.
+        let Some(cost) = self.append_cost(op, other, left) else {
             return Ok(None);
         };
-        let a = self.frame.borrow().clone();
-        let b = o.frame.borrow().clone();
-        let mut f = append_frames("DataFrame +", &a, &b)?;
-        f.index = Index::range(f.nrows);
-        budget::owe(f.nrows * f.cols.len() * 16);
-        Ok(Some(DataFrame::value(f)))
+        budget::owe(cost);
+        self.append(other)
+    }
+    fn binary_in(
+        &self,
+        thread: &mut Thread,
+        op: BinaryOp,
+        other: &Value,
+        left: bool,
+    ) -> Result<Option<Value>> {
+        let Some(cost) = self.append_cost(op, other, left) else {
+            return Ok(None);
+        };
+        budget::charge(thread, "DataFrame +", cost)?;
+        self.append(other)
     }
     fn deep_copy(&self, _copy: &mut dyn FnMut(&Value) -> Value) -> Option<Value> {
         Some(DataFrame::value(self.frame.borrow().clone()))

@@ -282,9 +282,49 @@ impl Series {
                 ))
             }
         };
-        let s = self.with_col(col);
-        crate::budget::owe(s.len() * 16);
-        Ok(Some(Value::native(s)))
+        Ok(Some(Value::native(self.with_col(col))))
+    }
+
+    /// What an element-wise operator on this Series may build: one value
+    /// slot a row.
+    fn op_cost(&self) -> usize {
+        self.len().saturating_mul(16)
+    }
+
+    /// `x op y` element-wise (comparisons give masks), uncharged.
+    fn binary_op(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
+        let cmp = match (op, left) {
+            (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some("<"),
+            (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some("<="),
+            (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some(">"),
+            (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some(">="),
+            _ => None,
+        };
+        if let Some(c) = cmp {
+            return Ok(Some(Value::native(self.cmp_mask("Series", c, other)?)));
+        }
+        if matches!(op, BinaryOp::BitAnd | BinaryOp::BitOr) {
+            let (Some(a), Some(b)) = (self.bools(), as_series(other).and_then(|s| s.bools()))
+            else {
+                return Ok(None);
+            };
+            if a.len() != b.len() {
+                return Err(EvalError::new("Series &/|: masks have different lengths"));
+            }
+            let r: Vec<bool> = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| {
+                    if op == BinaryOp::BitAnd {
+                        *x && *y
+                    } else {
+                        *x || *y
+                    }
+                })
+                .collect();
+            return Ok(Some(Value::native(self.with_col(Col::Bool(r.into())))));
+        }
+        self.arith(op, other, left)
     }
 }
 
@@ -354,38 +394,26 @@ impl NativeValue for Series {
         }
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
-        let cmp = match (op, left) {
-            (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some("<"),
-            (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some("<="),
-            (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some(">"),
-            (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some(">="),
-            _ => None,
-        };
-        if let Some(c) = cmp {
-            return Ok(Some(Value::native(self.cmp_mask("Series", c, other)?)));
+        // Without a thread (a host's comparison): charged at the next charge.
+        let r = self.binary_op(op, other, left)?;
+        if r.is_some() {
+            crate::budget::owe(self.op_cost());
         }
-        if matches!(op, BinaryOp::BitAnd | BinaryOp::BitOr) {
-            let (Some(a), Some(b)) = (self.bools(), as_series(other).and_then(|s| s.bools()))
-            else {
-                return Ok(None);
-            };
-            if a.len() != b.len() {
-                return Err(EvalError::new("Series &/|: masks have different lengths"));
-            }
-            let r: Vec<bool> = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| {
-                    if op == BinaryOp::BitAnd {
-                        *x && *y
-                    } else {
-                        *x || *y
-                    }
-                })
-                .collect();
-            return Ok(Some(Value::native(self.with_col(Col::Bool(r.into())))));
-        }
-        self.arith(op, other, left)
+        Ok(r)
+    }
+    fn binary_in(
+        &self,
+        thread: &mut Thread,
+        op: BinaryOp,
+        other: &Value,
+        left: bool,
+    ) -> Result<Option<Value>> {
+        crate::budget::charge(thread, &format!("Series {}", op.symbol()), self.op_cost())?;
+        self.binary_op(op, other, left)
+    }
+    fn unary_in(&self, thread: &mut Thread, op: UnaryOp) -> Result<Option<Value>> {
+        crate::budget::charge(thread, "Series unary operator", self.op_cost())?;
+        self.unary(op)
     }
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
         match op {

@@ -8,6 +8,7 @@ use super::convert::{self, arrow_err, cell_value, scalar_array, type_name};
 use super::preview::preview;
 use super::table_methods::{g_agg, TABLE_METHODS};
 use super::types::{col_value, Column, GroupBy, Table};
+use crate::budget::Reservation;
 use crate::util::bound_method;
 use crate::util::err;
 use arrow_array::cast::AsArray;
@@ -16,7 +17,7 @@ use arrow_schema::DataType;
 use engine::error::{EvalError, Result};
 use engine::syntax::ast::{BinaryOp, UnaryOp};
 use engine::values::{Builtin, MethodFn, NativeIter, NativeValue};
-use engine::Value;
+use engine::{Thread, Value};
 use std::any::Any;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -304,21 +305,37 @@ impl NativeValue for Column {
         ))
     }
     fn binary(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
-        // Comparisons give masks; with the column on the right the order flips.
-        let cmp = match (op, left) {
-            (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some("lt"),
-            (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some("le"),
-            (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some("gt"),
-            (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some("ge"),
-            (BinaryOp::Eq, _) => Some("eq"),
-            (BinaryOp::Ne, _) => Some("ne"),
-            _ => None,
-        };
-        let r = match cmp {
-            Some(name) => cmp_mask(self, other, name).map(Some),
-            None => self.arith(op, other, left),
-        }?;
+        // Without a thread (a host's comparison): charged at the next charge.
+        let r = self.binary_op(op, other, left)?;
         owe_result(&r);
+        Ok(r)
+    }
+    fn binary_in(
+        &self,
+        thread: &mut Thread,
+        op: BinaryOp,
+        other: &Value,
+        left: bool,
+    ) -> Result<Option<Value>> {
+        // Charged before: the larger operand's size (an element-wise result
+        // is as long, and as wide unless the type widens); then the rest.
+        let other_size = as_column(other).map_or(0, |o| o.array.get_array_memory_size());
+        let estimate = self.array.get_array_memory_size().max(other_size);
+        let fname = format!("column {}", op.symbol());
+        let mut reserved = Reservation::new(thread, &fname, estimate)?;
+        let r = self.binary_op(op, other, left)?;
+        if let Some(c) = r.as_ref().and_then(as_column) {
+            reserved.cover(thread, c.array.get_array_memory_size())?;
+        }
+        Ok(r)
+    }
+    fn unary_in(&self, thread: &mut Thread, op: UnaryOp) -> Result<Option<Value>> {
+        let estimate = self.array.get_array_memory_size();
+        let mut reserved = Reservation::new(thread, "column unary operator", estimate)?;
+        let r = self.unary_op(op)?;
+        if let Some(c) = r.as_ref().and_then(as_column) {
+            reserved.cover(thread, c.array.get_array_memory_size())?;
+        }
         Ok(r)
     }
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
@@ -339,8 +356,28 @@ impl NativeValue for Column {
     }
 }
 
-/// Charges a column operator's result to the run once a thread is at hand
-/// (operators get none: see `crate::budget::owe`).
+impl Column {
+    /// `x op y` element-wise (comparisons give masks), uncharged.
+    fn binary_op(&self, op: BinaryOp, other: &Value, left: bool) -> Result<Option<Value>> {
+        // Comparisons give masks; with the column on the right the order flips.
+        let cmp = match (op, left) {
+            (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some("lt"),
+            (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some("le"),
+            (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some("gt"),
+            (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some("ge"),
+            (BinaryOp::Eq, _) => Some("eq"),
+            (BinaryOp::Ne, _) => Some("ne"),
+            _ => None,
+        };
+        match cmp {
+            Some(name) => cmp_mask(self, other, name).map(Some),
+            None => self.arith(op, other, left),
+        }
+    }
+}
+
+/// Charges a column operator's result to the run once a thread is at hand,
+/// for the callers that have none (see `crate::budget::owe`).
 fn owe_result(r: &Option<Value>) {
     if let Some(c) = r.as_ref().and_then(as_column) {
         crate::budget::owe(c.array.get_array_memory_size());

@@ -42,7 +42,7 @@ pub fn run_with(req: &str, src: &str, config: HostConfig, predeclared: Predeclar
     let result = thread
         .exec_file("test.star", &full, predeclared)
         .map_err(|e| match e {
-            engine::Error::Eval(e) => e.msg,
+            engine::Error::Eval(e) => e.into_data().msg,
             other => other.to_string(),
         });
     let output = out.borrow().clone();
