@@ -15,6 +15,7 @@ use crate::error::{EvalError, Result};
 use crate::eval::Thread;
 use crate::surface::ApiSurface;
 use crate::values::{ops, StrValue, Value};
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// String methods, sorted by name.
@@ -87,7 +88,10 @@ fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
-    hay.windows(needle.len()).rposition(|w| w == needle)
+    match needle {
+        [b] => memchr::memrchr(*b, hay),
+        _ => memchr::memmem::rfind(hay, needle),
+    }
 }
 
 /// Go's `strings.Count`: non-overlapping occurrences; an empty `sub` counts
@@ -629,7 +633,8 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
         None => -1,
     };
     let rsplit = fname == "rsplit";
-    let parts: Vec<Vec<u8>> = match a.first() {
+    // Parts borrow from the string (only rsplit's joined head is new).
+    let parts: Vec<Cow<'_, [u8]>> = match a.first() {
         None | Some(Value::None) => {
             let r = if maxsplit < 0 {
                 fields(s)
@@ -638,7 +643,7 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
             } else {
                 rsplitspace(s, maxsplit as usize)
             };
-            r.into_iter().map(|p| p.to_vec()).collect()
+            r.into_iter().map(Cow::Borrowed).collect()
         }
         Some(Value::Str(sep)) => {
             let sep = sep.as_bytes();
@@ -648,24 +653,24 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
             if maxsplit < 0 {
                 split_sep(s, sep, None)
                     .into_iter()
-                    .map(|p| p.to_vec())
+                    .map(Cow::Borrowed)
                     .collect()
             } else if !rsplit {
                 let n = (maxsplit as usize).saturating_add(1);
                 split_sep(s, sep, Some(n))
                     .into_iter()
-                    .map(|p| p.to_vec())
+                    .map(Cow::Borrowed)
                     .collect()
             } else {
                 let all = split_sep(s, sep, None);
                 let excess = all.len().saturating_sub(maxsplit as usize);
                 if excess > 0 {
                     let first = all[..excess].join(sep);
-                    std::iter::once(first)
-                        .chain(all[excess..].iter().map(|p| p.to_vec()))
+                    std::iter::once(Cow::Owned(first))
+                        .chain(all[excess..].iter().map(|p| Cow::Borrowed(*p)))
                         .collect()
                 } else {
-                    all.into_iter().map(|p| p.to_vec()).collect()
+                    all.into_iter().map(Cow::Borrowed).collect()
                 }
             }
         }
@@ -679,7 +684,7 @@ fn split_impl(thread: &mut Thread, recv: &Value, args: &Args, fname: &str) -> Re
     charge_elems(thread, fname, parts.len())?;
     charge_bytes(thread, fname, s.len())?;
     Ok(Value::list(
-        parts.into_iter().map(Value::str_bytes).collect(),
+        parts.iter().map(|p| Value::str_bytes(p.as_ref())).collect(),
     ))
 }
 

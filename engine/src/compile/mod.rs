@@ -7,6 +7,7 @@ mod opcode;
 mod peephole;
 
 pub use encode::DecodeError;
+pub(crate) use opcode::unpack2;
 pub use opcode::{CallShape, Op};
 
 use crate::syntax::ast::*;

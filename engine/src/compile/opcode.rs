@@ -54,6 +54,17 @@ pub enum Op {
     InplaceBinaryLocal(BinaryOp, u32),
     /// Fused `Const(k); Binary(op)`: `[x] -> [x op const]`, then skip one.
     BinaryConst(BinaryOp, u32),
+    /// Fused `LoadLocal(a); LoadLocal(b)`: `[] -> [a b]`, then skip one;
+    /// the slots are packed as `a | b << 16` (see [`pack2`]).
+    LoadLocal2(u32),
+    /// Fused `LoadLocal(a); Const(k)`: `[] -> [a const]`, then skip one;
+    /// packed as `a | k << 16`.
+    LoadLocalConst(u32),
+    /// Fused `StoreLocal(a); LoadLocal(b)`: `[x] -> [b]` after storing x in
+    /// a, then skip one; packed as `a | b << 16`.
+    StoreLoadLocal(u32),
+    /// Fused `Const(k); Index`: `[x] -> [x[const]]`, then skip one.
+    IndexConst(u32),
     /// Fused `Binary(comparison); JumpIfFalse(t)`: `[x y] -> []`, jumping
     /// to `t` when `x op y` is false, else skipping one.
     CompareJumpIfFalse(BinaryOp, u32),
@@ -167,4 +178,16 @@ impl CallShape {
             + usize::from(self.star)
             + usize::from(self.star_star)
     }
+}
+
+/// Packs two operands of at most 16 bits into one (`a | b << 16`), for the
+/// fused instructions that carry two; None if either is wider.
+pub fn pack2(a: u32, b: u32) -> Option<u32> {
+    (a < 1 << 16 && b < 1 << 16).then_some(a | (b << 16))
+}
+
+/// The two operands [`pack2`] packed.
+#[inline(always)]
+pub fn unpack2(v: u32) -> (u32, u32) {
+    (v & 0xffff, v >> 16)
 }

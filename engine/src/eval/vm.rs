@@ -7,7 +7,7 @@ use super::budget::{self, fresh_size, DICT_ENTRY, HEADER, SLOT};
 use super::call::{self, bind_args_into, call_closure};
 use super::{ModuleEnv, Thread};
 use crate::args::Args;
-use crate::compile::{CallShape, FuncCode, Op};
+use crate::compile::{unpack2, CallShape, FuncCode, Op};
 use crate::error::{EvalError, Frame, Result};
 use crate::syntax::ast::{BinaryOp, Scope};
 use crate::values::ops;
@@ -184,6 +184,65 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                         drop_value(old);
                     }
                 }
+            }
+            Op::LoadLocal2(v) => {
+                let (a, b) = unpack2(v);
+                for i in [a, b] {
+                    match f.locals.get(i as usize) {
+                        Some(Some(v)) => {
+                            let v = v.clone();
+                            thread.stack.push(v);
+                        }
+                        _ => {
+                            // The error belongs to the instruction that loads.
+                            if i == b {
+                                *cur = pc;
+                            }
+                            return Err(unassigned_local(local_name(code, i)));
+                        }
+                    }
+                }
+                pc += 1;
+            }
+            Op::LoadLocalConst(v) => {
+                let (a, k) = unpack2(v);
+                match f.locals.get(a as usize) {
+                    Some(Some(v)) => {
+                        let v = v.clone();
+                        thread.stack.push(v);
+                    }
+                    _ => return Err(unassigned_local(local_name(code, a))),
+                }
+                let c = code.consts.get(k as usize).cloned().unwrap_or(Value::None);
+                thread.stack.push(c);
+                pc += 1;
+            }
+            Op::StoreLoadLocal(v) => {
+                let (a, b) = unpack2(v);
+                let x = pop(&mut thread.stack);
+                if let Some(slot) = f.locals.get_mut(a as usize) {
+                    if let Some(old) = slot.replace(x) {
+                        drop_value(old);
+                    }
+                }
+                *cur = pc;
+                pc += 1;
+                match f.locals.get(b as usize) {
+                    Some(Some(v)) => {
+                        let v = v.clone();
+                        thread.stack.push(v);
+                    }
+                    _ => return Err(unassigned_local(local_name(code, b))),
+                }
+            }
+            Op::IndexConst(k) => {
+                // Errors point at the index operation, the skipped instruction.
+                *cur = pc;
+                pc += 1;
+                let x = pop(&mut thread.stack);
+                let key = code.consts.get(k as usize).unwrap_or(&Value::None);
+                let r = ops::index(&x, key)?;
+                thread.stack.push(r);
             }
             Op::LoadCell(k) => {
                 let v = f.cell(thread, k).and_then(|c| c.borrow().clone());
