@@ -8,6 +8,8 @@
 //! remapping pages: a growing list then never holds its old and new buffers
 //! at once, and freed buffers go back to the OS. The owner of a block
 //! follows from its size, which `dealloc` and `realloc` are always given.
+//! mimalloc is built without transparent huge pages (`no_thp`): an arena
+//! backed by 2 MiB pages made a trivial run 6 MB larger, at no gain in speed.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
