@@ -12,6 +12,14 @@ use num_traits::FromPrimitive;
 /// Largest string, in bytes, that a formatting operation may build.
 const MAX_RESULT: usize = 1 << 30;
 
+/// Largest formatting buffer kept for the next `%` on this thread.
+const SCRATCH_KEEP: usize = 1 << 16;
+
+thread_local! {
+    /// The buffer `%` formats into, reused from one call to the next.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn excessive() -> EvalError {
     EvalError::new("formatting result too large")
 }
@@ -173,7 +181,10 @@ pub fn percent_limited(format: &Value, args: &Value, limit: usize) -> Result<Opt
         Value::Tuple(t) => (t.len(), Some(t)),
         _ => (1, None),
     };
-    let mut out: Vec<u8> = Vec::with_capacity(fmt.len());
+    // Formatted into a reused buffer: the result is then one allocation
+    // (none beside the string value when it is short).
+    let mut out = SCRATCH.with(|b| b.take());
+    out.clear();
     let mut index = 0usize;
     let mut i = 0usize;
     loop {
@@ -296,7 +307,11 @@ pub fn percent_limited(format: &Value, args: &Value, limit: usize) -> Result<Opt
     if index < nargs {
         return Err(EvalError::new("too many arguments for format string"));
     }
-    Ok(Some(Value::str_bytes(out)))
+    let v = Value::str_bytes(out.as_slice());
+    if out.capacity() <= SCRATCH_KEEP {
+        SCRATCH.with(|b| b.replace(out));
+    }
+    Ok(Some(v))
 }
 
 /// Interprets `s` as a decimal number (digits only), as starlark-go's `decimal`.
