@@ -244,26 +244,101 @@ pub(crate) type ClientCell = Rc<RefCell<Option<reqwest::blocking::Client>>>;
 
 /// The resolver the client connects through: it re-checks every address a
 /// name resolves to at connection time, so a name that resolved to a public
-/// address when the guard checked it cannot switch to a private one.
-struct GuardedResolver;
+/// address when the guard checked it cannot switch to a private one. The
+/// lookup itself (the system's, which blocks) runs on a thread of its own,
+/// so the client's timers keep running while it waits: a name server that
+/// never answers is bounded by the request's deadline like any other wait.
+struct GuardedResolver {
+    /// How names are looked up (the system resolver; tests substitute one).
+    lookup: fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>>,
+}
+
+impl GuardedResolver {
+    /// The resolver over the system's lookup.
+    fn system() -> GuardedResolver {
+        GuardedResolver {
+            lookup: |host| (host, 0).to_socket_addrs().map(|a| a.collect()),
+        }
+    }
+}
+
+/// A resolver's answer, as reqwest takes it.
+type Resolved = std::result::Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>>;
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_string();
-        let r = (host.as_str(), 0)
-            .to_socket_addrs()
-            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })
-            .and_then(|addrs| {
-                let addrs: Vec<std::net::SocketAddr> = addrs.collect();
-                if let Some(why) = addrs.iter().find_map(|a| non_public(&a.ip())) {
-                    return Err(format!(
-                        "refused by the host's guard: {host} resolves to a special-purpose address: {why}; {SPECIAL_PURPOSE}"
-                    )
-                    .into());
+        let lookup = self.lookup;
+        Box::pin(OffThread::spawn(move || guarded_lookup(lookup, &host)))
+    }
+}
+
+/// Looks `host` up and refuses it if any address is special-purpose.
+fn guarded_lookup(
+    lookup: fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>>,
+    host: &str,
+) -> Resolved {
+    let addrs =
+        lookup(host).map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })?;
+    if let Some(why) = addrs.iter().find_map(|a| non_public(&a.ip())) {
+        return Err(format!(
+            "refused by the host's guard: {host} resolves to a special-purpose address: {why}; {SPECIAL_PURPOSE}"
+        )
+        .into());
+    }
+    Ok(Box::new(addrs.into_iter()))
+}
+
+/// A resolver answer computed on a thread of its own, awaited as a future.
+struct OffThread {
+    state: std::sync::Arc<std::sync::Mutex<OffThreadState>>,
+}
+
+/// The answer once it is there, and who to wake for it.
+#[derive(Default)]
+struct OffThreadState {
+    result: Option<Resolved>,
+    waker: Option<std::task::Waker>,
+}
+
+impl OffThread {
+    /// Starts `f` on a new thread.
+    fn spawn(f: impl FnOnce() -> Resolved + Send + 'static) -> OffThread {
+        let state = std::sync::Arc::new(std::sync::Mutex::new(OffThreadState::default()));
+        let shared = state.clone();
+        let started = std::thread::Builder::new()
+            .name("quarry-dns".into())
+            .spawn(move || {
+                let r = f();
+                let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
+                st.result = Some(r);
+                if let Some(w) = st.waker.take() {
+                    w.wake();
                 }
-                Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
             });
-        Box::pin(std::future::ready(r))
+        if let Err(e) = started {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.result = Some(Err(Box::new(e)));
+        }
+        OffThread { state }
+    }
+}
+
+impl std::future::Future for OffThread {
+    type Output = Resolved;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Resolved> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match st.result.take() {
+            Some(r) => std::task::Poll::Ready(r),
+            None => {
+                st.waker = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }
     }
 }
 
@@ -285,7 +360,7 @@ fn build_client(
     });
     let mut builder = reqwest::blocking::Client::builder();
     if !config.guard.allow_private {
-        builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
+        builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver::system()));
     }
     builder
         .timeout(config.http.timeout)
@@ -1015,14 +1090,73 @@ mod tests {
     use reqwest::dns::Resolve;
     use std::str::FromStr;
 
+    /// Wakes the test's thread when the lookup is done.
+    struct Unpark(std::thread::Thread);
+
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
     fn resolve_now(host: &str) -> std::result::Result<Vec<std::net::SocketAddr>, String> {
         let name = reqwest::dns::Name::from_str(host).expect("valid name");
-        let mut fut = GuardedResolver.resolve(name);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match fut.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(r) => r.map(|a| a.collect()).map_err(|e| e.to_string()),
-            std::task::Poll::Pending => Err("pending".into()),
+        let mut fut = GuardedResolver::system().resolve(name);
+        let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut cx = std::task::Context::from_waker(&waker);
+        loop {
+            match fut.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(r) => {
+                    return r.map(|a| a.collect()).map_err(|e| e.to_string())
+                }
+                std::task::Poll::Pending => std::thread::park(),
+            }
         }
+    }
+
+    /// A name server that does not answer holds a request no longer than
+    /// its deadline, and holds up no other request: the lookup waits on its
+    /// own thread while the client goes on. (The lookups here fail without
+    /// answering: nothing is sent anywhere.)
+    #[test]
+    fn a_slow_lookup_holds_up_nothing_else() {
+        let resolver = GuardedResolver {
+            lookup: |host| {
+                if host.starts_with("slow") {
+                    std::thread::sleep(std::time::Duration::from_secs(4));
+                }
+                Err(std::io::Error::other(format!("no answer for {host}")))
+            },
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::blocking::Client::builder()
+            .dns_resolver(std::sync::Arc::new(resolver))
+            .timeout(std::time::Duration::from_millis(300))
+            .no_proxy()
+            .build()
+            .expect("client");
+        let start = std::time::Instant::now();
+        let e = client
+            .get("http://slow.invalid/")
+            .send()
+            .expect_err("the lookup never answers in time");
+        assert!(e.is_timeout(), "{e:?}");
+        // The next request's lookup answers at once, while the first one
+        // still waits: its own error comes back, not a timeout.
+        let e = client
+            .get("http://fast.invalid/")
+            .send()
+            .expect_err("the lookup fails");
+        assert!(!e.is_timeout(), "{e:?}");
+        assert!(
+            error_chain(&e).contains("no answer for fast.invalid"),
+            "{e:?}"
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "took {:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
