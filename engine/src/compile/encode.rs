@@ -84,7 +84,11 @@ fn op_parts(op: Op) -> (u8, u32) {
         Op::BinaryLocal(_, a) | Op::InplaceBinaryLocal(_, a) => (9, a),
         Op::BinaryConst(_, k) => (5, k),
         Op::CompareJumpIfFalse(b, _) => (19, binop_code(b) as u32),
-        Op::LoadLocal2(v) | Op::LoadLocalConst(v) => (9, super::opcode::unpack2(v).0),
+        Op::LoadLocal2(v)
+        | Op::LoadLocalConst(v)
+        | Op::IndexLocals(v)
+        | Op::IndexLocalConst(v)
+        | Op::SetIndexLocals(v) => (9, super::opcode::unpack2(v).0),
         Op::StoreLoadLocal(v) => (10, super::opcode::unpack2(v).0),
         Op::IndexConst(k) => (5, k),
         Op::Pop => (0, 0),

@@ -65,6 +65,15 @@ pub enum Op {
     StoreLoadLocal(u32),
     /// Fused `Const(k); Index`: `[x] -> [x[const]]`, then skip one.
     IndexConst(u32),
+    /// Fused `LoadLocal(a); LoadLocal(b); Index`: `[] -> [a[b]]` without
+    /// copying either local, then skip two; packed as `a | b << 16`.
+    IndexLocals(u32),
+    /// Fused `LoadLocal(a); Const(k); Index`: `[] -> [a[const]]`, then skip
+    /// two; packed as `a | k << 16`.
+    IndexLocalConst(u32),
+    /// Fused `LoadLocal(a); LoadLocal(b); SetIndex`: `[v] -> []`, `a[b] = v`,
+    /// then skip two; packed as `a | b << 16`.
+    SetIndexLocals(u32),
     /// Fused `Binary(comparison); JumpIfFalse(t)`: `[x y] -> []`, jumping
     /// to `t` when `x op y` is false, else skipping one.
     CompareJumpIfFalse(BinaryOp, u32),

@@ -32,18 +32,37 @@ fn fuse_operator(first: Op, second: Op) -> Option<Op> {
     })
 }
 
-/// Fuses pairs in `code`: an operand with its operator (`LoadLocal; Binary`,
+/// The fusion of the three unfused instructions at `pc`, if they are a
+/// subscript of locals (`LoadLocal; LoadLocal; Index`, `LoadLocal; Const;
+/// Index`) or an assignment to one (`LoadLocal; LoadLocal; SetIndex`):
+/// run as one, they leave the locals where they are instead of copying
+/// them onto the stack.
+fn fuse_triple(code: &[Op], pc: usize) -> Option<Op> {
+    match (code.get(pc)?, code.get(pc + 1)?, code.get(pc + 2)?) {
+        (Op::LoadLocal(a), Op::LoadLocal(b), Op::Index) => pack2(*a, *b).map(Op::IndexLocals),
+        (Op::LoadLocal(a), Op::Const(k), Op::Index) => pack2(*a, *k).map(Op::IndexLocalConst),
+        (Op::LoadLocal(a), Op::LoadLocal(b), Op::SetIndex) => pack2(*a, *b).map(Op::SetIndexLocals),
+        _ => None,
+    }
+}
+
+/// Fuses runs in `code` (triples first, see [`fuse_triple`]), then pairs: an operand with its operator (`LoadLocal; Binary`,
 /// `Const; Binary`, `LoadLocal; InplaceBinary`, `Const; Index`), a
 /// comparison with its branch, and the loads and stores that most often
 /// follow one another (`LoadLocal; LoadLocal`, `LoadLocal; Const`,
 /// `StoreLocal; LoadLocal`). A load pair is left alone when its second
-/// instruction fuses with an operator after it: operand fusion saves more.
+/// instruction starts a fusion that saves more.
 pub fn fuse(code: &mut [Op]) {
     for pc in 0..code.len().saturating_sub(1) {
+        if let Some(op) = fuse_triple(code, pc) {
+            code[pc] = op;
+            continue;
+        }
         let next = code[pc + 1];
-        let next_fuses = code
-            .get(pc + 2)
-            .is_some_and(|&after| fuse_operator(next, after).is_some());
+        let next_fuses = fuse_triple(code, pc + 1).is_some()
+            || code
+                .get(pc + 2)
+                .is_some_and(|&after| fuse_operator(next, after).is_some());
         let fused = fuse_operator(code[pc], next).or_else(|| match (code[pc], next) {
             (Op::Binary(b), Op::JumpIfFalse(t)) if is_comparison(b) => {
                 Some(Op::CompareJumpIfFalse(b, t))
@@ -68,7 +87,11 @@ impl Op {
             Op::BinaryLocal(_, a) | Op::InplaceBinaryLocal(_, a) => Op::LoadLocal(a),
             Op::BinaryConst(_, k) => Op::Const(k),
             Op::CompareJumpIfFalse(b, _) => Op::Binary(b),
-            Op::LoadLocal2(v) | Op::LoadLocalConst(v) => Op::LoadLocal(unpack2(v).0),
+            Op::LoadLocal2(v)
+            | Op::LoadLocalConst(v)
+            | Op::IndexLocals(v)
+            | Op::IndexLocalConst(v)
+            | Op::SetIndexLocals(v) => Op::LoadLocal(unpack2(v).0),
             Op::StoreLoadLocal(v) => Op::StoreLocal(unpack2(v).0),
             Op::IndexConst(k) => Op::Const(k),
             op => op,
@@ -104,6 +127,31 @@ mod tests {
     }
 
     #[test]
+    fn fuses_subscripts_of_locals() {
+        let mut code = vec![
+            Op::LoadLocal(1),
+            Op::LoadLocal(2),
+            Op::Index,
+            Op::LoadLocal(1),
+            Op::Const(3),
+            Op::Index,
+            Op::LoadLocal(4),
+            Op::LoadLocal(5),
+            Op::SetIndex,
+            Op::Return,
+        ];
+        let original = code.clone();
+        fuse(&mut code);
+        assert_eq!(code[0], Op::IndexLocals(1 | 2 << 16));
+        assert_eq!(code[3], Op::IndexLocalConst(1 | 3 << 16));
+        // The instructions a fused run skips stay runnable (fused as pairs).
+        assert_eq!(code[4], Op::IndexConst(3));
+        assert_eq!(code[6], Op::SetIndexLocals(4 | 5 << 16));
+        let unfused: Vec<Op> = code.iter().map(|o| o.unfused()).collect();
+        assert_eq!(unfused, original);
+    }
+
+    #[test]
     fn fuses_loads_stores_and_constant_indexes() {
         let mut code = vec![
             Op::LoadLocal(1),
@@ -119,10 +167,10 @@ mod tests {
         ];
         let original = code.clone();
         fuse(&mut code);
-        assert_eq!(code[0], Op::LoadLocal2(1 | 2 << 16));
-        // LoadLocal(2); Const(3) would fuse, but Const(3); Index fuses with
-        // its operator, which saves more.
-        assert_eq!(code[1], Op::LoadLocal(2));
+        // LoadLocal(1); LoadLocal(2) would fuse, but the three after it are
+        // a subscript of a local, which saves more.
+        assert_eq!(code[0], Op::LoadLocal(1));
+        assert_eq!(code[1], Op::IndexLocalConst(2 | 3 << 16));
         assert_eq!(code[2], Op::IndexConst(3));
         assert_eq!(code[4], Op::StoreLoadLocal(4 | 5 << 16));
         assert_eq!(code[5], Op::LoadLocalConst(5 | 6 << 16));

@@ -485,16 +485,34 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 let i = pop(&mut thread.stack);
                 let x = pop(&mut thread.stack);
                 let v = pop(&mut thread.stack);
-                match &x {
-                    // A new key grows the dict: charge it.
-                    Value::Dict(d) => {
-                        let before = d.len();
-                        ops::set_index(&x, &i, v)?;
-                        if d.len() > before {
-                            thread.account(DICT_ENTRY)?;
+                set_index_charged(thread, &x, &i, v)?;
+            }
+            Op::IndexLocals(v) | Op::IndexLocalConst(v) | Op::SetIndexLocals(v) => {
+                let (a, b) = unpack2(v);
+                let x = match f.locals.get(a as usize) {
+                    Some(Some(x)) => x,
+                    _ => return Err(unassigned_local(local_name(code, a))),
+                };
+                let key = if let Op::IndexLocalConst(_) = op {
+                    code.consts.get(b as usize).unwrap_or(&Value::None)
+                } else {
+                    match f.locals.get(b as usize) {
+                        Some(Some(k)) => k,
+                        _ => {
+                            *cur = pc;
+                            return Err(unassigned_local(local_name(code, b)));
                         }
                     }
-                    _ => ops::set_index(&x, &i, v)?,
+                };
+                // Errors point at the subscript, the last of the three.
+                *cur = pc + 1;
+                pc += 2;
+                if let Op::SetIndexLocals(_) = op {
+                    let v = pop(&mut thread.stack);
+                    set_index_charged(thread, x, key, v)?;
+                } else {
+                    let r = ops::index(x, key)?;
+                    thread.stack.push(r);
                 }
             }
             Op::Slice => {
@@ -574,6 +592,22 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
             }
         }
+    }
+}
+
+/// `x[i] = v`, charging the entry when it grows a dict.
+#[inline]
+fn set_index_charged(thread: &mut Thread, x: &Value, i: &Value, v: Value) -> Result<()> {
+    match x {
+        Value::Dict(d) => {
+            let before = d.len();
+            ops::set_index(x, i, v)?;
+            if d.len() > before {
+                thread.account(DICT_ENTRY)?;
+            }
+            Ok(())
+        }
+        _ => ops::set_index(x, i, v),
     }
 }
 
