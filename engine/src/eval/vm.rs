@@ -899,8 +899,12 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
 #[inline]
 fn recycle_args(thread: &mut Thread, mut args: Args) {
     if thread.args_pool.len() < 16 {
-        args.positional.clear();
-        args.named.clear();
+        while let Some(v) = args.positional.pop() {
+            forget_scalar(Some(v));
+        }
+        if !args.named.is_empty() {
+            args.named.clear();
+        }
         thread.args_pool.push(args);
     }
 }
@@ -955,16 +959,29 @@ fn do_call_method(
     }
 }
 
+/// Truncates the operand stack to `len`, dropping what is above it.
+#[inline]
+fn shrink_stack(thread: &mut Thread, len: usize) {
+    while thread.stack.len() > len {
+        forget_scalar(thread.stack.pop());
+    }
+}
+
 /// Collects the arguments laid out on the stack above `fpos` by `shape`
 /// (expanding `*args` and `**kwargs`) and truncates the stack to `fpos`.
+#[inline]
 fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args> {
     let mut args = thread.args_pool.pop().unwrap_or_default();
     let mut at = fpos + 1;
     if shape.named == 0 && !shape.star && !shape.star_star {
         // Positional arguments only: move them off the stack (no count
         // traffic), then drop the callee.
-        args.positional.extend(thread.stack.drain(at..));
-        thread.stack.truncate(fpos);
+        let n = thread.stack.len().saturating_sub(at);
+        args.positional.reserve(n);
+        for v in thread.stack.iter_mut().skip(at) {
+            args.positional.push(std::mem::replace(v, Value::None));
+        }
+        shrink_stack(thread, fpos);
         return Ok(args);
     }
     args.positional
