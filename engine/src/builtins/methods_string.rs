@@ -424,21 +424,29 @@ fn trim_right<'a>(mut s: &'a [u8], cut: &dyn Fn(char) -> bool) -> &'a [u8] {
 fn strip_impl(recv: &Value, args: &Args, fname: &str, left: bool, right: bool) -> Result<Value> {
     let a = positional(fname, args, 0, 1)?;
     let s = recv_str(recv, fname)?.as_bytes();
+    fn trim<'a>(s: &'a [u8], left: bool, right: bool, cut: &dyn Fn(char) -> bool) -> &'a [u8] {
+        let mut r = s;
+        if left {
+            r = trim_left(r, cut);
+        }
+        if right {
+            r = trim_right(r, cut);
+        }
+        r
+    }
     let chars: Vec<char> = match a.first() {
         Some(v) => runes(str_param(fname, 1, v)?).map(|(_, c, _)| c).collect(),
         None => Vec::new(),
     };
-    let cut: Box<dyn Fn(char) -> bool> = if chars.is_empty() {
-        Box::new(is_space)
+    // No characters given (or ""): white space.
+    let r = if chars.is_empty() {
+        trim(s, left, right, &is_space)
     } else {
-        Box::new(move |c| chars.contains(&c))
+        trim(s, left, right, &|c| chars.contains(&c))
     };
-    let mut r = s;
-    if left {
-        r = trim_left(r, &*cut);
-    }
-    if right {
-        r = trim_right(r, &*cut);
+    // Nothing to strip: the string itself, not a copy.
+    if r.len() == s.len() {
+        return Ok(recv.clone());
     }
     Ok(new_str(r))
 }
