@@ -135,9 +135,9 @@ fn int_in_radix(v: &Value, radix: u32, upper: bool) -> String {
     }
 }
 
-/// Appends `str(x)` for `%s`/`!s` (a string's own bytes) or `repr(x)`.
-/// Appends `str(x)` or `repr(x)` to `out` unless the result would pass
-/// `limit` bytes (false then, with nothing large built).
+/// Appends `str(x)` for `%s`/`!s` (a string's own bytes) or `repr(x)` to
+/// `out`, unless the result would pass `limit` bytes (false then, with
+/// nothing large built).
 fn write_value(out: &mut Vec<u8>, x: &Value, as_str: bool, limit: usize) -> bool {
     let room = limit.saturating_sub(out.len());
     match x {
@@ -469,6 +469,9 @@ pub(crate) fn format_method(thread: &mut Thread, recv: &StrValue, args: &Args) -
             } else {
                 thread.memory_error()
             });
+        }
+        if out.len() > MAX_RESULT {
+            return Err(excessive());
         }
         if out.len() - charged > 1 << 16 {
             thread.account(out.len() - charged)?;

@@ -79,6 +79,15 @@ struct FrameState<'a> {
 }
 
 impl FrameState<'_> {
+    /// Local `i`, or the error for reading it before it is assigned.
+    #[inline]
+    fn local(&self, i: u32) -> Result<&Value> {
+        match self.locals.get(i as usize) {
+            Some(Some(v)) => Ok(v),
+            _ => Err(unassigned_local(local_name(self.code, i))),
+        }
+    }
+
     /// Cell `k` of this frame.
     #[inline]
     fn cell<'t>(&self, thread: &'t Thread, k: u32) -> Option<&'t Cell> {
@@ -164,19 +173,16 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
             }
             Op::Const(i) => {
-                let v = code.consts.get(i as usize).cloned().unwrap_or(Value::None);
+                let v = constant(code, i).clone();
                 thread.stack.push(v);
             }
             Op::None => thread.stack.push(Value::None),
             Op::True => thread.stack.push(Value::Bool(true)),
             Op::False => thread.stack.push(Value::Bool(false)),
-            Op::LoadLocal(i) => match f.locals.get(i as usize) {
-                Some(Some(v)) => {
-                    let v = v.clone();
-                    thread.stack.push(v);
-                }
-                _ => return Err(unassigned_local(local_name(code, i))),
-            },
+            Op::LoadLocal(i) => {
+                let v = f.local(i)?.clone();
+                thread.stack.push(v);
+            }
             Op::StoreLocal(i) => {
                 let v = pop(&mut thread.stack);
                 if let Some(slot) = f.locals.get_mut(i as usize) {
@@ -187,34 +193,19 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::LoadLocal2(v) => {
                 let (a, b) = unpack2(v);
-                for i in [a, b] {
-                    match f.locals.get(i as usize) {
-                        Some(Some(v)) => {
-                            let v = v.clone();
-                            thread.stack.push(v);
-                        }
-                        _ => {
-                            // The error belongs to the instruction that loads.
-                            if i == b {
-                                *cur = pc;
-                            }
-                            return Err(unassigned_local(local_name(code, i)));
-                        }
-                    }
-                }
+                let x = f.local(a)?.clone();
+                thread.stack.push(x);
+                // An error in the second load belongs to the instruction skipped.
+                *cur = pc;
                 pc += 1;
+                let y = f.local(b)?.clone();
+                thread.stack.push(y);
             }
             Op::LoadLocalConst(v) => {
                 let (a, k) = unpack2(v);
-                match f.locals.get(a as usize) {
-                    Some(Some(v)) => {
-                        let v = v.clone();
-                        thread.stack.push(v);
-                    }
-                    _ => return Err(unassigned_local(local_name(code, a))),
-                }
-                let c = code.consts.get(k as usize).cloned().unwrap_or(Value::None);
-                thread.stack.push(c);
+                let x = f.local(a)?.clone();
+                thread.stack.push(x);
+                thread.stack.push(constant(code, k).clone());
                 pc += 1;
             }
             Op::StoreLoadLocal(v) => {
@@ -227,21 +218,15 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 }
                 *cur = pc;
                 pc += 1;
-                match f.locals.get(b as usize) {
-                    Some(Some(v)) => {
-                        let v = v.clone();
-                        thread.stack.push(v);
-                    }
-                    _ => return Err(unassigned_local(local_name(code, b))),
-                }
+                let y = f.local(b)?.clone();
+                thread.stack.push(y);
             }
             Op::IndexConst(k) => {
                 // Errors point at the index operation, the skipped instruction.
                 *cur = pc;
                 pc += 1;
                 let x = pop(&mut thread.stack);
-                let key = code.consts.get(k as usize).unwrap_or(&Value::None);
-                let r = ops::index(&x, key)?;
+                let r = ops::index(&x, constant(code, k))?;
                 thread.stack.push(r);
             }
             Op::LoadCell(k) => {
@@ -347,15 +332,12 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
                 // Errors point at the operator, the skipped instruction.
                 *cur = pc;
                 pc += 1;
-                let Some(Some(y)) = f.locals.get(i as usize) else {
-                    return Err(unassigned_local(local_name(code, i)));
-                };
-                binary_operand(thread, b, inplace, y)?;
+                binary_operand(thread, b, inplace, f.local(i)?)?;
             }
             Op::BinaryConst(b, k) => {
                 *cur = pc;
                 pc += 1;
-                let y = code.consts.get(k as usize).unwrap_or(&Value::None);
+                let y = constant(code, k);
                 binary_operand(thread, b, false, y)?;
             }
             Op::CompareJumpIfFalse(b, t) => {
@@ -489,20 +471,13 @@ fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<
             }
             Op::IndexLocals(v) | Op::IndexLocalConst(v) | Op::SetIndexLocals(v) => {
                 let (a, b) = unpack2(v);
-                let x = match f.locals.get(a as usize) {
-                    Some(Some(x)) => x,
-                    _ => return Err(unassigned_local(local_name(code, a))),
-                };
+                let x = f.local(a)?;
                 let key = if let Op::IndexLocalConst(_) = op {
-                    code.consts.get(b as usize).unwrap_or(&Value::None)
+                    constant(code, b)
                 } else {
-                    match f.locals.get(b as usize) {
-                        Some(Some(k)) => k,
-                        _ => {
-                            *cur = pc;
-                            return Err(unassigned_local(local_name(code, b)));
-                        }
-                    }
+                    // An error in the second load belongs to the instruction skipped.
+                    *cur = pc;
+                    f.local(b)?
                 };
                 // Errors point at the subscript, the last of the three.
                 *cur = pc + 1;
@@ -766,6 +741,12 @@ fn jump(thread: &mut Thread, pc: usize, target: u32) -> Result<usize> {
         thread.step()?;
     }
     Ok(t)
+}
+
+/// Constant `k` of `code` (None for an index a corrupt program made up).
+#[inline]
+fn constant(code: &FuncCode, k: u32) -> &Value {
+    code.consts.get(k as usize).unwrap_or(&Value::None)
 }
 
 fn local_name(code: &FuncCode, i: u32) -> &str {

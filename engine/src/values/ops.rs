@@ -76,9 +76,17 @@ pub fn float_mod(x: f64, y: f64) -> f64 {
 /// Evaluates `x op y` for every operator except `and`/`or` (compiled as jumps).
 /// `%` on a string is left to the caller (see [`crate::builtins::format`]).
 pub fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
-    binary_with(op, x, y, &mut |n, op, other, left| {
-        n.binary(op, other, left)
-    })
+    binary_with(op, x, y, &mut ask_native)
+}
+
+/// Asks a native operand for `x op y` without a thread: its `binary`.
+fn ask_native(
+    n: &dyn super::NativeValue,
+    op: BinaryOp,
+    other: &Value,
+    left: bool,
+) -> Result<Option<Value>> {
+    n.binary(op, other, left)
 }
 
 /// How a native operand is asked for `x op y`: its `binary`, or in the
@@ -404,9 +412,7 @@ fn set_op(op: BinaryOp, a: &Set, b: &Set) -> Result<Value> {
 /// `x op= y`: like [`binary`], except that `list += iterable` extends the
 /// list and `dict |= dict` updates the dict, in place.
 pub fn inplace_binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
-    inplace_binary_with(op, x, y, &mut |n, op, other, left| {
-        n.binary(op, other, left)
-    })
+    inplace_binary_with(op, x, y, &mut ask_native)
 }
 
 /// [`inplace_binary`], asking native operands through `native`.

@@ -137,24 +137,6 @@ impl IntoStrValue for &[u8] {
     }
 }
 
-impl IntoStrValue for &Vec<u8> {
-    fn into_str_value(self) -> StrValue {
-        StrValue::from_slice(self)
-    }
-}
-
-impl<const N: usize> IntoStrValue for &[u8; N] {
-    fn into_str_value(self) -> StrValue {
-        StrValue::from_slice(self)
-    }
-}
-
-impl<const N: usize> IntoStrValue for [u8; N] {
-    fn into_str_value(self) -> StrValue {
-        StrValue::from_slice(&self)
-    }
-}
-
 impl From<&str> for StrValue {
     fn from(s: &str) -> StrValue {
         StrValue::from_slice(s.as_bytes())

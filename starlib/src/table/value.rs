@@ -322,21 +322,13 @@ impl NativeValue for Column {
         let other_size = as_column(other).map_or(0, |o| o.array.get_array_memory_size());
         let estimate = self.array.get_array_memory_size().max(other_size);
         let fname = format!("column {}", op.symbol());
-        let mut reserved = Reservation::new(thread, &fname, estimate)?;
-        let r = self.binary_op(op, other, left)?;
-        if let Some(c) = r.as_ref().and_then(as_column) {
-            reserved.cover(thread, c.array.get_array_memory_size())?;
-        }
-        Ok(r)
+        charged_op(thread, &fname, estimate, || self.binary_op(op, other, left))
     }
     fn unary_in(&self, thread: &mut Thread, op: UnaryOp) -> Result<Option<Value>> {
         let estimate = self.array.get_array_memory_size();
-        let mut reserved = Reservation::new(thread, "column unary operator", estimate)?;
-        let r = self.unary_op(op)?;
-        if let Some(c) = r.as_ref().and_then(as_column) {
-            reserved.cover(thread, c.array.get_array_memory_size())?;
-        }
-        Ok(r)
+        charged_op(thread, "column unary operator", estimate, || {
+            self.unary_op(op)
+        })
     }
     fn unary(&self, op: UnaryOp) -> Result<Option<Value>> {
         let r = self.unary_op(op)?;
@@ -374,6 +366,22 @@ impl Column {
             None => self.arith(op, other, left),
         }
     }
+}
+
+/// Runs a column operator charged to `thread`: `estimate` before it builds,
+/// the rest of its result's size after.
+fn charged_op(
+    thread: &mut Thread,
+    fname: &str,
+    estimate: usize,
+    op: impl FnOnce() -> Result<Option<Value>>,
+) -> Result<Option<Value>> {
+    let mut reserved = Reservation::new(thread, fname, estimate)?;
+    let r = op()?;
+    if let Some(c) = r.as_ref().and_then(as_column) {
+        reserved.cover(thread, c.array.get_array_memory_size())?;
+    }
+    Ok(r)
 }
 
 /// Charges a column operator's result to the run once a thread is at hand,
