@@ -113,6 +113,50 @@ fn recursion_within_the_depth_limit_works_on_a_small_stack() {
 }
 
 #[test]
+fn a_thread_runs_again_after_an_error_deep_in_recursion() {
+    // The frames suspended by the failed run must all be released.
+    let mut t = Thread::new(Dialect::transform());
+    let err = t
+        .exec_file(
+            "a.star",
+            "def f(n):\n    return 1 // 0 if n == 500 else f(n + 1)\nf(0)\n",
+            Default::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
+    assert_eq!(t.depth(), 0);
+    let m = t
+        .exec_file(
+            "b.star",
+            "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\nd = depth(900)\n",
+            Default::default(),
+        )
+        .unwrap();
+    assert_eq!(int_of(&m, "d"), 900);
+}
+
+#[test]
+fn backtrace_runs_through_a_native_that_calls_back() {
+    let src = "def bad(x):\n    return x + \"a\"\n\ndef outer():\n    return sorted([1, 2], key = bad)\n\ndef top():\n    return outer()\n\ntop()\n";
+    let e = eval_error(src);
+    let frames: Vec<(String, u32)> = e
+        .backtrace
+        .iter()
+        .filter(|f| f.pos.line > 0)
+        .map(|f| (f.function.clone(), f.pos.line))
+        .collect();
+    assert_eq!(
+        frames,
+        vec![
+            ("<toplevel>".to_string(), 10),
+            ("top".to_string(), 8),
+            ("outer".to_string(), 5),
+            ("bad".to_string(), 2)
+        ]
+    );
+}
+
+#[test]
 fn recursion_is_refused_when_the_dialect_forbids_it() {
     let mut t = Thread::new(Dialect::standard());
     let err = t

@@ -45,20 +45,39 @@ pub(crate) fn enter(thread: &mut Thread, code: &Rc<crate::compile::FuncCode>) ->
     Ok(())
 }
 
-/// Runs a closure with already-bound locals.
+/// Runs a closure with already-bound locals (from a built-in or the host:
+/// its frame runs in a new instruction loop).
 pub(crate) fn call_closure(
     thread: &mut Thread,
     c: &Rc<Closure>,
     locals: Vec<Option<Value>>,
 ) -> Result<Value> {
-    if !thread.dialect.recursion && thread.calls.iter().any(|r| Rc::ptr_eq(&r.code, &c.code)) {
-        return Err(EvalError::new(format!(
-            "function {} called recursively",
-            c.name()
-        )));
+    let frame = start_call(thread, c, locals)?;
+    vm::run_frame(thread, frame)
+}
+
+/// Starts a call of a closure with already-bound locals: checks the
+/// dialect's recursion rule and the step and depth limits, and returns the
+/// frame to run.
+pub(crate) fn start_call(
+    thread: &mut Thread,
+    c: &Rc<Closure>,
+    locals: Vec<Option<Value>>,
+) -> Result<vm::FrameState> {
+    let check =
+        if !thread.dialect.recursion && thread.calls.iter().any(|r| Rc::ptr_eq(&r.code, &c.code)) {
+            Err(EvalError::new(format!(
+                "function {} called recursively",
+                c.name()
+            )))
+        } else {
+            thread.step()
+        };
+    if let Err(e) = check {
+        vm::recycle_locals(thread, locals);
+        return Err(e);
     }
-    thread.step()?;
-    vm::run_frame(thread, &c.code, &c.module, &c.freevars, locals)
+    vm::FrameState::enter(thread, &c.code, &c.module, Some(c), locals)
 }
 
 /// Whether `n` positional arguments fill exactly the parameters of `code`

@@ -157,6 +157,8 @@ pub struct Thread {
     pub(crate) cells: Vec<crate::values::Cell>,
     /// The loop iterators of the running frames, each frame's above its caller's.
     pub(crate) iters: Vec<crate::values::ops::ValueIter>,
+    /// Starlark callers suspended by the instruction loop while their callees run.
+    pub(crate) frames: Vec<vm::FrameState>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -188,6 +190,7 @@ impl Thread {
             retained: Vec::new(),
             cells: Vec::new(),
             iters: Vec::new(),
+            frames: Vec::new(),
         }
     }
 
@@ -402,7 +405,8 @@ impl Thread {
         env: &Rc<ModuleEnv>,
     ) -> Result<Value> {
         let locals = vec![None; code.locals.len()];
-        vm::run_frame(self, code, env, &[], locals)
+        let frame = vm::FrameState::enter(self, code, env, None, locals)?;
+        vm::run_frame(self, frame)
     }
 
     /// Loads a module through the loader, with caching and cycle detection.

@@ -4,7 +4,7 @@
 //! as it unwinds.
 
 use super::budget::{self, fresh_size, DICT_ENTRY, HEADER, SLOT};
-use super::call::{self, bind_args_into, call_closure};
+use super::call::{self, bind_args_into};
 use super::{ModuleEnv, Thread};
 use crate::args::Args;
 use crate::compile::{unpack2, CallShape, FuncCode, Op};
@@ -14,78 +14,105 @@ use crate::values::ops;
 use crate::values::{drop_value, Cell, Closure, HashKey, Module, Value};
 use std::rc::Rc;
 
-/// Runs `code` with the given initial locals (parameters bound) and returns its result.
-pub(crate) fn run_frame(
-    thread: &mut Thread,
-    code: &Rc<FuncCode>,
-    module: &Rc<ModuleEnv>,
-    freevars: &[Cell],
-    mut locals: Vec<Option<Value>>,
-) -> Result<Value> {
-    call::enter(thread, code)?;
-    let cell_base = thread.cells.len();
-    for &slot in code.cells.iter() {
-        let v = locals.get_mut(slot as usize).and_then(|v| v.take());
-        thread.cells.push(Thread::new_cell(v));
+/// Runs a Starlark function's frame (parameters already bound in its
+/// locals) and returns its result. Calls from this frame to other Starlark
+/// functions run in the same instruction loop: the caller is suspended on
+/// the thread's frame stack, not on the native stack, so Starlark recursion
+/// costs no native stack (only natives that call back into Starlark nest).
+pub(crate) fn run_frame(thread: &mut Thread, mut frame: FrameState) -> Result<Value> {
+    let entry = thread.frames.len();
+    let result = crate::stack::guard(|| exec(thread, &mut frame, entry));
+    match result {
+        Ok(v) => {
+            leave(thread, frame);
+            Ok(v)
+        }
+        Err(mut e) => {
+            // Unwind the frames this loop suspended, innermost first; the
+            // outermost ends up first in the backtrace.
+            let mut frame = Some(frame);
+            while let Some(f) = frame {
+                e.backtrace.insert(
+                    0,
+                    Frame {
+                        function: f.code.name.clone(),
+                        path: f.code.path.to_string(),
+                        pos: f.code.pos_at(f.cur),
+                    },
+                );
+                leave(thread, f);
+                frame = if thread.frames.len() > entry {
+                    thread.frames.pop()
+                } else {
+                    None
+                };
+            }
+            Err(e)
+        }
     }
-    let base = thread.stack.len();
-    let iter_base = thread.iters.len();
-    let mut cur = 0usize;
-    let mut frame = FrameState {
-        code,
-        module,
-        freevars,
-        locals: &mut locals,
-        cell_base,
-        iter_base,
-        base,
-    };
-    let result = crate::stack::guard(|| exec(thread, &mut frame, &mut cur));
-    // Drop iterators before popping the frame so that guards are released.
-    thread.iters.truncate(iter_base);
-    thread.cells.truncate(cell_base);
-    thread.stack.truncate(base);
-    thread.calls.pop();
-    for v in locals.drain(..).flatten() {
-        drop_value(v);
-    }
-    if thread.locals_pool.len() < 64 {
-        thread.locals_pool.push(locals);
-    }
-    result.map_err(|mut e| {
-        e.backtrace.insert(
-            0,
-            Frame {
-                function: code.name.clone(),
-                path: code.path.to_string(),
-                pos: code.pos_at(cur),
-            },
-        );
-        e
-    })
 }
 
-struct FrameState<'a> {
-    code: &'a Rc<FuncCode>,
-    module: &'a Rc<ModuleEnv>,
-    freevars: &'a [Cell],
-    locals: &'a mut Vec<Option<Value>>,
+/// The state of one running (or suspended) Starlark function call.
+pub(crate) struct FrameState {
+    code: Rc<FuncCode>,
+    module: Rc<ModuleEnv>,
+    /// The function being run (None for a module's top level): its free variables.
+    closure: Option<Rc<Closure>>,
+    locals: Vec<Option<Value>>,
     /// Where this frame's cells start in the thread's cell stack.
     cell_base: usize,
     /// Where this frame's loop iterators start in the thread's iterator stack.
     iter_base: usize,
     /// Where this frame's operands start in the thread's operand stack.
     base: usize,
+    /// The next instruction to run (where a suspended caller resumes).
+    pc: usize,
+    /// The instruction being run, for error positions.
+    cur: usize,
 }
 
-impl FrameState<'_> {
+impl FrameState {
+    /// Enters a call of `code` with initial locals `locals`: checks the call
+    /// depth, pushes the call record and moves captured parameters into cells.
+    pub(crate) fn enter(
+        thread: &mut Thread,
+        code: &Rc<FuncCode>,
+        module: &Rc<ModuleEnv>,
+        closure: Option<&Rc<Closure>>,
+        mut locals: Vec<Option<Value>>,
+    ) -> Result<FrameState> {
+        if let Err(e) = call::enter(thread, code) {
+            recycle_locals(thread, locals);
+            return Err(e);
+        }
+        let cell_base = thread.cells.len();
+        for &slot in code.cells.iter() {
+            let v = locals.get_mut(slot as usize).and_then(|v| v.take());
+            thread.cells.push(Thread::new_cell(v));
+        }
+        Ok(FrameState {
+            code: code.clone(),
+            module: module.clone(),
+            closure: closure.cloned(),
+            locals,
+            cell_base,
+            iter_base: thread.iters.len(),
+            base: thread.stack.len(),
+            pc: 0,
+            cur: 0,
+        })
+    }
+
     /// Local `i`, or the error for reading it before it is assigned.
     #[inline]
     fn local(&self, i: u32) -> Result<&Value> {
-        match self.locals.get(i as usize) {
-            Some(Some(v)) => Ok(v),
-            _ => Err(unassigned_local(local_name(self.code, i))),
-        }
+        local_in(&self.locals, &self.code, i)
+    }
+
+    /// The free variables of the function being run.
+    #[inline]
+    fn freevars(&self) -> &[Cell] {
+        self.closure.as_deref().map_or(&[], |c| &c.freevars)
     }
 
     /// Cell `k` of this frame.
@@ -115,6 +142,37 @@ impl FrameState<'_> {
     }
 }
 
+/// Local `i` of `locals` (a frame of `code`), or the error for reading it
+/// before it is assigned. (A free function so that a caller can borrow a
+/// frame's locals and set its other fields.)
+#[inline]
+fn local_in<'a>(locals: &'a [Option<Value>], code: &FuncCode, i: u32) -> Result<&'a Value> {
+    match locals.get(i as usize) {
+        Some(Some(v)) => Ok(v),
+        _ => Err(unassigned_local(local_name(code, i))),
+    }
+}
+
+/// Ends a frame: releases its iterators (and their guards), cells, operands
+/// and call record, and frees its locals.
+fn leave(thread: &mut Thread, mut frame: FrameState) {
+    thread.iters.truncate(frame.iter_base);
+    thread.cells.truncate(frame.cell_base);
+    thread.stack.truncate(frame.base);
+    thread.calls.pop();
+    recycle_locals(thread, std::mem::take(&mut frame.locals));
+}
+
+/// Frees the values in a locals vector and keeps the vector for the next call.
+pub(crate) fn recycle_locals(thread: &mut Thread, mut locals: Vec<Option<Value>>) {
+    for v in locals.drain(..).flatten() {
+        drop_value(v);
+    }
+    if thread.locals_pool.len() < 64 {
+        thread.locals_pool.push(locals);
+    }
+}
+
 #[inline]
 fn pop(stack: &mut Vec<Value>) -> Value {
     stack.pop().unwrap_or(Value::None)
@@ -131,443 +189,480 @@ fn unassigned_local(name: &str) -> EvalError {
     ))
 }
 
-fn exec(thread: &mut Thread, f: &mut FrameState<'_>, cur: &mut usize) -> Result<Value> {
-    let code: &FuncCode = f.code;
-    let mut pc = 0usize;
-    loop {
-        let Some(&op) = code.code.get(pc) else {
-            return Ok(Value::None);
-        };
-        *cur = pc;
-        pc += 1;
-        match op {
-            Op::Pop => {
-                if let Some(v) = thread.stack.pop() {
-                    drop_value(v);
+/// The instruction loop. It runs `f` and, without leaving, the Starlark
+/// functions `f` calls: a call suspends the caller on `thread.frames` and
+/// makes the callee `f`; a return resumes the caller. It returns when the
+/// frame it was entered with returns (the frames above `entry`); on an
+/// error, `f` is the innermost frame and the callers are still suspended.
+fn exec(thread: &mut Thread, f: &mut FrameState, entry: usize) -> Result<Value> {
+    'frame: loop {
+        let code_rc = f.code.clone();
+        let code: &FuncCode = &code_rc;
+        let mut pc = f.pc;
+        loop {
+            let Some(&op) = code.code.get(pc) else {
+                // Falling off the end returns None.
+                if thread.frames.len() > entry {
+                    resume_caller(thread, f, Value::None);
+                    continue 'frame;
                 }
-            }
-            Op::Dup => {
-                let v = top(&thread.stack);
-                thread.stack.push(v);
-            }
-            Op::Dup2 => {
-                let n = thread.stack.len();
-                if n >= 2 {
-                    let a = thread.stack[n - 2].clone();
-                    let b = thread.stack[n - 1].clone();
-                    thread.stack.push(a);
-                    thread.stack.push(b);
-                }
-            }
-            Op::Swap => {
-                let n = thread.stack.len();
-                if n >= 2 {
-                    thread.stack.swap(n - 1, n - 2);
-                }
-            }
-            Op::Rot3 => {
-                let n = thread.stack.len();
-                if n >= 3 {
-                    let c = pop(&mut thread.stack);
-                    thread.stack.insert(n - 3, c);
-                }
-            }
-            Op::Const(i) => {
-                let v = constant(code, i).clone();
-                thread.stack.push(v);
-            }
-            Op::None => thread.stack.push(Value::None),
-            Op::True => thread.stack.push(Value::Bool(true)),
-            Op::False => thread.stack.push(Value::Bool(false)),
-            Op::LoadLocal(i) => {
-                let v = f.local(i)?.clone();
-                thread.stack.push(v);
-            }
-            Op::StoreLocal(i) => {
-                let v = pop(&mut thread.stack);
-                if let Some(slot) = f.locals.get_mut(i as usize) {
-                    if let Some(old) = slot.replace(v) {
-                        drop_value(old);
+                return Ok(Value::None);
+            };
+            f.cur = pc;
+            pc += 1;
+            match op {
+                Op::Pop => {
+                    if let Some(v) = thread.stack.pop() {
+                        drop_value(v);
                     }
                 }
-            }
-            Op::LoadLocal2(v) => {
-                let (a, b) = unpack2(v);
-                let x = f.local(a)?.clone();
-                thread.stack.push(x);
-                // An error in the second load belongs to the instruction skipped.
-                *cur = pc;
-                pc += 1;
-                let y = f.local(b)?.clone();
-                thread.stack.push(y);
-            }
-            Op::LoadLocalConst(v) => {
-                let (a, k) = unpack2(v);
-                let x = f.local(a)?.clone();
-                thread.stack.push(x);
-                thread.stack.push(constant(code, k).clone());
-                pc += 1;
-            }
-            Op::StoreLoadLocal(v) => {
-                let (a, b) = unpack2(v);
-                let x = pop(&mut thread.stack);
-                if let Some(slot) = f.locals.get_mut(a as usize) {
-                    if let Some(old) = slot.replace(x) {
-                        drop_value(old);
+                Op::Dup => {
+                    let v = top(&thread.stack);
+                    thread.stack.push(v);
+                }
+                Op::Dup2 => {
+                    let n = thread.stack.len();
+                    if n >= 2 {
+                        let a = thread.stack[n - 2].clone();
+                        let b = thread.stack[n - 1].clone();
+                        thread.stack.push(a);
+                        thread.stack.push(b);
                     }
                 }
-                *cur = pc;
-                pc += 1;
-                let y = f.local(b)?.clone();
-                thread.stack.push(y);
-            }
-            Op::IndexConst(k) => {
-                // Errors point at the index operation, the skipped instruction.
-                *cur = pc;
-                pc += 1;
-                let x = pop(&mut thread.stack);
-                let r = ops::index(&x, constant(code, k))?;
-                thread.stack.push(r);
-            }
-            Op::LoadCell(k) => {
-                let v = f.cell(thread, k).and_then(|c| c.borrow().clone());
-                match v {
-                    Some(v) => thread.stack.push(v),
-                    None => {
-                        let slot = code.cells.get(k as usize).copied().unwrap_or(0);
-                        return Err(unassigned_local(local_name(code, slot)));
+                Op::Swap => {
+                    let n = thread.stack.len();
+                    if n >= 2 {
+                        thread.stack.swap(n - 1, n - 2);
                     }
                 }
-            }
-            Op::StoreCell(k) => {
-                let v = pop(&mut thread.stack);
-                if let Some(c) = f.cell(thread, k) {
-                    *c.borrow_mut() = Some(v);
-                }
-            }
-            Op::LoadFree(i) => {
-                let v = f.freevars.get(i as usize).and_then(|c| c.borrow().clone());
-                match v {
-                    Some(v) => thread.stack.push(v),
-                    None => {
-                        let name = code
-                            .free_vars
-                            .get(i as usize)
-                            .map_or("?", |fv| fv.0.as_str());
-                        return Err(unassigned_local(name));
+                Op::Rot3 => {
+                    let n = thread.stack.len();
+                    if n >= 3 {
+                        let c = pop(&mut thread.stack);
+                        thread.stack.insert(n - 3, c);
                     }
                 }
-            }
-            Op::LoadGlobal(i) => {
-                let v = f.module.globals.borrow().get(i as usize).cloned().flatten();
-                match v {
-                    Some(v) => thread.stack.push(v),
-                    None => {
-                        let names = f.module.names.borrow();
-                        let name = names.get(i as usize).map_or("?", |s| s.as_str());
-                        return Err(EvalError::new(format!(
-                            "global variable {name} referenced before assignment"
-                        )));
-                    }
+                Op::Const(i) => {
+                    let v = constant(code, i).clone();
+                    thread.stack.push(v);
                 }
-            }
-            Op::StoreGlobal(i) => {
-                let v = pop(&mut thread.stack);
-                // Globals are sized before the module runs; an index beyond them
-                // can only come from a corrupt program.
-                let old = match f.module.globals.borrow_mut().get_mut(i as usize) {
-                    Some(slot) => slot.replace(v),
-                    None => {
-                        return Err(EvalError::new("internal error: global index out of range"))
-                    }
-                };
-                // Freed after the globals are released (it may be large).
-                if let Some(old) = old {
-                    drop_value(old);
+                Op::None => thread.stack.push(Value::None),
+                Op::True => thread.stack.push(Value::Bool(true)),
+                Op::False => thread.stack.push(Value::Bool(false)),
+                Op::LoadLocal(i) => {
+                    let v = f.local(i)?.clone();
+                    thread.stack.push(v);
                 }
-            }
-            Op::LoadPredeclared(n) => {
-                let name = code.names.get(n as usize).map_or("", |s| s);
-                match f.module.predeclared.get(name) {
-                    Some(v) => thread.stack.push(v.clone()),
-                    None => match thread.universe.get(name) {
-                        Some(v) => thread.stack.push(v.clone()),
-                        None => return Err(EvalError::new(format!("undefined: {name}"))),
-                    },
-                }
-            }
-            Op::LoadUniversal(n) => {
-                let name = code.names.get(n as usize).map_or("", |s| s);
-                match thread.universe.get(name) {
-                    Some(v) => {
-                        let v = v.clone();
-                        thread.stack.push(v)
-                    }
-                    None => match f.module.predeclared.get(name) {
-                        Some(v) => thread.stack.push(v.clone()),
-                        None => return Err(EvalError::new(format!("undefined: {name}"))),
-                    },
-                }
-            }
-            Op::Unary(u) => {
-                let x = pop(&mut thread.stack);
-                let r = match &x {
-                    Value::Native(n) => match n.unary_in(thread, u)? {
-                        Some(r) => r,
-                        None => ops::unary(u, &x)?,
-                    },
-                    _ => ops::unary(u, &x)?,
-                };
-                thread.stack.push(r);
-            }
-            Op::Binary(b) | Op::InplaceBinary(b) => {
-                if binary_in_place(&mut thread.stack, b) {
-                    continue;
-                }
-                let y = pop(&mut thread.stack);
-                binary_general(thread, b, matches!(op, Op::InplaceBinary(_)), y)?;
-            }
-            Op::BinaryLocal(b, i) | Op::InplaceBinaryLocal(b, i) => {
-                let inplace = matches!(op, Op::InplaceBinaryLocal(..));
-                // Errors point at the operator, the skipped instruction.
-                *cur = pc;
-                pc += 1;
-                binary_operand(thread, b, inplace, f.local(i)?)?;
-            }
-            Op::BinaryConst(b, k) => {
-                *cur = pc;
-                pc += 1;
-                let y = constant(code, k);
-                binary_operand(thread, b, false, y)?;
-            }
-            Op::CompareJumpIfFalse(b, t) => {
-                pc += 1;
-                let n = thread.stack.len();
-                let truth = match (n >= 2)
-                    .then(|| scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]))
-                    .flatten()
-                {
-                    Some(Value::Bool(r)) => {
-                        forget_scalar(thread.stack.pop());
-                        forget_scalar(thread.stack.pop());
-                        r
-                    }
-                    _ => {
-                        let y = pop(&mut thread.stack);
-                        let x = pop(&mut thread.stack);
-                        ops::binary(b, &x, &y)?.truth()
-                    }
-                };
-                if !truth {
-                    pc = jump(thread, pc, t)?;
-                }
-            }
-            Op::Jump(t) => pc = jump(thread, pc, t)?,
-            Op::JumpIfFalse(t) => {
-                let truth = match thread.stack.last() {
-                    Some(Value::Bool(b)) => {
-                        let b = *b;
-                        forget_scalar(thread.stack.pop());
-                        b
-                    }
-                    _ => pop(&mut thread.stack).truth(),
-                };
-                if !truth {
-                    pc = jump(thread, pc, t)?;
-                }
-            }
-            Op::JumpIfTrue(t) => {
-                if pop(&mut thread.stack).truth() {
-                    pc = jump(thread, pc, t)?;
-                }
-            }
-            Op::JumpIfFalseOrPop(t) => {
-                if !thread.stack.last().is_some_and(|v| v.truth()) {
-                    pc = jump(thread, pc, t)?;
-                } else {
-                    thread.stack.pop();
-                }
-            }
-            Op::JumpIfTrueOrPop(t) => {
-                if thread.stack.last().is_some_and(|v| v.truth()) {
-                    pc = jump(thread, pc, t)?;
-                } else {
-                    thread.stack.pop();
-                }
-            }
-            Op::IterPush => {
-                let x = pop(&mut thread.stack);
-                let it = ops::iterate_or_err(&x)?;
-                thread.iters.push(it);
-            }
-            Op::IterNext(t) => {
-                thread.step()?;
-                match f.iter(thread).and_then(|it| it.next()) {
-                    Some(v) => thread.stack.push(v),
-                    None => {
-                        f.pop_iter(thread);
-                        pc = t as usize;
-                    }
-                }
-            }
-            Op::IterPop => f.pop_iter(thread),
-            Op::MakeList(n) => {
-                let at = thread.stack.len().saturating_sub(n as usize);
-                thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
-                let items = thread.stack.split_off(at);
-                thread.stack.push(Value::list(items));
-            }
-            Op::MakeTuple(n) => {
-                let at = thread.stack.len().saturating_sub(n as usize);
-                thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
-                let items = thread.stack.split_off(at);
-                thread.stack.push(Value::tuple(items));
-            }
-            Op::MakeDict(n) => {
-                thread.account(HEADER + DICT_ENTRY * n as usize)?;
-                // The operand is a size hint; cap it so a corrupt program cannot over-allocate.
-                let d = crate::values::Dict::with_capacity((n as usize).min(1 << 16));
-                thread.stack.push(Value::Dict(Rc::new(d)));
-            }
-            Op::DictInsertUnique => {
-                let v = pop(&mut thread.stack);
-                let k = pop(&mut thread.stack);
-                if let Some(Value::Dict(d)) = thread.stack.last() {
-                    let key = HashKey::new(k.clone())?;
-                    if d.insert_key(key, v)?.is_some() {
-                        return Err(EvalError::new(format!(
-                            "duplicate key: {}",
-                            crate::values::repr(&k)
-                        )));
-                    }
-                }
-            }
-            Op::ListAppend => {
-                thread.account(SLOT)?;
-                let v = pop(&mut thread.stack);
-                if let Some(Value::List(l)) = thread.stack.last() {
-                    l.push(v)?;
-                }
-            }
-            Op::DictInsert => {
-                let v = pop(&mut thread.stack);
-                let k = pop(&mut thread.stack);
-                thread.account(DICT_ENTRY)?;
-                if let Some(Value::Dict(d)) = thread.stack.last() {
-                    d.insert(k, v)?;
-                }
-            }
-            Op::Index => {
-                let i = pop(&mut thread.stack);
-                let x = pop(&mut thread.stack);
-                let r = ops::index(&x, &i)?;
-                thread.stack.push(r);
-            }
-            Op::SetIndex => {
-                let i = pop(&mut thread.stack);
-                let x = pop(&mut thread.stack);
-                let v = pop(&mut thread.stack);
-                set_index_charged(thread, &x, &i, v)?;
-            }
-            Op::IndexLocals(v) | Op::IndexLocalConst(v) | Op::SetIndexLocals(v) => {
-                let (a, b) = unpack2(v);
-                let x = f.local(a)?;
-                let key = if let Op::IndexLocalConst(_) = op {
-                    constant(code, b)
-                } else {
-                    // An error in the second load belongs to the instruction skipped.
-                    *cur = pc;
-                    f.local(b)?
-                };
-                // Errors point at the subscript, the last of the three.
-                *cur = pc + 1;
-                pc += 2;
-                if let Op::SetIndexLocals(_) = op {
+                Op::StoreLocal(i) => {
                     let v = pop(&mut thread.stack);
-                    set_index_charged(thread, x, key, v)?;
-                } else {
-                    let r = ops::index(x, key)?;
+                    if let Some(slot) = f.locals.get_mut(i as usize) {
+                        if let Some(old) = slot.replace(v) {
+                            drop_value(old);
+                        }
+                    }
+                }
+                Op::LoadLocal2(v) => {
+                    let (a, b) = unpack2(v);
+                    let x = f.local(a)?.clone();
+                    thread.stack.push(x);
+                    // An error in the second load belongs to the instruction skipped.
+                    f.cur = pc;
+                    pc += 1;
+                    let y = f.local(b)?.clone();
+                    thread.stack.push(y);
+                }
+                Op::LoadLocalConst(v) => {
+                    let (a, k) = unpack2(v);
+                    let x = f.local(a)?.clone();
+                    thread.stack.push(x);
+                    thread.stack.push(constant(code, k).clone());
+                    pc += 1;
+                }
+                Op::StoreLoadLocal(v) => {
+                    let (a, b) = unpack2(v);
+                    let x = pop(&mut thread.stack);
+                    if let Some(slot) = f.locals.get_mut(a as usize) {
+                        if let Some(old) = slot.replace(x) {
+                            drop_value(old);
+                        }
+                    }
+                    f.cur = pc;
+                    pc += 1;
+                    let y = f.local(b)?.clone();
+                    thread.stack.push(y);
+                }
+                Op::IndexConst(k) => {
+                    // Errors point at the index operation, the skipped instruction.
+                    f.cur = pc;
+                    pc += 1;
+                    let x = pop(&mut thread.stack);
+                    let r = ops::index(&x, constant(code, k))?;
                     thread.stack.push(r);
                 }
-            }
-            Op::Slice => {
-                let step = pop(&mut thread.stack);
-                let hi = pop(&mut thread.stack);
-                let lo = pop(&mut thread.stack);
-                let x = pop(&mut thread.stack);
-                let r = ops::slice(&x, &lo, &hi, &step)?;
-                thread.account(fresh_size(&r))?;
-                thread.stack.push(r);
-            }
-            Op::Attr(n) => {
-                let x = pop(&mut thread.stack);
-                let name = code.names.get(n as usize).map_or("", |s| s);
-                let r = crate::builtins::get_attr(&x, name, thread.attr_filter())?;
-                thread.stack.push(r);
-            }
-            Op::SetAttr(n) => {
-                let x = pop(&mut thread.stack);
-                let v = pop(&mut thread.stack);
-                let name = code.names.get(n as usize).map_or("", |s| s);
-                crate::builtins::set_attr(thread, &x, name, v)?;
-            }
-            Op::Unpack(n) => {
-                let x = pop(&mut thread.stack);
-                unpack(thread, &x, n as usize)?;
-            }
-            Op::Call(packed) => {
-                if let Some(rec) = thread.calls.last_mut() {
-                    rec.pc = *cur;
+                Op::LoadCell(k) => {
+                    let v = f.cell(thread, k).and_then(|c| c.borrow().clone());
+                    match v {
+                        Some(v) => thread.stack.push(v),
+                        None => {
+                            let slot = code.cells.get(k as usize).copied().unwrap_or(0);
+                            return Err(unassigned_local(local_name(code, slot)));
+                        }
+                    }
                 }
-                let shape = CallShape::unpack(packed);
-                let r = do_call(thread, shape)?;
-                thread.stack.push(r);
-            }
-            Op::CallMethod(packed) => {
-                if let Some(rec) = thread.calls.last_mut() {
-                    rec.pc = *cur;
+                Op::StoreCell(k) => {
+                    let v = pop(&mut thread.stack);
+                    if let Some(c) = f.cell(thread, k) {
+                        *c.borrow_mut() = Some(v);
+                    }
                 }
-                let (shape, n) = CallShape::unpack_method(packed);
-                let name = code.names.get(n as usize).map_or("", |s| s);
-                let r = do_call_method(thread, shape, name, code.method_cache.get(n as usize))?;
-                thread.stack.push(r);
-            }
-            Op::MakeFunc(i) => {
-                let v = make_func(thread, f, i as usize)?;
-                thread.stack.push(v);
-            }
-            Op::Return => {
-                let v = pop(&mut thread.stack);
-                thread.stack.truncate(f.base);
-                return Ok(v);
-            }
-            Op::LoadModule(k) => {
-                let name = const_str(code, k);
-                let members = thread.load_module(&name, &f.module.path)?;
-                thread
-                    .stack
-                    .push(Value::Module(Rc::new(Module::new(name, members))));
-            }
-            Op::LoadExport(k) => {
-                let m = pop(&mut thread.stack);
-                let name = const_str(code, k);
-                let Value::Module(m) = &m else {
-                    return Err(EvalError::new("load: internal error: not a module"));
-                };
-                match m.members.get(&name) {
-                    Some(v) => thread.stack.push(v.clone()),
-                    None => {
-                        let hint =
-                            crate::hint::did_you_mean(&name, m.members.keys().map(|s| s.as_str()));
-                        return Err(EvalError::new(format!(
-                            "load: name {name} not found in module {}{hint}",
-                            m.name
-                        )));
+                Op::LoadFree(i) => {
+                    let v = f
+                        .freevars()
+                        .get(i as usize)
+                        .and_then(|c| c.borrow().clone());
+                    match v {
+                        Some(v) => thread.stack.push(v),
+                        None => {
+                            let name = code
+                                .free_vars
+                                .get(i as usize)
+                                .map_or("?", |fv| fv.0.as_str());
+                            return Err(unassigned_local(name));
+                        }
+                    }
+                }
+                Op::LoadGlobal(i) => {
+                    let v = f.module.globals.borrow().get(i as usize).cloned().flatten();
+                    match v {
+                        Some(v) => thread.stack.push(v),
+                        None => {
+                            let names = f.module.names.borrow();
+                            let name = names.get(i as usize).map_or("?", |s| s.as_str());
+                            return Err(EvalError::new(format!(
+                                "global variable {name} referenced before assignment"
+                            )));
+                        }
+                    }
+                }
+                Op::StoreGlobal(i) => {
+                    let v = pop(&mut thread.stack);
+                    // Globals are sized before the module runs; an index beyond them
+                    // can only come from a corrupt program.
+                    let old = match f.module.globals.borrow_mut().get_mut(i as usize) {
+                        Some(slot) => slot.replace(v),
+                        None => {
+                            return Err(EvalError::new("internal error: global index out of range"))
+                        }
+                    };
+                    // Freed after the globals are released (it may be large).
+                    if let Some(old) = old {
+                        drop_value(old);
+                    }
+                }
+                Op::LoadPredeclared(n) => {
+                    let name = code.names.get(n as usize).map_or("", |s| s);
+                    match f.module.predeclared.get(name) {
+                        Some(v) => thread.stack.push(v.clone()),
+                        None => match thread.universe.get(name) {
+                            Some(v) => thread.stack.push(v.clone()),
+                            None => return Err(EvalError::new(format!("undefined: {name}"))),
+                        },
+                    }
+                }
+                Op::LoadUniversal(n) => {
+                    let name = code.names.get(n as usize).map_or("", |s| s);
+                    match thread.universe.get(name) {
+                        Some(v) => {
+                            let v = v.clone();
+                            thread.stack.push(v)
+                        }
+                        None => match f.module.predeclared.get(name) {
+                            Some(v) => thread.stack.push(v.clone()),
+                            None => return Err(EvalError::new(format!("undefined: {name}"))),
+                        },
+                    }
+                }
+                Op::Unary(u) => {
+                    let x = pop(&mut thread.stack);
+                    let r = match &x {
+                        Value::Native(n) => match n.unary_in(thread, u)? {
+                            Some(r) => r,
+                            None => ops::unary(u, &x)?,
+                        },
+                        _ => ops::unary(u, &x)?,
+                    };
+                    thread.stack.push(r);
+                }
+                Op::Binary(b) | Op::InplaceBinary(b) => {
+                    if binary_in_place(&mut thread.stack, b) {
+                        continue;
+                    }
+                    let y = pop(&mut thread.stack);
+                    binary_general(thread, b, matches!(op, Op::InplaceBinary(_)), y)?;
+                }
+                Op::BinaryLocal(b, i) | Op::InplaceBinaryLocal(b, i) => {
+                    let inplace = matches!(op, Op::InplaceBinaryLocal(..));
+                    // Errors point at the operator, the skipped instruction.
+                    f.cur = pc;
+                    pc += 1;
+                    binary_operand(thread, b, inplace, f.local(i)?)?;
+                }
+                Op::BinaryConst(b, k) => {
+                    f.cur = pc;
+                    pc += 1;
+                    let y = constant(code, k);
+                    binary_operand(thread, b, false, y)?;
+                }
+                Op::CompareJumpIfFalse(b, t) => {
+                    pc += 1;
+                    let n = thread.stack.len();
+                    let truth = match (n >= 2)
+                        .then(|| scalar_fast_path(b, &thread.stack[n - 2], &thread.stack[n - 1]))
+                        .flatten()
+                    {
+                        Some(Value::Bool(r)) => {
+                            forget_scalar(thread.stack.pop());
+                            forget_scalar(thread.stack.pop());
+                            r
+                        }
+                        _ => {
+                            let y = pop(&mut thread.stack);
+                            let x = pop(&mut thread.stack);
+                            ops::binary(b, &x, &y)?.truth()
+                        }
+                    };
+                    if !truth {
+                        pc = jump(thread, pc, t)?;
+                    }
+                }
+                Op::Jump(t) => pc = jump(thread, pc, t)?,
+                Op::JumpIfFalse(t) => {
+                    let truth = match thread.stack.last() {
+                        Some(Value::Bool(b)) => {
+                            let b = *b;
+                            forget_scalar(thread.stack.pop());
+                            b
+                        }
+                        _ => pop(&mut thread.stack).truth(),
+                    };
+                    if !truth {
+                        pc = jump(thread, pc, t)?;
+                    }
+                }
+                Op::JumpIfTrue(t) => {
+                    if pop(&mut thread.stack).truth() {
+                        pc = jump(thread, pc, t)?;
+                    }
+                }
+                Op::JumpIfFalseOrPop(t) => {
+                    if !thread.stack.last().is_some_and(|v| v.truth()) {
+                        pc = jump(thread, pc, t)?;
+                    } else {
+                        thread.stack.pop();
+                    }
+                }
+                Op::JumpIfTrueOrPop(t) => {
+                    if thread.stack.last().is_some_and(|v| v.truth()) {
+                        pc = jump(thread, pc, t)?;
+                    } else {
+                        thread.stack.pop();
+                    }
+                }
+                Op::IterPush => {
+                    let x = pop(&mut thread.stack);
+                    let it = ops::iterate_or_err(&x)?;
+                    thread.iters.push(it);
+                }
+                Op::IterNext(t) => {
+                    thread.step()?;
+                    match f.iter(thread).and_then(|it| it.next()) {
+                        Some(v) => thread.stack.push(v),
+                        None => {
+                            f.pop_iter(thread);
+                            pc = t as usize;
+                        }
+                    }
+                }
+                Op::IterPop => f.pop_iter(thread),
+                Op::MakeList(n) => {
+                    let at = thread.stack.len().saturating_sub(n as usize);
+                    thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
+                    let items = thread.stack.split_off(at);
+                    thread.stack.push(Value::list(items));
+                }
+                Op::MakeTuple(n) => {
+                    let at = thread.stack.len().saturating_sub(n as usize);
+                    thread.account(HEADER + SLOT * (thread.stack.len() - at))?;
+                    let items = thread.stack.split_off(at);
+                    thread.stack.push(Value::tuple(items));
+                }
+                Op::MakeDict(n) => {
+                    thread.account(HEADER + DICT_ENTRY * n as usize)?;
+                    // The operand is a size hint; cap it so a corrupt program cannot over-allocate.
+                    let d = crate::values::Dict::with_capacity((n as usize).min(1 << 16));
+                    thread.stack.push(Value::Dict(Rc::new(d)));
+                }
+                Op::DictInsertUnique => {
+                    let v = pop(&mut thread.stack);
+                    let k = pop(&mut thread.stack);
+                    if let Some(Value::Dict(d)) = thread.stack.last() {
+                        let key = HashKey::new(k.clone())?;
+                        if d.insert_key(key, v)?.is_some() {
+                            return Err(EvalError::new(format!(
+                                "duplicate key: {}",
+                                crate::values::repr(&k)
+                            )));
+                        }
+                    }
+                }
+                Op::ListAppend => {
+                    thread.account(SLOT)?;
+                    let v = pop(&mut thread.stack);
+                    if let Some(Value::List(l)) = thread.stack.last() {
+                        l.push(v)?;
+                    }
+                }
+                Op::DictInsert => {
+                    let v = pop(&mut thread.stack);
+                    let k = pop(&mut thread.stack);
+                    thread.account(DICT_ENTRY)?;
+                    if let Some(Value::Dict(d)) = thread.stack.last() {
+                        d.insert(k, v)?;
+                    }
+                }
+                Op::Index => {
+                    let i = pop(&mut thread.stack);
+                    let x = pop(&mut thread.stack);
+                    let r = ops::index(&x, &i)?;
+                    thread.stack.push(r);
+                }
+                Op::SetIndex => {
+                    let i = pop(&mut thread.stack);
+                    let x = pop(&mut thread.stack);
+                    let v = pop(&mut thread.stack);
+                    set_index_charged(thread, &x, &i, v)?;
+                }
+                Op::IndexLocals(v) | Op::IndexLocalConst(v) | Op::SetIndexLocals(v) => {
+                    let (a, b) = unpack2(v);
+                    let x = local_in(&f.locals, code, a)?;
+                    let key = if let Op::IndexLocalConst(_) = op {
+                        constant(code, b)
+                    } else {
+                        // An error in the second load belongs to the instruction skipped.
+                        f.cur = pc;
+                        local_in(&f.locals, code, b)?
+                    };
+                    // Errors point at the subscript, the last of the three.
+                    f.cur = pc + 1;
+                    pc += 2;
+                    if let Op::SetIndexLocals(_) = op {
+                        let v = pop(&mut thread.stack);
+                        set_index_charged(thread, x, key, v)?;
+                    } else {
+                        let r = ops::index(x, key)?;
+                        thread.stack.push(r);
+                    }
+                }
+                Op::Slice => {
+                    let step = pop(&mut thread.stack);
+                    let hi = pop(&mut thread.stack);
+                    let lo = pop(&mut thread.stack);
+                    let x = pop(&mut thread.stack);
+                    let r = ops::slice(&x, &lo, &hi, &step)?;
+                    thread.account(fresh_size(&r))?;
+                    thread.stack.push(r);
+                }
+                Op::Attr(n) => {
+                    let x = pop(&mut thread.stack);
+                    let name = code.names.get(n as usize).map_or("", |s| s);
+                    let r = crate::builtins::get_attr(&x, name, thread.attr_filter())?;
+                    thread.stack.push(r);
+                }
+                Op::SetAttr(n) => {
+                    let x = pop(&mut thread.stack);
+                    let v = pop(&mut thread.stack);
+                    let name = code.names.get(n as usize).map_or("", |s| s);
+                    crate::builtins::set_attr(thread, &x, name, v)?;
+                }
+                Op::Unpack(n) => {
+                    let x = pop(&mut thread.stack);
+                    unpack(thread, &x, n as usize)?;
+                }
+                Op::Call(_) | Op::CallMethod(_) => {
+                    if let Some(rec) = thread.calls.last_mut() {
+                        rec.pc = f.cur;
+                    }
+                    let called = match op {
+                        Op::CallMethod(packed) => {
+                            let (shape, n) = CallShape::unpack_method(packed);
+                            let name = code.names.get(n as usize).map_or("", |s| s);
+                            do_call_method(thread, shape, name, code.method_cache.get(n as usize))?
+                        }
+                        Op::Call(packed) => do_call(thread, CallShape::unpack(packed))?,
+                        _ => return Err(EvalError::new("internal error: not a call")),
+                    };
+                    match called {
+                        Called::Done(r) => thread.stack.push(r),
+                        Called::Enter(callee) => {
+                            f.pc = pc;
+                            let caller = std::mem::replace(f, callee);
+                            thread.frames.push(caller);
+                            continue 'frame;
+                        }
+                    }
+                }
+                Op::MakeFunc(i) => {
+                    let v = make_func(thread, f, i as usize)?;
+                    thread.stack.push(v);
+                }
+                Op::Return => {
+                    let v = pop(&mut thread.stack);
+                    if thread.frames.len() > entry {
+                        resume_caller(thread, f, v);
+                        continue 'frame;
+                    }
+                    return Ok(v);
+                }
+                Op::LoadModule(k) => {
+                    let name = const_str(code, k);
+                    let members = thread.load_module(&name, &f.module.path)?;
+                    thread
+                        .stack
+                        .push(Value::Module(Rc::new(Module::new(name, members))));
+                }
+                Op::LoadExport(k) => {
+                    let m = pop(&mut thread.stack);
+                    let name = const_str(code, k);
+                    let Value::Module(m) = &m else {
+                        return Err(EvalError::new("load: internal error: not a module"));
+                    };
+                    match m.members.get(&name) {
+                        Some(v) => thread.stack.push(v.clone()),
+                        None => {
+                            let hint = crate::hint::did_you_mean(
+                                &name,
+                                m.members.keys().map(|s| s.as_str()),
+                            );
+                            return Err(EvalError::new(format!(
+                                "load: name {name} not found in module {}{hint}",
+                                m.name
+                            )));
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// Ends the returning frame `f` and resumes its caller (suspended on the
+/// thread's frame stack) with the result `v` on its operand stack.
+fn resume_caller(thread: &mut Thread, f: &mut FrameState, v: Value) {
+    if let Some(caller) = thread.frames.pop() {
+        let done = std::mem::replace(f, caller);
+        leave(thread, done);
+    }
+    thread.stack.push(v);
 }
 
 /// `x[i] = v`, charging the entry when it grows a dict.
@@ -797,7 +892,7 @@ fn unpack(thread: &mut Thread, x: &Value, n: usize) -> Result<()> {
     Ok(())
 }
 
-fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Value> {
+fn make_func(thread: &mut Thread, f: &FrameState, i: usize) -> Result<Value> {
     let fcode = match f.code.functions.get(i) {
         Some(c) => c.clone(),
         None => return Err(EvalError::new("internal error: bad function index")),
@@ -817,7 +912,7 @@ fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Va
                 .code
                 .cell_index(*slot)
                 .and_then(|k| f.cell(thread, k as u32).cloned()),
-            Scope::Free(k) => f.freevars.get(*k as usize).cloned(),
+            Scope::Free(k) => f.freevars().get(*k as usize).cloned(),
             _ => None,
         };
         match cell {
@@ -838,42 +933,55 @@ fn make_func(thread: &mut Thread, f: &mut FrameState<'_>, i: usize) -> Result<Va
     })))
 }
 
-fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Value> {
+/// What a call instruction produced: a value (a built-in ran, or a Starlark
+/// function ran in a nested loop), or a Starlark function's frame for the
+/// instruction loop to enter.
+enum Called {
+    Done(Value),
+    Enter(FrameState),
+}
+
+/// Calls the callee laid out on the stack by `shape`, consuming it and its arguments.
+fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Called> {
     let nargs = shape.stack_len();
     let len = thread.stack.len();
     if len < nargs + 1 {
         return Err(EvalError::new("internal error: stack underflow in call"));
     }
     let fpos = len - nargs - 1;
-    // Fast path: a Starlark function called with positional arguments only.
-    // The function moves off the stack (no reference-count traffic).
-    if shape.named == 0
-        && !shape.star
-        && !shape.star_star
-        && matches!(thread.stack[fpos], Value::Function(_))
-    {
-        if let Value::Function(c) = std::mem::replace(&mut thread.stack[fpos], Value::None) {
-            let mut locals = thread.locals_pool.pop().unwrap_or_default();
-            if call::binds_exactly(&c.code, nargs) {
-                // The arguments are the first locals: move them too.
-                locals.resize(c.code.locals.len().max(nargs), None);
-                for slot in locals[..nargs].iter_mut().rev() {
-                    *slot = thread.stack.pop();
-                }
-                thread.stack.pop();
-            } else {
-                let bound = bind_args_into(&c, &thread.stack[fpos + 1..], &[], locals);
-                thread.stack.truncate(fpos);
-                locals = bound?;
-            }
-            return call_closure(thread, &c, locals);
-        }
+    let positional_only = shape.named == 0 && !shape.star && !shape.star_star;
+    if !matches!(thread.stack[fpos], Value::Function(_)) {
+        let func = thread.stack[fpos].clone();
+        let args = take_args(thread, fpos, shape)?;
+        let r = call::call_value(thread, &func, &args);
+        recycle_args(thread, args);
+        return r.map(Called::Done);
     }
-    let func = thread.stack[fpos].clone();
-    let args = take_args(thread, fpos, shape)?;
-    let r = call::call_value(thread, &func, &args);
-    recycle_args(thread, args);
-    r
+    // A Starlark function: bind its locals and hand its frame to the loop.
+    // The function moves off the stack (no reference-count traffic).
+    let Value::Function(c) = std::mem::replace(&mut thread.stack[fpos], Value::None) else {
+        return Err(EvalError::new("internal error: callee moved"));
+    };
+    let mut locals = thread.locals_pool.pop().unwrap_or_default();
+    if positional_only && call::binds_exactly(&c.code, nargs) {
+        // The arguments are the first locals: move them too.
+        locals.clear();
+        locals.resize(c.code.locals.len().max(nargs), None);
+        for slot in locals[..nargs].iter_mut().rev() {
+            *slot = thread.stack.pop();
+        }
+        thread.stack.pop();
+    } else if positional_only {
+        let bound = bind_args_into(&c, &thread.stack[fpos + 1..], &[], locals);
+        shrink_stack(thread, fpos);
+        locals = bound?;
+    } else {
+        let args = take_args(thread, fpos, shape)?;
+        let bound = bind_args_into(&c, &args.positional, &args.named, locals);
+        recycle_args(thread, args);
+        locals = bound?;
+    }
+    call::start_call(thread, &c, locals).map(Called::Enter)
 }
 
 /// Returns an argument vector to the thread's pool (emptied).
@@ -897,7 +1005,7 @@ fn do_call_method(
     shape: CallShape,
     name: &str,
     cache: Option<&std::cell::Cell<(usize, u32)>>,
-) -> Result<Value> {
+) -> Result<Called> {
     let nargs = shape.stack_len();
     let len = thread.stack.len();
     if len < nargs + 1 {
@@ -926,7 +1034,7 @@ fn do_call_method(
         let args = take_args(thread, fpos, shape)?;
         let r = method(thread, &recv, &args);
         recycle_args(thread, args);
-        return r;
+        return r.map(Called::Done);
     }
     match crate::builtins::get_attr(&recv, name, thread.attr_filter()) {
         Ok(f) => {
@@ -957,10 +1065,8 @@ fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args>
     if shape.named == 0 && !shape.star && !shape.star_star {
         // Positional arguments only: move them off the stack (no count
         // traffic), then drop the callee.
-        let n = thread.stack.len().saturating_sub(at);
-        args.positional.reserve(n);
-        for v in thread.stack.iter_mut().skip(at) {
-            args.positional.push(std::mem::replace(v, Value::None));
+        if at <= thread.stack.len() {
+            args.positional.extend(thread.stack.drain(at..));
         }
         shrink_stack(thread, fpos);
         return Ok(args);
