@@ -2,10 +2,13 @@
 //! overflow the native stack when its last reference goes away.
 //!
 //! Lists, dicts, sets and structs free their contents through [`dispose`]
-//! (their `Drop`). The outermost disposal frees in a loop, taking apart
-//! every container it holds the last reference to (tuples included) and
-//! queueing the pieces on a thread-local work list, so the native stack
-//! never grows with the nesting depth. Tuples have no `Drop` of their own
+//! (their `Drop`). The outermost disposal frees in a loop, depth first,
+//! taking apart every container it holds the last reference to (tuples
+//! included): its work list holds one iterator over the remaining children
+//! of each container being taken apart, so the native stack never grows
+//! with the nesting depth, and the work list grows with the depth only, not
+//! with the number of containers (freeing a list of a million rows needs a
+//! few entries, not a million). Tuples have no `Drop` of their own
 //! (they are a plain `Rc<Vec<Value>>`), so the interpreter releases the
 //! values it discards through [`drop_value`], which takes a tuple apart the
 //! same way.
@@ -34,6 +37,12 @@ thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
     /// Children waiting to be freed by the running disposal loop.
     static PENDING: RefCell<Vec<Children>> = const { RefCell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The longest work list a disposal loop has had on this thread.
+    static PEAK_WORK: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Takes the children out of `v` when it holds the last reference to a
@@ -82,23 +91,70 @@ pub(crate) fn drop_value(mut v: Value) {
     }
 }
 
-/// Frees one value inside the disposal loop: its children are queued.
-fn free_one(mut v: Value, queue: &mut Vec<Children>) {
-    if let Some(c) = take_children(&mut v) {
-        queue.push(c);
+impl Children {
+    /// The children one at a time (a dict's key, then its value).
+    fn into_pieces(self) -> Pieces {
+        match self {
+            Children::Seq(items) => Pieces::Seq(items.into_iter()),
+            Children::Map(m) => Pieces::Map(m.into_iter(), None),
+            Children::Set(m) => Pieces::Set(m.into_iter()),
+            Children::Fields(f) => Pieces::Fields(f.into_values()),
+        }
     }
 }
 
-/// Frees the values of `c`, queueing the children of each.
-fn free_children(c: Children, queue: &mut Vec<Children>) {
-    match c {
-        Children::Seq(items) => items.into_iter().for_each(|v| free_one(v, queue)),
-        Children::Map(m) => m.into_iter().for_each(|(k, v)| {
-            free_one(k.value, queue);
-            free_one(v, queue);
-        }),
-        Children::Set(m) => m.into_iter().for_each(|k| free_one(k.value, queue)),
-        Children::Fields(f) => f.into_values().for_each(|v| free_one(v, queue)),
+/// The children of a container being taken apart, not yet freed.
+enum Pieces {
+    Seq(std::vec::IntoIter<Value>),
+    /// Entries, and the value of the entry whose key was just given.
+    Map(<DictMap as IntoIterator>::IntoIter, Option<Value>),
+    Set(<SetMap as IntoIterator>::IntoIter),
+    Fields(std::collections::btree_map::IntoValues<String, Value>),
+}
+
+impl Iterator for Pieces {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            Pieces::Seq(it) => it.next(),
+            Pieces::Map(it, value) => value.take().or_else(|| {
+                let (k, v) = it.next()?;
+                *value = Some(v);
+                Some(k.value)
+            }),
+            Pieces::Set(it) => it.next().map(|k| k.value),
+            Pieces::Fields(it) => it.next(),
+        }
+    }
+}
+
+/// Frees `children` and everything only they hold, depth first: the work
+/// list holds an iterator per container being taken apart.
+fn free_all(children: Children) {
+    let mut work = vec![children.into_pieces()];
+    loop {
+        while let Some(top) = work.last_mut() {
+            match top.next() {
+                Some(mut v) => {
+                    if let Some(c) = take_children(&mut v) {
+                        work.push(c.into_pieces());
+                        #[cfg(test)]
+                        PEAK_WORK.with(|p| p.set(p.get().max(work.len())));
+                    }
+                    // `v` (emptied, or still shared) is released here.
+                }
+                None => {
+                    work.pop();
+                }
+            }
+        }
+        // Containers freed by `Drop` while this loop ran queued their children here.
+        let more = PENDING.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()));
+        match more {
+            Some(c) => work.push(c.into_pieces()),
+            None => break,
+        }
     }
 }
 
@@ -113,9 +169,10 @@ pub(crate) fn dispose(children: Children) {
             }
             Err(_) => Some(children),
         });
-        // Only when the queue is busy (never in practice): free directly.
+        // Only when the queue is busy (never in practice): free directly
+        // (one level; deeper containers queue themselves again).
         if let Some(c) = rest {
-            free_children(c, &mut Vec::new());
+            c.into_pieces().for_each(drop);
         }
         return;
     }
@@ -127,18 +184,7 @@ pub(crate) fn dispose(children: Children) {
         }
     }
     let _active = Active;
-    let mut queue = vec![children];
-    loop {
-        while let Some(c) = queue.pop() {
-            free_children(c, &mut queue);
-        }
-        // Containers freed by `Drop` while this loop ran queued their children here.
-        let more = PENDING.with(|p| p.try_borrow_mut().ok().map(|mut p| std::mem::take(&mut *p)));
-        match more {
-            Some(m) if !m.is_empty() => queue = m,
-            _ => break,
-        }
-    }
+    free_all(children);
 }
 
 /// Whether freeing `v` can free other containers (and so recurse). Strings
@@ -218,5 +264,38 @@ impl Drop for Struct {
         if !self.fields.is_empty() {
             dispose(Children::Fields(std::mem::take(&mut self.fields)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_values_free_depth_first_with_a_short_work_list() {
+        // 10 000 rows, each a list holding a dict and a list shared with the
+        // caller: every row is freed, the shared list survives, and the
+        // work list never holds more than one row's pieces at a time.
+        let shared = Rc::new(List::new(vec![Value::Int(1)]));
+        let mut rows = Vec::new();
+        let mut dicts = Vec::new();
+        let mut lists = Vec::new();
+        for i in 0..10_000 {
+            let d = Dict::with_capacity(1);
+            d.insert(Value::Int(i), Value::List(shared.clone()))
+                .expect("an int key hashes");
+            let d = Rc::new(d);
+            dicts.push(Rc::downgrade(&d));
+            let row = Rc::new(List::new(vec![Value::Dict(d), Value::List(shared.clone())]));
+            lists.push(Rc::downgrade(&row));
+            rows.push(Value::List(row));
+        }
+        PEAK_WORK.with(|p| p.set(0));
+        drop(Value::List(Rc::new(List::new(rows))));
+        assert_eq!(Rc::strong_count(&shared), 1);
+        assert!(dicts.iter().all(|w| w.upgrade().is_none()));
+        assert!(lists.iter().all(|w| w.upgrade().is_none()));
+        let peak = PEAK_WORK.with(|p| p.get());
+        assert!(peak <= 3, "work list reached {peak}");
     }
 }
