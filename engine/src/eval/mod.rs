@@ -145,8 +145,10 @@ pub struct Thread {
     locals: FxHashMap<String, Box<dyn Any>>,
     /// Emptied local-variable vectors of finished calls, reused by new calls.
     pub(crate) locals_pool: Vec<Vec<Option<Value>>>,
-    /// Argument vectors of finished native calls, reused by the next ones.
-    pub(crate) args_pool: Vec<Args>,
+    /// Argument vectors of finished native calls, reused by the next ones
+    /// (boxed: handing one to a native and back moves a pointer, not three
+    /// vectors).
+    pub(crate) args_pool: Vec<Box<Args>>,
     /// The modules this thread ran, for [`Thread::release_modules`].
     modules: Vec<Weak<ModuleEnv>>,
     /// Modules run as files, kept until the thread is dropped or released:

@@ -1017,7 +1017,7 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Called> {
 
 /// Returns an argument vector to the thread's pool (emptied).
 #[inline]
-fn recycle_args(thread: &mut Thread, mut args: Args) {
+fn recycle_args(thread: &mut Thread, mut args: Box<Args>) {
     if thread.args_pool.len() < 16 {
         while let Some(v) = args.positional.pop() {
             forget_scalar(Some(v));
@@ -1090,7 +1090,7 @@ fn shrink_stack(thread: &mut Thread, len: usize) {
 /// Collects the arguments laid out on the stack above `fpos` by `shape`
 /// (expanding `*args` and `**kwargs`) and truncates the stack to `fpos`.
 #[inline]
-fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Args> {
+fn take_args(thread: &mut Thread, fpos: usize, shape: CallShape) -> Result<Box<Args>> {
     let mut args = thread.args_pool.pop().unwrap_or_default();
     let mut at = fpos + 1;
     if shape.named == 0 && !shape.star && !shape.star_star {
