@@ -63,7 +63,7 @@ pub(crate) fn start_call(
     thread: &mut Thread,
     c: &Rc<Closure>,
     locals: Vec<Option<Value>>,
-) -> Result<vm::FrameState> {
+) -> Result<Box<vm::FrameState>> {
     let check =
         if !thread.dialect.recursion && thread.calls.iter().any(|r| Rc::ptr_eq(&r.code, &c.code)) {
             Err(EvalError::new(format!(

@@ -148,6 +148,10 @@ pub struct Thread {
     /// Argument vectors of finished native calls, reused by the next ones
     /// (boxed: handing one to a native and back moves a pointer, not three
     /// vectors).
+    #[allow(
+        clippy::vec_box,
+        reason = "boxed so that handing one over moves a pointer"
+    )]
     pub(crate) args_pool: Vec<Box<Args>>,
     /// The modules this thread ran, for [`Thread::release_modules`].
     modules: Vec<Weak<ModuleEnv>>,
@@ -159,8 +163,19 @@ pub struct Thread {
     pub(crate) cells: Vec<crate::values::Cell>,
     /// The loop iterators of the running frames, each frame's above its caller's.
     pub(crate) iters: Vec<crate::values::ops::ValueIter>,
-    /// Starlark callers suspended by the instruction loop while their callees run.
-    pub(crate) frames: Vec<vm::FrameState>,
+    /// Starlark callers suspended by the instruction loop while their callees
+    /// run (boxed: suspending and resuming a frame moves a pointer).
+    #[allow(
+        clippy::vec_box,
+        reason = "boxed so that handing one over moves a pointer"
+    )]
+    pub(crate) frames: Vec<Box<vm::FrameState>>,
+    /// Boxes of finished frames, emptied, reused by new calls.
+    #[allow(
+        clippy::vec_box,
+        reason = "boxed so that handing one over moves a pointer"
+    )]
+    pub(crate) frame_pool: Vec<Box<std::mem::MaybeUninit<vm::FrameState>>>,
 }
 
 /// How often (in steps) the thread polls for cancellation.
@@ -193,6 +208,7 @@ impl Thread {
             cells: Vec::new(),
             iters: Vec::new(),
             frames: Vec::new(),
+            frame_pool: Vec::new(),
         }
     }
 

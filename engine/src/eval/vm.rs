@@ -19,7 +19,7 @@ use std::rc::Rc;
 /// functions run in the same instruction loop: the caller is suspended on
 /// the thread's frame stack, not on the native stack, so Starlark recursion
 /// costs no native stack (only natives that call back into Starlark nest).
-pub(crate) fn run_frame(thread: &mut Thread, mut frame: FrameState) -> Result<Value> {
+pub(crate) fn run_frame(thread: &mut Thread, mut frame: Box<FrameState>) -> Result<Value> {
     let entry = thread.frames.len();
     let result = crate::stack::guard(|| exec(thread, &mut frame, entry));
     match result {
@@ -80,7 +80,7 @@ impl FrameState {
         module: &Rc<ModuleEnv>,
         closure: Option<&Rc<Closure>>,
         mut locals: Vec<Option<Value>>,
-    ) -> Result<FrameState> {
+    ) -> Result<Box<FrameState>> {
         if let Err(e) = call::enter(thread, code) {
             recycle_locals(thread, locals);
             return Err(e);
@@ -90,17 +90,21 @@ impl FrameState {
             let v = locals.get_mut(slot as usize).and_then(|v| v.take());
             thread.cells.push(Thread::new_cell(v));
         }
-        Ok(FrameState {
-            code: code.clone(),
-            module: module.clone(),
-            closure: closure.cloned(),
-            locals,
-            cell_base,
-            iter_base: thread.iters.len(),
-            base: thread.stack.len(),
-            pc: 0,
-            cur: 0,
-        })
+        let slot = thread.frame_pool.pop().unwrap_or_else(Box::new_uninit);
+        Ok(Box::write(
+            slot,
+            FrameState {
+                code: code.clone(),
+                module: module.clone(),
+                closure: closure.cloned(),
+                locals,
+                cell_base,
+                iter_base: thread.iters.len(),
+                base: thread.stack.len(),
+                pc: 0,
+                cur: 0,
+            },
+        ))
     }
 
     /// Local `i`, or the error for reading it before it is assigned.
@@ -154,13 +158,27 @@ fn local_in<'a>(locals: &'a [Option<Value>], code: &FuncCode, i: u32) -> Result<
 }
 
 /// Ends a frame: releases its iterators (and their guards), cells, operands
-/// and call record, and frees its locals.
-fn leave(thread: &mut Thread, mut frame: FrameState) {
+/// and call record, frees its locals and keeps its box for the next call.
+fn leave(thread: &mut Thread, mut frame: Box<FrameState>) {
     thread.iters.truncate(frame.iter_base);
     thread.cells.truncate(frame.cell_base);
     thread.stack.truncate(frame.base);
     thread.calls.pop();
     recycle_locals(thread, std::mem::take(&mut frame.locals));
+    if thread.frame_pool.len() < 64 {
+        let raw = Box::into_raw(frame);
+        // SAFETY: `raw` comes from `Box::into_raw`, so it is valid, aligned
+        // and owned here; its contents are dropped exactly once, and the
+        // allocation is then owned again as an uninitialised box of the
+        // same layout (`MaybeUninit<T>` has `T`'s), which `enter` fills
+        // with `Box::write` before any read.
+        unsafe {
+            std::ptr::drop_in_place(raw);
+            thread.frame_pool.push(Box::from_raw(
+                raw.cast::<std::mem::MaybeUninit<FrameState>>(),
+            ));
+        }
+    }
 }
 
 /// Frees the values in a locals vector and keeps the vector for the next
@@ -225,7 +243,7 @@ fn unassigned_local(name: &str) -> EvalError {
 /// makes the callee `f`; a return resumes the caller. It returns when the
 /// frame it was entered with returns (the frames above `entry`); on an
 /// error, `f` is the innermost frame and the callers are still suspended.
-fn exec(thread: &mut Thread, f: &mut FrameState, entry: usize) -> Result<Value> {
+fn exec(thread: &mut Thread, f: &mut Box<FrameState>, entry: usize) -> Result<Value> {
     'frame: loop {
         let code_rc = f.code.clone();
         let code: &FuncCode = &code_rc;
@@ -688,7 +706,7 @@ fn exec(thread: &mut Thread, f: &mut FrameState, entry: usize) -> Result<Value> 
 
 /// Ends the returning frame `f` and resumes its caller (suspended on the
 /// thread's frame stack) with the result `v` on its operand stack.
-fn resume_caller(thread: &mut Thread, f: &mut FrameState, v: Value) {
+fn resume_caller(thread: &mut Thread, f: &mut Box<FrameState>, v: Value) {
     if let Some(caller) = thread.frames.pop() {
         let done = std::mem::replace(f, caller);
         leave(thread, done);
@@ -969,7 +987,7 @@ fn make_func(thread: &mut Thread, f: &FrameState, i: usize) -> Result<Value> {
 /// instruction loop to enter.
 enum Called {
     Done(Value),
-    Enter(FrameState),
+    Enter(Box<FrameState>),
 }
 
 /// Calls the callee laid out on the stack by `shape`, consuming it and its arguments.
