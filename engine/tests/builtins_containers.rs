@@ -185,3 +185,24 @@ fn set_methods_of_newer_starlark_go() {
         ("!s = set([1])\nfor x in s:\n  s.discard(1)", Err("discard: cannot delete from hash table during iteration")),
     ]);
 }
+
+#[test]
+fn sorted_lists_hold_no_spare_capacity() {
+    // A sorted list lives as long as the script keeps it: it must not keep
+    // the buffer of (key, value) pairs it was sorted in.
+    let m = engine::Thread::new(engine::Dialect::transform())
+        .exec_file(
+            "t.star",
+            "x = sorted([(i * 7) % 1000 for i in range(1000)], key = lambda v: -v)\n",
+            Default::default(),
+        )
+        .unwrap();
+    match m.get("x") {
+        Some(engine::Value::List(l)) => {
+            let items = l.items();
+            assert_eq!(items.len(), 1000);
+            assert_eq!(items.capacity(), 1000);
+        }
+        other => panic!("x = {other:?}"),
+    }
+}

@@ -1044,7 +1044,11 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
         };
         sort_values(&mut pairs, &mut less)?;
     }
-    Ok(Value::list(pairs.into_iter().map(|(_, v)| v).collect()))
+    // Into a vector of its own size: collecting in place would keep the
+    // pairs' buffer, twice the list's size, for the list's lifetime.
+    let mut sorted = Vec::with_capacity(pairs.len());
+    sorted.extend(pairs.into_iter().map(|(_, v)| v));
+    Ok(Value::list(sorted))
 }
 
 fn str_(thread: &mut Thread, args: &Args) -> Result<Value> {
