@@ -46,20 +46,35 @@ thread_local! {
 }
 
 /// Takes the children out of `v` when it holds the last reference to a
-/// non-empty container, so that freeing the container itself cannot recurse.
+/// container that holds containers, so that freeing the container itself
+/// cannot recurse. (A list, tuple or dict of scalars and strings frees its
+/// children directly, in one level: they are left in place.)
 fn take_children(v: &mut Value) -> Option<Children> {
     match v {
         Value::List(l) => {
-            let items = Rc::get_mut(l)?.take_items();
-            (!items.is_empty()).then_some(Children::Seq(items))
+            let l = Rc::get_mut(l)?;
+            if !l.items().iter().any(may_nest) {
+                return None;
+            }
+            Some(Children::Seq(l.take_items()))
         }
         Value::Tuple(t) => {
             let t = Rc::get_mut(t)?;
-            (!t.is_empty()).then(|| Children::Seq(std::mem::take(t)))
+            if !t.iter().any(may_nest) {
+                return None;
+            }
+            Some(Children::Seq(std::mem::take(t)))
         }
         Value::Dict(d) => {
-            let m = Rc::get_mut(d)?.take_map();
-            (!m.is_empty()).then_some(Children::Map(m))
+            let d = Rc::get_mut(d)?;
+            if !d
+                .entries()
+                .iter()
+                .any(|(k, v)| may_nest(&k.value) || may_nest(v))
+            {
+                return None;
+            }
+            Some(Children::Map(d.take_map()))
         }
         Value::Set(s) => {
             let m = Rc::get_mut(s)?.take_set();
@@ -131,29 +146,30 @@ impl Iterator for Pieces {
 
 /// Frees `children` and everything only they hold, depth first: the work
 /// list holds an iterator per container being taken apart.
+/// (The innermost iterator is kept apart from the list, so freeing a
+/// container of flat containers allocates no list at all.)
 fn free_all(children: Children) {
-    let mut work = vec![children.into_pieces()];
+    let mut top = children.into_pieces();
+    let mut work: Vec<Pieces> = Vec::new();
     loop {
-        while let Some(top) = work.last_mut() {
-            match top.next() {
-                Some(mut v) => {
-                    if let Some(c) = take_children(&mut v) {
-                        work.push(c.into_pieces());
-                        #[cfg(test)]
-                        PEAK_WORK.with(|p| p.set(p.get().max(work.len())));
-                    }
-                    // `v` (emptied, or still shared) is released here.
+        match top.next() {
+            Some(mut v) => {
+                if let Some(c) = take_children(&mut v) {
+                    work.push(std::mem::replace(&mut top, c.into_pieces()));
+                    #[cfg(test)]
+                    PEAK_WORK.with(|p| p.set(p.get().max(work.len() + 1)));
                 }
-                None => {
-                    work.pop();
-                }
+                // `v` (emptied, flat, or still shared) is released here.
             }
-        }
-        // Containers freed by `Drop` while this loop ran queued their children here.
-        let more = PENDING.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()));
-        match more {
-            Some(c) => work.push(c.into_pieces()),
-            None => break,
+            None => match work.pop() {
+                Some(outer) => top = outer,
+                // Containers freed by `Drop` while this loop ran queued their
+                // children on `PENDING`.
+                None => match PENDING.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())) {
+                    Some(c) => top = c.into_pieces(),
+                    None => break,
+                },
+            },
         }
     }
 }
