@@ -222,9 +222,23 @@ fn push(stack: &mut Vec<Value>, v: Value) {
     }
 }
 
-#[inline]
+/// Pops the top operand (`None` on an empty stack, which compiled code
+/// never pops) with two word loads: a 16-byte load of a value [`push`]ed
+/// as two words would stall on store forwarding.
+#[inline(always)]
 fn pop(stack: &mut Vec<Value>) -> Value {
-    stack.pop().unwrap_or(Value::None)
+    let Some(len) = stack.len().checked_sub(1) else {
+        return Value::None;
+    };
+    // SAFETY: slot `len` holds an initialised value; `set_len` first takes
+    // it out of the vector, so it is read (moved) exactly once. Its two
+    // words, padding included, are copied as `MaybeUninit`.
+    unsafe {
+        stack.set_len(len);
+        let slot = stack.as_ptr().add(len).cast::<std::mem::MaybeUninit<u64>>();
+        let words = [slot.read(), slot.add(1).read()];
+        std::mem::transmute::<[std::mem::MaybeUninit<u64>; 2], Value>(words)
+    }
 }
 
 #[inline]
