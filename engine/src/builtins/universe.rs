@@ -540,6 +540,15 @@ fn parse_int(s: &[u8], base: u32) -> Option<Value> {
     if s.is_empty() || !s.iter().all(|&c| (c as char).is_digit(base)) {
         return None;
     }
+    // Up to 18 decimal digits (or fewer in a larger base) fit an i64:
+    // accumulate without a big integer.
+    if (s.len() <= 18 && base <= 10) || s.len() <= 12 {
+        let mut n: i64 = 0;
+        for &c in s {
+            n = n * i64::from(base) + i64::from((c as char).to_digit(base)?);
+        }
+        return Some(Value::Int(if neg { -n } else { n }));
+    }
     let mag = BigInt::parse_bytes(s, base)?;
     Some(Value::from_bigint(if neg { -mag } else { mag }))
 }
