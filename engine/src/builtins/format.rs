@@ -110,6 +110,27 @@ pub(crate) fn as_float(x: &Value) -> Option<f64> {
     }
 }
 
+/// Appends the decimal digits of `n` (with its sign) without going
+/// through the formatting machinery: `%d` of an int is the commonest
+/// conversion in row-building code.
+fn push_decimal(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut mag = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (mag % 10) as u8;
+        mag /= 10;
+        if mag == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 fn int_in_radix(v: &Value, radix: u32, upper: bool) -> String {
     let s = match v {
         Value::Int(i) => {
@@ -241,6 +262,11 @@ pub fn percent_limited(format: &Value, args: &Value, limit: usize) -> Result<Opt
             b's' | b'r' => {
                 if !write_value(&mut out, &arg, c == b's', limit) {
                     return Ok(None);
+                }
+            }
+            b'd' | b'i' if matches!(arg, Value::Int(_)) => {
+                if let Value::Int(n) = arg {
+                    push_decimal(&mut out, n);
                 }
             }
             b'd' | b'i' | b'o' | b'x' | b'X' => {
