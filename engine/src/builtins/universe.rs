@@ -648,7 +648,7 @@ fn min_max(thread: &mut Thread, args: &Args, fname: &str, op: BinaryOp) -> Resul
         .ok_or_else(|| name_err(fname, "argument is an empty sequence"))?;
     let keyed = |thread: &mut Thread, x: &Value| -> Result<Value> {
         match &key {
-            Some(k) => thread.call(k, &Args::positional(vec![x.clone()])),
+            Some(k) => thread.call1(k, x.clone()),
             None => Ok(x.clone()),
         }
     };
@@ -1039,7 +1039,7 @@ fn sorted(thread: &mut Thread, args: &Args) -> Result<Value> {
     let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(values.len());
     for v in values {
         let k = match &key {
-            Some(f) => thread.call(f, &Args::positional(vec![v.clone()]))?,
+            Some(f) => thread.call1(f, v.clone())?,
             None => v.clone(),
         };
         pairs.push((k, v));

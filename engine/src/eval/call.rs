@@ -12,7 +12,8 @@ use std::rc::Rc;
 pub fn call_value(thread: &mut Thread, f: &Value, args: &Args) -> Result<Value> {
     match f {
         Value::Function(c) => {
-            let locals = bind_args(c, &args.positional, &args.named)?;
+            let pooled = thread.locals_pool.pop().unwrap_or_default();
+            let locals = bind_args_into(c, &args.positional, &args.named, pooled)?;
             call_closure(thread, c, locals)
         }
         // Built-ins get no call record: the depth limit counts Starlark frames,
@@ -88,16 +89,8 @@ pub(crate) fn binds_exactly(code: &crate::compile::FuncCode, n: usize) -> bool {
     n == code.num_params as usize && code.num_kwonly == 0 && !code.has_varargs && !code.has_kwargs
 }
 
-/// Binds arguments to the parameters of `f`, returning the initial locals.
-pub fn bind_args(
-    f: &Closure,
-    positional: &[Value],
-    named: &[(Rc<str>, Value)],
-) -> Result<Vec<Option<Value>>> {
-    bind_args_into(f, positional, named, Vec::new())
-}
-
-/// [`bind_args`] into a recycled (empty) vector.
+/// Binds arguments to the parameters of `f`, returning the initial locals,
+/// in `buf` (a recycled vector, its contents ignored) where it can.
 pub(crate) fn bind_args_into(
     f: &Closure,
     positional: &[Value],

@@ -381,6 +381,21 @@ impl Thread {
         call::call_value(self, f, args)
     }
 
+    /// Calls `f` with the one positional argument `x` (a key function, a
+    /// callback) in a pooled argument vector: no allocation per call.
+    pub fn call1(&mut self, f: &Value, x: Value) -> Result<Value> {
+        let mut args = self.args_pool.pop().unwrap_or_default();
+        args.positional.clear();
+        args.named.clear();
+        args.positional.push(x);
+        let r = call::call_value(self, f, &args);
+        args.positional.clear();
+        if self.args_pool.len() < 16 {
+            self.args_pool.push(args);
+        }
+        r
+    }
+
     /// Runs a compiled program as a new module; returns its environment.
     /// Globals are frozen when the module completes successfully.
     pub(crate) fn run_program(
