@@ -145,8 +145,8 @@ pub struct Thread {
     locals: FxHashMap<String, Box<dyn Any>>,
     /// Emptied local-variable vectors of finished calls, reused by new calls.
     pub(crate) locals_pool: Vec<Vec<Option<Value>>>,
-    /// Argument vectors of finished native calls, reused by the next ones
-    /// (boxed: handing one to a native and back moves a pointer, not three
+    /// Argument vectors of finished native calls, emptied, reused by the
+    /// next ones (boxed: handing one to a native and back moves a pointer, not three
     /// vectors).
     #[allow(
         clippy::vec_box,
@@ -385,14 +385,9 @@ impl Thread {
     /// callback) in a pooled argument vector: no allocation per call.
     pub fn call1(&mut self, f: &Value, x: Value) -> Result<Value> {
         let mut args = self.args_pool.pop().unwrap_or_default();
-        args.positional.clear();
-        args.named.clear();
         args.positional.push(x);
         let r = call::call_value(self, f, &args);
-        args.positional.clear();
-        if self.args_pool.len() < 16 {
-            self.args_pool.push(args);
-        }
+        vm::recycle_args(self, args);
         r
     }
 

@@ -996,9 +996,8 @@ fn make_func(thread: &mut Thread, f: &FrameState, i: usize) -> Result<Value> {
     })))
 }
 
-/// What a call instruction produced: a value (a built-in ran, or a Starlark
-/// function ran in a nested loop), or a Starlark function's frame for the
-/// instruction loop to enter.
+/// What a call instruction produced: a value (a built-in or host function
+/// ran), or a Starlark function's frame for the instruction loop to enter.
 enum Called {
     Done(Value),
     Enter(Box<FrameState>),
@@ -1049,7 +1048,7 @@ fn do_call(thread: &mut Thread, shape: CallShape) -> Result<Called> {
 
 /// Returns an argument vector to the thread's pool (emptied).
 #[inline]
-fn recycle_args(thread: &mut Thread, mut args: Box<Args>) {
+pub(crate) fn recycle_args(thread: &mut Thread, mut args: Box<Args>) {
     if thread.args_pool.len() < 16 {
         while let Some(v) = args.positional.pop() {
             forget_scalar(Some(v));

@@ -53,25 +53,21 @@ fn take_children(v: &mut Value) -> Option<Children> {
     match v {
         Value::List(l) => {
             let l = Rc::get_mut(l)?;
-            if !l.items().iter().any(may_nest) {
+            if !seq_nests(&l.items()) {
                 return None;
             }
             Some(Children::Seq(l.take_items()))
         }
         Value::Tuple(t) => {
             let t = Rc::get_mut(t)?;
-            if !t.iter().any(may_nest) {
+            if !seq_nests(t) {
                 return None;
             }
             Some(Children::Seq(std::mem::take(t)))
         }
         Value::Dict(d) => {
             let d = Rc::get_mut(d)?;
-            if !d
-                .entries()
-                .iter()
-                .any(|(k, v)| may_nest(&k.value) || may_nest(v))
-            {
+            if !map_nests(&d.entries()) {
                 return None;
             }
             Some(Children::Map(d.take_map()))
@@ -219,11 +215,21 @@ fn may_nest(v: &Value) -> bool {
     )
 }
 
+/// Whether freeing these elements can free other containers.
+fn seq_nests(items: &[Value]) -> bool {
+    items.iter().any(may_nest)
+}
+
+/// Whether freeing these entries can free other containers.
+fn map_nests(m: &DictMap) -> bool {
+    m.iter().any(|(k, v)| may_nest(&k.value) || may_nest(v))
+}
+
 impl Drop for List {
     fn drop(&mut self) {
         // The common case, a list of scalars and strings, frees directly:
         // no work list, no thread-local.
-        if !self.items().iter().any(may_nest) {
+        if !seq_nests(&self.items()) {
             return;
         }
         let items = self.take_items();
@@ -235,11 +241,7 @@ impl Drop for List {
 
 impl Drop for Dict {
     fn drop(&mut self) {
-        if !self
-            .entries()
-            .iter()
-            .any(|(k, v)| may_nest(&k.value) || may_nest(v))
-        {
+        if !map_nests(&self.entries()) {
             return;
         }
         let m = self.take_map();
